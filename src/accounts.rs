@@ -1,0 +1,241 @@
+//! Accounts: the sign-up rules (pure) and registration (database).
+//!
+//! The rules are those of `API.md`: a username of 1–150 ASCII letters,
+//! digits and `@.+-_`; a valid email; a password of at least 8 characters;
+//! username and email unique without regard to case. Messages are DRF's, so
+//! integrators of the original product see the same text.
+
+use crate::auth::password;
+use crate::db::users::UserRow;
+use crate::db::{Db, is_unique_violation};
+use crate::model::FieldErrors;
+
+pub const REQUIRED: &str = "This field is required.";
+pub const BLANK: &str = "This field may not be blank.";
+pub const USERNAME_MAX: usize = 150;
+pub const USERNAME_INVALID: &str = "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.";
+pub const USERNAME_TAKEN: &str = "A user with that username already exists.";
+pub const EMAIL_MAX: usize = 254;
+pub const EMAIL_INVALID: &str = "Enter a valid email address.";
+pub const EMAIL_TAKEN: &str = "A user with that email address already exists.";
+pub const PASSWORD_MIN: usize = 8;
+pub const PASSWORD_MAX: usize = 1024;
+pub const PASSWORD_SHORT: &str =
+    "This password is too short. It must contain at least 8 characters.";
+pub const BAD_CREDENTIALS: &str = "Unable to log in with provided credentials.";
+
+/// A sign-up that passed every rule that needs no database.
+#[derive(Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub email: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for NewUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewUser")
+            .field("username", &self.username)
+            .field("email", &self.email)
+            .finish_non_exhaustive()
+    }
+}
+
+fn too_long(max: usize) -> String {
+    format!("Ensure this field has no more than {max} characters.")
+}
+
+fn push(errors: &mut FieldErrors, field: &str, message: impl Into<String>) {
+    errors
+        .entry(field.to_owned())
+        .or_default()
+        .push(message.into());
+}
+
+/// Checks a username; `None` when it is acceptable. Surrounding spaces are
+/// trimmed by the caller, as DRF does.
+pub fn username_error(username: &str) -> Option<String> {
+    if username.is_empty() {
+        Some(BLANK.to_owned())
+    } else if username.chars().count() > USERNAME_MAX {
+        Some(too_long(USERNAME_MAX))
+    } else if !username
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "@.+-_".contains(c))
+    {
+        Some(USERNAME_INVALID.to_owned())
+    } else {
+        None
+    }
+}
+
+/// Checks an email address; `None` when it is acceptable.
+pub fn email_error(email: &str) -> Option<String> {
+    if email.is_empty() {
+        return Some(BLANK.to_owned());
+    }
+    if email.chars().count() > EMAIL_MAX {
+        return Some(too_long(EMAIL_MAX));
+    }
+    let has_dotted_domain = email.rsplit_once('@').is_some_and(|(_, domain)| {
+        domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+    });
+    if !email_address::EmailAddress::is_valid(email) || !has_dotted_domain {
+        return Some(EMAIL_INVALID.to_owned());
+    }
+    None
+}
+
+/// Checks a password; `None` when it is acceptable.
+pub fn password_error(password: &str) -> Option<String> {
+    let length = password.chars().count();
+    if password.is_empty() {
+        Some(BLANK.to_owned())
+    } else if length < PASSWORD_MIN {
+        Some(PASSWORD_SHORT.to_owned())
+    } else if length > PASSWORD_MAX {
+        Some(too_long(PASSWORD_MAX))
+    } else {
+        None
+    }
+}
+
+/// Applies every rule that needs no database to a sign-up. `None` means the
+/// field was absent.
+pub fn validate_new_user(
+    username: Option<&str>,
+    email: Option<&str>,
+    password: Option<&str>,
+) -> Result<NewUser, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let username = username.map(str::trim);
+    let email = email.map(str::trim);
+    for (field, value, check) in [
+        (
+            "username",
+            username,
+            username_error as fn(&str) -> Option<String>,
+        ),
+        ("email", email, email_error),
+        ("password", password, password_error),
+    ] {
+        match value {
+            None => push(&mut errors, field, REQUIRED),
+            Some(value) => {
+                if let Some(message) = check(value) {
+                    push(&mut errors, field, message);
+                }
+            }
+        }
+    }
+    match (username, email, password) {
+        (Some(username), Some(email), Some(password)) if errors.is_empty() => Ok(NewUser {
+            username: username.to_owned(),
+            email: email.to_owned(),
+            password: password.to_owned(),
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// Why a registration did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterError {
+    #[error("invalid sign-up")]
+    Invalid(FieldErrors),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for RegisterError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Internal(error.into())
+    }
+}
+
+/// Creates an account, or says which fields are taken.
+pub async fn register(db: &Db, new_user: NewUser) -> Result<UserRow, RegisterError> {
+    let taken = taken_fields(db, &new_user).await?;
+    if !taken.is_empty() {
+        return Err(RegisterError::Invalid(taken));
+    }
+    let password_hash = password::hash(new_user.password.clone()).await?;
+    match db
+        .insert_user(&new_user.username, &new_user.email, &password_hash)
+        .await
+    {
+        Ok(user) => Ok(user),
+        // Another sign-up won the race between our check and our insert.
+        Err(error) if is_unique_violation(&error) => {
+            Err(RegisterError::Invalid(taken_fields(db, &new_user).await?))
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+async fn taken_fields(db: &Db, new_user: &NewUser) -> sqlx::Result<FieldErrors> {
+    let mut errors = FieldErrors::new();
+    if db.username_taken(&new_user.username).await? {
+        push(&mut errors, "username", USERNAME_TAKEN);
+    }
+    if db.email_taken(&new_user.email).await? {
+        push(&mut errors, "email", EMAIL_TAKEN);
+    }
+    Ok(errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_follow_the_rules() {
+        assert_eq!(username_error("ada.lovelace+1@x_y-z"), None);
+        assert_eq!(username_error(""), Some(BLANK.to_owned()));
+        assert_eq!(username_error(&"a".repeat(150)), None);
+        assert!(username_error(&"a".repeat(151)).is_some_and(|m| m.contains("150")));
+        assert_eq!(
+            username_error("ada lovelace"),
+            Some(USERNAME_INVALID.to_owned())
+        );
+        assert_eq!(
+            username_error("<script>"),
+            Some(USERNAME_INVALID.to_owned())
+        );
+        assert_eq!(username_error("zoë"), Some(USERNAME_INVALID.to_owned()));
+    }
+
+    #[test]
+    fn emails_follow_the_rules() {
+        assert_eq!(email_error("ada@example.com"), None);
+        for bad in [
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@localhost",
+            "ada@example.",
+            "a b@example.com",
+        ] {
+            assert_eq!(email_error(bad), Some(EMAIL_INVALID.to_owned()), "{bad}");
+        }
+    }
+
+    #[test]
+    fn passwords_follow_the_rules() {
+        assert_eq!(password_error("12345678"), None);
+        assert_eq!(password_error("1234567"), Some(PASSWORD_SHORT.to_owned()));
+        assert_eq!(password_error(""), Some(BLANK.to_owned()));
+        assert!(password_error(&"x".repeat(PASSWORD_MAX + 1)).is_some());
+    }
+
+    #[test]
+    fn missing_fields_are_required_and_usernames_are_trimmed() {
+        let errors = validate_new_user(None, None, None).unwrap_err();
+        assert_eq!(errors.len(), 3);
+        assert!(errors.values().all(|m| m == &vec![REQUIRED.to_owned()]));
+        let user =
+            validate_new_user(Some("  ada "), Some(" ada@example.com"), Some("password1")).unwrap();
+        assert_eq!(user.username, "ada");
+        assert_eq!(user.email, "ada@example.com");
+    }
+}

@@ -1,0 +1,75 @@
+//! `/api/v1`: the documented JSON API (`API.md`). Every error answers in
+//! DRF's shape, including the ones produced by layers and the router itself
+//! (unknown paths, wrong methods, oversized bodies, timeouts).
+
+mod input;
+mod me;
+mod tokens;
+mod users;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::json;
+
+pub use input::Input;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The `/api/v1` router (paths without the trailing slash; the server
+/// normalises `/users/` to `/users`).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/users", post(users::create_user))
+        .route(
+            "/tokens",
+            post(tokens::create_token).delete(tokens::delete_token),
+        )
+        .route("/me", get(me::get_me))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(json_errors))
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound
+}
+
+async fn method_not_allowed(method: Method) -> ApiError {
+    ApiError::MethodNotAllowed(method.to_string())
+}
+
+/// Turns any error response that is not already JSON (from a layer: body
+/// limit, timeout, ...) into `{"detail": ...}`.
+async fn json_errors(request: Request<Body>, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if status.is_success() || status.is_redirection() || is_json {
+        return response;
+    }
+    let detail = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "Request body is too large.".to_owned(),
+        StatusCode::REQUEST_TIMEOUT | StatusCode::SERVICE_UNAVAILABLE => {
+            "The server took too long to answer. Please try again.".to_owned()
+        }
+        other => other.canonical_reason().unwrap_or("Error").to_owned() + ".",
+    };
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let mut fresh = (status, Json(json!({ "detail": detail }))).into_response();
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE {
+            fresh.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    fresh
+}

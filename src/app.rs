@@ -1,0 +1,115 @@
+//! The HTML shell, the root component and the route table.
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::hooks::use_location;
+use leptos_router::path;
+
+use crate::components::layout::NavBar;
+use crate::error::AppError;
+use crate::functions::accounts::{LogOut, current_user};
+use crate::model::UserView;
+use crate::pages::{AccountPage, DashboardPage, LandingPage, LogInPage, NotFoundPage, SignUpPage};
+
+/// The document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en" class="h-full">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="description" content="AIConvoKit: assistants that answer from your documents, with the page each answer came from." />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body class="min-h-full bg-slate-50 text-slate-900 antialiased">
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// Who is signed in, shared by every page. Reloaded on every navigation, so
+/// logging in, out, or a session ending elsewhere shows at once.
+#[derive(Clone, Copy)]
+pub struct Auth {
+    pub user: Resource<Result<Option<UserView>, AppError>>,
+    pub log_out: ServerAction<LogOut>,
+}
+
+/// The log-in page's address that returns to `next` afterwards.
+pub fn login_url(next: &str) -> String {
+    let mut url = String::from("/login?next=");
+    for byte in next.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~/".contains(&byte) {
+            url.push(char::from(byte));
+        } else {
+            url.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    url
+}
+
+/// The root component.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Effects run only in the browser: tests wait for this before clicking.
+    Effect::new(|| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/aiconvokit.css" />
+        <Title formatter=|title: String| {
+            if title.is_empty() { "AIConvoKit".to_owned() } else { format!("{title} · AIConvoKit") }
+        } />
+        <Router>
+            <Layout />
+        </Router>
+    }
+}
+
+#[component]
+fn Layout() -> impl IntoView {
+    let location = use_location();
+    let log_out = ServerAction::<LogOut>::new();
+    let user = Resource::new(
+        move || (location.pathname.get(), log_out.version().get()),
+        |_| current_user(),
+    );
+    provide_context(Auth { user, log_out });
+
+    view! {
+        <a href="#main" class="sr-only focus:not-sr-only focus:absolute focus:left-4 focus:top-4 focus:z-50 focus:rounded-md focus:bg-white focus:px-4 focus:py-2 focus:shadow">
+            "Skip to content"
+        </a>
+        <NavBar />
+        <main id="main" class="mx-auto w-full max-w-6xl px-4 pb-16 pt-8 sm:px-6 lg:px-8">
+            <Routes fallback=|| view! { <NotFoundPage /> }>
+                <Route path=path!("") view=LandingPage />
+                <Route path=path!("signup") view=SignUpPage />
+                <Route path=path!("login") view=LogInPage />
+                <Route path=path!("dashboard") view=DashboardPage />
+                <Route path=path!("account") view=AccountPage />
+            </Routes>
+        </main>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::login_url;
+
+    #[test]
+    fn login_url_encodes_the_return_path() {
+        assert_eq!(login_url("/account"), "/login?next=/account");
+        assert_eq!(login_url("/a?b=c&d"), "/login?next=/a%3Fb%3Dc%26d");
+    }
+}

@@ -1,0 +1,9 @@
+//! Authentication: passwords, browser sessions (axum-login) and API tokens.
+
+pub mod api_token;
+pub mod extractor;
+pub mod password;
+pub mod session;
+
+pub use extractor::ApiAuth;
+pub use session::{AuthSession, Backend};

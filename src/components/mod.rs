@@ -1,0 +1,5 @@
+//! Building blocks shared by the pages.
+
+pub mod form;
+pub mod guard;
+pub mod layout;

@@ -1,0 +1,126 @@
+//! Every setting of the server: a command-line flag with an environment
+//! variable twin and a default that runs out of the box.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand};
+
+/// The `aiconvokit` command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "aiconvokit",
+    version,
+    about = "Chat with your documents: a self-hostable assistant platform"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub serve: Config,
+}
+
+/// What to do; `serve` when none is given.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the web server (the default).
+    Serve(Config),
+}
+
+impl Cli {
+    /// The server configuration, whichever way it was given.
+    pub fn into_config(self) -> Config {
+        match self.command {
+            Some(Command::Serve(config)) => config,
+            None => self.serve,
+        }
+    }
+}
+
+/// Settings of the server.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "AICONVOKIT_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+
+    /// Folder for uploaded files and the default SQLite database.
+    #[arg(long, env = "AICONVOKIT_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+
+    /// Database URL: `sqlite://path/to/file.db` or `postgres://user@host/db`.
+    /// Defaults to `aiconvokit.db` in the data dir.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// Mark cookies `Secure` (set this when the site is served over https).
+    #[arg(long, env = "AICONVOKIT_SECURE_COOKIES", default_value_t = false)]
+    pub secure_cookies: bool,
+
+    /// Largest request body accepted, in megabytes.
+    #[arg(long, env = "AICONVOKIT_MAX_BODY_MB", default_value_t = 64)]
+    pub max_body_mb: usize,
+
+    /// Seconds after which a request is abandoned with 503.
+    #[arg(long, env = "AICONVOKIT_REQUEST_TIMEOUT_SECS", default_value_t = 120)]
+    pub request_timeout_secs: u64,
+}
+
+impl Config {
+    /// A configuration with every default, keeping its files under `data_dir`.
+    pub fn with_data_dir(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            data_dir: data_dir.into(),
+            database_url: None,
+            secure_cookies: false,
+            max_body_mb: 64,
+            request_timeout_secs: 120,
+        }
+    }
+
+    /// The database URL to use: the one given, or a SQLite file in the data dir.
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            format!("sqlite://{}", self.data_dir.join("aiconvokit.db").display())
+        })
+    }
+
+    /// The largest request body, in bytes.
+    pub fn max_body_bytes(&self) -> usize {
+        self.max_body_mb.saturating_mul(1024 * 1024)
+    }
+}
+
+/// Where the built site (wasm, js, css) lives: `LEPTOS_SITE_ROOT` when set,
+/// else `target/site` under the working directory, else the `site` folder
+/// beside the binary's own build folder (`target/release/../site`).
+pub fn find_site_root(configured: &str) -> Result<PathBuf, String> {
+    if std::env::var_os("LEPTOS_SITE_ROOT").is_some() {
+        let root = PathBuf::from(configured);
+        return if has_site(&root) {
+            Ok(root)
+        } else {
+            Err(format!(
+                "LEPTOS_SITE_ROOT={configured} holds no built site (pkg/ is missing); build it with `make build`"
+            ))
+        };
+    }
+    let mut candidates = vec![PathBuf::from(configured)];
+    if let Ok(exe) = std::env::current_exe()
+        && let Some(build_dir) = exe.parent()
+        && let Some(target_dir) = build_dir.parent()
+    {
+        candidates.push(target_dir.join("site"));
+    }
+    candidates.into_iter().find(|root| has_site(root)).ok_or_else(|| {
+        format!(
+            "the built site (wasm, js, css) was not found in {configured} or beside the binary; \
+             build it with `make build` or point LEPTOS_SITE_ROOT at it"
+        )
+    })
+}
+
+fn has_site(root: &Path) -> bool {
+    root.join("pkg").is_dir()
+}

@@ -1,0 +1,105 @@
+//! API keys: only their SHA-256 hash and a short visible prefix are stored.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::{Db, on_pool};
+use crate::model::ApiKeyView;
+
+/// A row of `api_tokens`.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ApiTokenRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+impl ApiTokenRow {
+    /// What the dashboard shows of a key.
+    pub fn into_view(self) -> ApiKeyView {
+        ApiKeyView {
+            id: self.id,
+            name: self.name,
+            prefix: self.prefix,
+            created_at: self.created_at,
+            last_used_at: self.last_used_at,
+        }
+    }
+}
+
+const COLUMNS: &str = "id, user_id, name, prefix, created_at, last_used_at";
+
+/// How stale `last_used_at` may get before a use writes it again; keeps a
+/// busy key from turning every request into a write.
+const LAST_USED_RESOLUTION: Duration = Duration::seconds(60);
+
+impl Db {
+    /// Stores a new key for `user_id` by its hash.
+    pub async fn insert_api_token(
+        &self,
+        user_id: i64,
+        name: &str,
+        prefix: &str,
+        token_hash: &str,
+    ) -> sqlx::Result<ApiTokenRow> {
+        let sql = format!(
+            "INSERT INTO api_tokens (user_id, name, prefix, token_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING {COLUMNS}"
+        );
+        on_pool!(self, |pool| sqlx::query_as(&sql)
+            .bind(user_id)
+            .bind(name)
+            .bind(prefix)
+            .bind(token_hash)
+            .bind(Utc::now())
+            .fetch_one(pool)
+            .await)
+    }
+
+    /// The key with this hash, if it exists.
+    pub async fn api_token_by_hash(&self, token_hash: &str) -> sqlx::Result<Option<ApiTokenRow>> {
+        let sql = format!("SELECT {COLUMNS} FROM api_tokens WHERE token_hash = $1");
+        on_pool!(self, |pool| sqlx::query_as(&sql)
+            .bind(token_hash)
+            .fetch_optional(pool)
+            .await)
+    }
+
+    /// Records that a key was used now (at most once a minute).
+    pub async fn touch_api_token(&self, id: i64) -> sqlx::Result<()> {
+        let now = Utc::now();
+        let sql = "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $3)";
+        on_pool!(self, |pool| sqlx::query(sql)
+            .bind(now)
+            .bind(id)
+            .bind(now - LAST_USED_RESOLUTION)
+            .execute(pool)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// A user's keys, newest first.
+    pub async fn api_tokens_of(&self, user_id: i64) -> sqlx::Result<Vec<ApiTokenRow>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id DESC"
+        );
+        on_pool!(self, |pool| sqlx::query_as(&sql)
+            .bind(user_id)
+            .fetch_all(pool)
+            .await)
+    }
+
+    /// Deletes one of a user's keys; false when the user has no such key.
+    pub async fn delete_api_token(&self, user_id: i64, id: i64) -> sqlx::Result<bool> {
+        let sql = "DELETE FROM api_tokens WHERE id = $1 AND user_id = $2";
+        let result = on_pool!(self, |pool| sqlx::query(sql)
+            .bind(id)
+            .bind(user_id)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(result > 0)
+    }
+}

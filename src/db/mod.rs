@@ -1,0 +1,114 @@
+//! The database: one [`Db`] over a SQLite or a PostgreSQL pool, chosen by the
+//! URL scheme. Queries are written once with `$1` placeholders (sqlx's SQLite
+//! driver binds `$N` by number) and run on whichever pool is live; where the
+//! SQL must differ, both arms stand side by side. One file per aggregate.
+
+pub mod api_tokens;
+pub mod users;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+/// A connection pool to the product's database.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs the same expression on whichever pool is live: `$pool` is bound to
+/// the concrete pool in each arm, so generic sqlx calls type-check for both.
+macro_rules! on_pool {
+    ($db:expr, |$pool:ident| $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite($pool) => $body,
+            $crate::db::Db::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+/// Why the database could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("DATABASE_URL must start with sqlite:// or postgres:// (got {0:?})")]
+    UnknownScheme(String),
+    #[error("cannot create the database folder {path}: {source}")]
+    Folder {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot open the database: {0}")]
+    Open(#[from] sqlx::Error),
+    #[error("cannot apply database migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl Db {
+    /// Opens (creating if needed) the database at `url` and applies migrations.
+    pub async fn connect(url: &str) -> Result<Self, ConnectError> {
+        let db = if url.starts_with("sqlite:") {
+            Self::Sqlite(open_sqlite(url).await?)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let pool = PgPoolOptions::new()
+                .max_connections(20)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await?;
+            Self::Postgres(pool)
+        } else {
+            let scheme = url.split(':').next().unwrap_or_default().to_owned();
+            return Err(ConnectError::UnknownScheme(scheme));
+        };
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        match self {
+            Self::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await,
+            Self::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await,
+        }
+    }
+
+    /// True when the database answers a trivial query.
+    pub async fn ping(&self) -> bool {
+        on_pool!(self, |pool| sqlx::query("SELECT 1")
+            .execute(pool)
+            .await
+            .is_ok())
+    }
+}
+
+async fn open_sqlite(url: &str) -> Result<SqlitePool, ConnectError> {
+    let options = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(10))
+        .foreign_keys(true);
+    let file = options.get_filename();
+    if let Some(folder) = file.parent()
+        && !folder.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(folder).map_err(|source| ConnectError::Folder {
+            path: folder.display().to_string(),
+            source,
+        })?;
+    }
+    Ok(SqlitePoolOptions::new()
+        .max_connections(8)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await?)
+}
+
+/// True when `error` is a violation of a unique constraint or index.
+pub fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
+}

@@ -1,0 +1,100 @@
+//! Accounts.
+
+use chrono::{DateTime, Utc};
+
+use super::{Db, on_pool};
+use crate::model::UserView;
+
+/// A row of `users`.
+#[derive(Clone, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub email: String,
+    pub password_hash: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for UserRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserRow")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("email", &self.email)
+            .field("password_hash", &"[redacted]")
+            .finish_non_exhaustive()
+    }
+}
+
+impl UserRow {
+    /// What the user may see of themselves.
+    pub fn into_view(self) -> UserView {
+        UserView {
+            id: self.id,
+            username: self.username,
+            email: self.email,
+        }
+    }
+}
+
+const COLUMNS: &str = "id, username, email, password_hash, created_at";
+
+impl Db {
+    /// Inserts a user; fails with a unique violation when the username or
+    /// email is taken (compared without regard to case).
+    pub async fn insert_user(
+        &self,
+        username: &str,
+        email: &str,
+        password_hash: &str,
+    ) -> sqlx::Result<UserRow> {
+        let sql = format!(
+            "INSERT INTO users (username, email, password_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING {COLUMNS}"
+        );
+        on_pool!(self, |pool| sqlx::query_as(&sql)
+            .bind(username)
+            .bind(email)
+            .bind(password_hash)
+            .bind(Utc::now())
+            .fetch_one(pool)
+            .await)
+    }
+
+    /// The user with this id.
+    pub async fn user_by_id(&self, id: i64) -> sqlx::Result<Option<UserRow>> {
+        let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
+        on_pool!(self, |pool| sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(pool)
+            .await)
+    }
+
+    /// The user with this username, compared without regard to case.
+    pub async fn user_by_username(&self, username: &str) -> sqlx::Result<Option<UserRow>> {
+        let sql = format!("SELECT {COLUMNS} FROM users WHERE lower(username) = lower($1)");
+        on_pool!(self, |pool| sqlx::query_as(&sql)
+            .bind(username)
+            .fetch_optional(pool)
+            .await)
+    }
+
+    /// Whether a username is taken, compared without regard to case.
+    pub async fn username_taken(&self, username: &str) -> sqlx::Result<bool> {
+        let sql = "SELECT COUNT(*) FROM users WHERE lower(username) = lower($1)";
+        let count: i64 = on_pool!(self, |pool| sqlx::query_scalar(sql)
+            .bind(username)
+            .fetch_one(pool)
+            .await)?;
+        Ok(count > 0)
+    }
+
+    /// Whether an email is taken, compared without regard to case.
+    pub async fn email_taken(&self, email: &str) -> sqlx::Result<bool> {
+        let sql = "SELECT COUNT(*) FROM users WHERE lower(email) = lower($1)";
+        let count: i64 = on_pool!(self, |pool| sqlx::query_scalar(sql)
+            .bind(email)
+            .fetch_one(pool)
+            .await)?;
+        Ok(count > 0)
+    }
+}

@@ -1,0 +1,198 @@
+//! Error types, one per layer.
+//!
+//! - [`AppError`] is what server functions return to the UI. It is
+//!   serialisable, carries field messages for forms (and, for forms posted
+//!   without JavaScript, what the user typed, minus passwords, so the page
+//!   can refill the form), and never carries internals.
+//! - `ApiError` (server only) is the JSON API's: every variant maps to a
+//!   status code and the DRF body from `API.md`. 5xx errors are logged with
+//!   their cause and answered without it.
+
+use std::collections::BTreeMap;
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+use crate::model::{FieldErrors, NON_FIELD_ERRORS};
+
+/// An error a server function reports to the UI.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// The input was not accepted; messages by field.
+    #[error("Please correct the highlighted fields.")]
+    Invalid {
+        fields: FieldErrors,
+        /// What the user had typed (never passwords), to refill the form.
+        values: BTreeMap<String, String>,
+    },
+    /// The visitor must log in first.
+    #[error("Please log in to continue.")]
+    Unauthorized,
+    /// The thing does not exist, or belongs to someone else.
+    #[error("Not found.")]
+    NotFound,
+    /// Something failed on the server; details are in its log.
+    #[error("Something went wrong on our side. Please try again.")]
+    Internal,
+    /// The request did not reach the function (network, encoding).
+    #[error("Could not reach the server: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    /// An `Invalid` error with one message for one field.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        let mut fields = FieldErrors::new();
+        fields.insert(field.to_owned(), vec![message.into()]);
+        Self::Invalid {
+            fields,
+            values: BTreeMap::new(),
+        }
+    }
+
+    /// Adds what the user typed, so a form posted without JavaScript can be refilled.
+    #[must_use]
+    pub fn with_values<'a>(self, typed: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        match self {
+            Self::Invalid { fields, .. } => Self::Invalid {
+                fields,
+                values: typed
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                    .collect(),
+            },
+            other => other,
+        }
+    }
+
+    /// The messages for one field (empty when it has none).
+    pub fn messages_for(&self, field: &str) -> Vec<String> {
+        match self {
+            Self::Invalid { fields, .. } => fields.get(field).cloned().unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The messages that belong to no field, or the error itself when it is not a validation error.
+    pub fn general_messages(&self) -> Vec<String> {
+        match self {
+            Self::Invalid { fields, .. } => {
+                fields.get(NON_FIELD_ERRORS).cloned().unwrap_or_default()
+            }
+            other => vec![other.to_string()],
+        }
+    }
+
+    /// What the user had typed in `field`, if the error carries it.
+    pub fn typed_value(&self, field: &str) -> Option<String> {
+        match self {
+            Self::Invalid { values, .. } => values.get(field).cloned(),
+            _ => None,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        Self::Transport(value.to_string())
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub use api::ApiError;
+
+#[cfg(feature = "ssr")]
+mod api {
+    use axum::Json;
+    use axum::http::{HeaderValue, StatusCode, header};
+    use axum::response::{IntoResponse, Response};
+    use serde_json::json;
+
+    use crate::model::{FieldErrors, NON_FIELD_ERRORS};
+
+    /// An error of the JSON API, answered in DRF's shape.
+    #[derive(Debug, thiserror::Error)]
+    pub enum ApiError {
+        /// 400 with messages by field.
+        #[error("invalid input")]
+        Validation(FieldErrors),
+        /// 400 with a `detail` (e.g. a malformed body).
+        #[error("{0}")]
+        BadRequest(String),
+        /// 401, with `WWW-Authenticate: Token`.
+        #[error("{0}")]
+        Unauthorized(&'static str),
+        /// 404.
+        #[error("Not found.")]
+        NotFound,
+        /// 405 for this method.
+        #[error("Method \"{0}\" not allowed.")]
+        MethodNotAllowed(String),
+        /// 413.
+        #[error("Request body is too large.")]
+        PayloadTooLarge,
+        /// 415 for this content type.
+        #[error("Unsupported media type \"{0}\" in request.")]
+        UnsupportedMediaType(String),
+        /// 500: the cause is logged, never shown.
+        #[error("internal error: {0}")]
+        Internal(#[from] anyhow::Error),
+    }
+
+    impl From<sqlx::Error> for ApiError {
+        fn from(error: sqlx::Error) -> Self {
+            Self::Internal(error.into())
+        }
+    }
+
+    impl ApiError {
+        /// A 400 with one message for one field.
+        pub fn field(field: &str, message: impl Into<String>) -> Self {
+            let mut fields = FieldErrors::new();
+            fields.insert(field.to_owned(), vec![message.into()]);
+            Self::Validation(fields)
+        }
+
+        /// A 400 with a message that belongs to no single field.
+        pub fn non_field(message: impl Into<String>) -> Self {
+            Self::field(NON_FIELD_ERRORS, message)
+        }
+
+        /// The HTTP status this error answers with.
+        pub fn status_code(&self) -> StatusCode {
+            match self {
+                Self::Validation(_) | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+                Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+                Self::NotFound => StatusCode::NOT_FOUND,
+                Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+                Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+                Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            }
+        }
+    }
+
+    impl IntoResponse for ApiError {
+        fn into_response(self) -> Response {
+            let status = self.status_code();
+            let body = match &self {
+                Self::Validation(fields) => json!(fields),
+                Self::Internal(cause) => {
+                    tracing::error!(error = ?cause, "internal error answering an API request");
+                    json!({ "detail": "A server error occurred." })
+                }
+                other => json!({ "detail": other.to_string() }),
+            };
+            let mut response = (status, Json(body)).into_response();
+            if status == StatusCode::UNAUTHORIZED {
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Token"));
+            }
+            response
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! Sign up, log in, log out, and who is signed in.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::model::UserView;
+
+/// Creates an account and signs it in, then sends the browser to `next`.
+#[server(prefix = "/fn", endpoint = "sign_up")]
+pub async fn sign_up(
+    username: String,
+    email: String,
+    password: String,
+    password_confirm: String,
+    next: Option<String>,
+) -> Result<UserView, AppError> {
+    use super::context::{auth_session, internal, state};
+    use crate::accounts::{self, RegisterError};
+
+    let typed = [("username", username.as_str()), ("email", email.as_str())];
+    let validated = accounts::validate_new_user(Some(&username), Some(&email), Some(&password));
+    let mut errors = validated.as_ref().err().cloned().unwrap_or_default();
+    if password != password_confirm {
+        errors
+            .entry("password_confirm".to_owned())
+            .or_default()
+            .push("The two passwords do not match.".to_owned());
+    }
+    let new_user = match validated {
+        Ok(new_user) if errors.is_empty() => new_user,
+        _ => {
+            return Err(AppError::Invalid {
+                fields: errors,
+                values: Default::default(),
+            }
+            .with_values(typed));
+        }
+    };
+    let user = accounts::register(&state().db, new_user)
+        .await
+        .map_err(|error| match error {
+            RegisterError::Invalid(fields) => AppError::Invalid {
+                fields,
+                values: Default::default(),
+            }
+            .with_values(typed),
+            RegisterError::Internal(cause) => internal(cause),
+        })?;
+    let mut auth = auth_session().await?;
+    auth.login(&user).await.map_err(internal)?;
+    leptos_axum::redirect(&super::safe_next(next.as_deref()));
+    Ok(user.into_view())
+}
+
+/// Signs a user in by username and password, then sends the browser to `next`.
+#[server(prefix = "/fn", endpoint = "log_in")]
+pub async fn log_in(
+    username: String,
+    password: String,
+    next: Option<String>,
+) -> Result<UserView, AppError> {
+    use super::context::{auth_session, internal};
+    use crate::accounts::BAD_CREDENTIALS;
+    use crate::auth::session::Credentials;
+    use crate::model::NON_FIELD_ERRORS;
+
+    let username = username.trim().to_owned();
+    let mut auth = auth_session().await?;
+    let credentials = Credentials {
+        username: username.clone(),
+        password,
+    };
+    let user = auth.authenticate(credentials).await.map_err(internal)?;
+    let Some(user) = user else {
+        return Err(AppError::field(NON_FIELD_ERRORS, BAD_CREDENTIALS)
+            .with_values([("username", username.as_str())]));
+    };
+    auth.login(&user).await.map_err(internal)?;
+    leptos_axum::redirect(&super::safe_next(next.as_deref()));
+    Ok(user.into_view())
+}
+
+/// Ends the session and sends the browser to the landing page.
+#[server(prefix = "/fn", endpoint = "log_out")]
+pub async fn log_out() -> Result<(), AppError> {
+    use super::context::{auth_session, internal};
+
+    let mut auth = auth_session().await?;
+    auth.logout().await.map_err(internal)?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// The signed-in user, if any.
+#[server(prefix = "/fn", endpoint = "current_user")]
+pub async fn current_user() -> Result<Option<UserView>, AppError> {
+    use super::context::auth_session;
+
+    Ok(auth_session().await?.user.map(|user| user.into_view()))
+}

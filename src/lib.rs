@@ -1,0 +1,33 @@
+//! AIConvoKit: a self-hostable "chat with your documents" assistant platform.
+//!
+//! One crate, two builds: `ssr` (the server) and `hydrate` (the browser).
+
+pub mod app;
+pub mod components;
+pub mod error;
+pub mod functions;
+pub mod model;
+pub mod pages;
+
+#[cfg(feature = "ssr")]
+pub mod accounts;
+#[cfg(feature = "ssr")]
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod auth;
+#[cfg(feature = "ssr")]
+pub mod config;
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod server;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+/// The browser entry point: hydrates the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

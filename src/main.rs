@@ -1,0 +1,49 @@
+//! `aiconvokit`: reads the configuration, opens the database and serves.
+
+use std::process::ExitCode;
+
+use aiconvokit::config::{Cli, find_site_root};
+use aiconvokit::server::{build_app, serve};
+use clap::Parser;
+use leptos::config::get_config_from_str;
+use tracing_subscriber::EnvFilter;
+
+/// The Leptos site settings, embedded so the binary runs from any folder.
+const LEPTOS_TOML: &str = include_str!("../Leptos.toml");
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,aiconvokit=info")),
+        )
+        .init();
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("aiconvokit: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), String> {
+    let config = Cli::parse().into_config();
+    let mut leptos_options =
+        get_config_from_str(LEPTOS_TOML).map_err(|e| format!("Leptos.toml: {e}"))?;
+    let site_root = find_site_root(&leptos_options.site_root)?;
+    leptos_options.site_root = site_root.display().to_string().into();
+    leptos_options.site_addr = config.addr;
+    let addr = config.addr;
+    let (service, _state) = build_app(config, leptos_options)
+        .await
+        .map_err(|e| e.to_string())?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr} (--addr / AICONVOKIT_ADDR): {e}"))?;
+    tracing::info!("listening on http://{addr}");
+    serve(listener, service)
+        .await
+        .map_err(|e| format!("server stopped: {e}"))
+}

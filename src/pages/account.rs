@@ -1,0 +1,187 @@
+//! The account page: who you are, and your API keys.
+
+use leptos::html::Form;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::format_time;
+use crate::components::form::{SubmitButton, TextField, field_errors, typed_value};
+use crate::components::guard::RequireUser;
+use crate::components::layout::{Card, Loading, PageHeader};
+use crate::functions::api_keys::{CreateApiKey, RevokeApiKey, list_api_keys, take_new_api_key};
+use crate::model::{ApiKeyView, CreatedApiKey};
+
+/// Profile and API keys.
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    view! {
+        <Title text="Account" />
+        <RequireUser render=|user| {
+            view! {
+                <PageHeader title="Account" subtitle="Your profile and the keys that let your code use the API." />
+                <div class="space-y-6">
+                    <Card title="Profile">
+                        <dl class="grid grid-cols-[auto_1fr] gap-x-6 gap-y-2 text-sm">
+                            <dt class="text-slate-500">"Username"</dt>
+                            <dd class="font-medium text-slate-900" data-testid="account-username">{user.username.clone()}</dd>
+                            <dt class="text-slate-500">"Email"</dt>
+                            <dd class="font-medium text-slate-900">{user.email.clone()}</dd>
+                        </dl>
+                    </Card>
+                    <ApiKeys />
+                </div>
+            }
+        } />
+    }
+}
+
+#[component]
+fn ApiKeys() -> impl IntoView {
+    let create = ServerAction::<CreateApiKey>::new();
+    let revoke = ServerAction::<RevokeApiKey>::new();
+    let keys = Resource::new(
+        move || (create.version().get(), revoke.version().get()),
+        |_| list_api_keys(),
+    );
+    let flashed = Resource::new(|| (), |_| take_new_api_key());
+    let form = NodeRef::<Form>::new();
+    Effect::new(move || {
+        if let (Some(Ok(_)), Some(form)) = (create.value().get(), form.get()) {
+            form.reset();
+        }
+    });
+
+    view! {
+        <section id="api-keys" class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
+            <h2 class="text-lg font-semibold text-slate-900">"API keys"</h2>
+            <p class="mt-1 text-sm text-slate-600">
+                "Send a key as "
+                <code class="rounded bg-slate-100 px-1 py-0.5 text-xs">"Authorization: Token <key>"</code>
+                ". Anyone with a key can act as you: revoke any you no longer use."
+            </p>
+            <Transition fallback=|| ()>
+                {move || {
+                    let fresh = create.value().get().and_then(Result::ok).flatten();
+                    Suspend::new(async move {
+                        let flashed = flashed.await.ok().flatten();
+                        fresh.or(flashed).map(|created| view! { <NewKeyNotice created /> })
+                    })
+                }}
+            </Transition>
+            <ActionForm action=create node_ref=form>
+                <div class="mt-6 flex flex-col gap-3 sm:flex-row sm:items-start">
+                    <div class="sm:w-80">
+                        <TextField
+                            label="Key name"
+                            name="name"
+                            placeholder="e.g. Website backend"
+                            value=typed_value(create, "name")
+                            errors=field_errors(create, "name")
+                        />
+                    </div>
+                    <div class="sm:mt-7 sm:w-40">
+                        <SubmitButton label="Create key" busy_label="Creating…" pending=create.pending() />
+                    </div>
+                </div>
+            </ActionForm>
+            <div class="mt-6">
+                <Transition fallback=|| view! { <Loading /> }>
+                    {move || Suspend::new(async move {
+                        match keys.await {
+                            Ok(list) if list.is_empty() => view! {
+                                <p class="rounded-lg border border-dashed border-slate-300 px-4 py-6 text-center text-sm text-slate-500" data-testid="no-keys">
+                                    "You have no API keys yet."
+                                </p>
+                            }.into_any(),
+                            Ok(list) => view! { <KeyTable keys=list revoke /> }.into_any(),
+                            Err(error) => view! { <p role="alert" class="text-sm text-red-600">{error.to_string()}</p> }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn KeyTable(keys: Vec<ApiKeyView>, revoke: ServerAction<RevokeApiKey>) -> impl IntoView {
+    view! {
+        <div class="overflow-x-auto">
+            <table class="min-w-full divide-y divide-slate-200 text-sm">
+                <thead>
+                    <tr class="text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+                        <th scope="col" class="py-2 pr-4">"Name"</th>
+                        <th scope="col" class="py-2 pr-4">"Key"</th>
+                        <th scope="col" class="py-2 pr-4">"Created"</th>
+                        <th scope="col" class="py-2 pr-4">"Last used"</th>
+                        <th scope="col" class="py-2"><span class="sr-only">"Actions"</span></th>
+                    </tr>
+                </thead>
+                <tbody class="divide-y divide-slate-100">
+                    {keys
+                        .into_iter()
+                        .map(|key| {
+                            let label = format!("Revoke key {}", key.name);
+                            view! {
+                                <tr data-testid="api-key-row">
+                                    <td class="py-3 pr-4 font-medium text-slate-900">{key.name.clone()}</td>
+                                    <td class="py-3 pr-4"><code class="rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-700">{format!("{}…", key.prefix)}</code></td>
+                                    <td class="whitespace-nowrap py-3 pr-4 text-slate-600">{format_time(key.created_at)}</td>
+                                    <td class="whitespace-nowrap py-3 pr-4 text-slate-600">{key.last_used_at.map_or_else(|| "Never".to_owned(), format_time)}</td>
+                                    <td class="py-3 text-right">
+                                        <ActionForm action=revoke>
+                                            <input type="hidden" name="id" value=key.id />
+                                            <button type="submit" aria-label=label class="rounded-md px-3 py-1.5 text-sm font-medium text-red-600 hover:bg-red-50 focus-visible:outline-2 focus-visible:outline-red-600">
+                                                "Revoke"
+                                            </button>
+                                        </ActionForm>
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+/// The whole key, shown once, with a copy button.
+#[component]
+fn NewKeyNotice(created: CreatedApiKey) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let token = created.token.clone();
+    view! {
+        <div role="status" class="mt-5 rounded-lg border border-emerald-200 bg-emerald-50 p-4" data-testid="new-key">
+            <p class="text-sm font-semibold text-emerald-900">{format!("Key “{}” created.", created.key.name)}</p>
+            <p class="mt-1 text-sm text-emerald-800">"Copy it now: for your safety it will not be shown again."</p>
+            <div class="mt-3 flex flex-col gap-2 sm:flex-row sm:items-center">
+                <code class="block break-all rounded-md border border-emerald-200 bg-white px-3 py-2 font-mono text-sm text-slate-900" data-testid="new-key-value">
+                    {created.token}
+                </code>
+                <button
+                    type="button"
+                    on:click=move |_| copy_to_clipboard(&token, copied)
+                    class="shrink-0 rounded-md bg-emerald-600 px-3 py-2 text-sm font-semibold text-white hover:bg-emerald-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-600"
+                >
+                    {move || if copied.get() { "Copied" } else { "Copy" }}
+                </button>
+            </div>
+        </div>
+    }
+}
+
+/// Puts `text` on the clipboard and sets `done` when it is there.
+fn copy_to_clipboard(text: &str, done: RwSignal<bool>) {
+    #[cfg(feature = "hydrate")]
+    {
+        let promise = window().navigator().clipboard().write_text(text);
+        leptos::task::spawn_local(async move {
+            if wasm_bindgen_futures::JsFuture::from(promise).await.is_ok() {
+                done.set(true);
+            }
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (text, done);
+}

@@ -1,0 +1,39 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::components::guard::RequireUser;
+use crate::components::layout::{Card, PageHeader};
+
+/// The signed-in user's home.
+#[component]
+pub fn DashboardPage() -> impl IntoView {
+    view! {
+        <Title text="Dashboard" />
+        <RequireUser render=|user| {
+            view! {
+                <PageHeader title=format!("Welcome, {}", user.username) subtitle="Your workspace for document assistants." />
+                <div class="grid gap-6 lg:grid-cols-2">
+                    <Card title="Connect through the API" description="Every assistant can be used from your own code with an API key.">
+                        <ol class="list-decimal space-y-3 pl-5 text-sm text-slate-700">
+                            <li>
+                                <a href="/account#api-keys" class="font-semibold text-indigo-600 hover:text-indigo-500">"Create an API key"</a>
+                                " on your account page. It is shown once: keep it somewhere safe."
+                            </li>
+                            <li>"Check it with a request:"</li>
+                        </ol>
+                        <pre class="mt-3 overflow-x-auto rounded-lg bg-slate-900 p-4 text-xs leading-5 text-slate-100"><code>"curl -H \"Authorization: Token $AICONVOKIT_KEY\" \\\n     http://127.0.0.1:3000/api/v1/me/"</code></pre>
+                    </Card>
+                    <Card title="Your account" description="Signed in with the details below.">
+                        <dl class="grid grid-cols-[auto_1fr] gap-x-6 gap-y-2 text-sm">
+                            <dt class="text-slate-500">"Username"</dt>
+                            <dd class="font-medium text-slate-900">{user.username.clone()}</dd>
+                            <dt class="text-slate-500">"Email"</dt>
+                            <dd class="font-medium text-slate-900">{user.email.clone()}</dd>
+                        </dl>
+                        <a href="/account" class="mt-5 inline-block text-sm font-semibold text-indigo-600 hover:text-indigo-500">"Manage account and API keys →"</a>
+                    </Card>
+                </div>
+            }
+        } />
+    }
+}

@@ -1,0 +1,18 @@
+//! One module per page.
+
+mod account;
+mod auth;
+mod dashboard;
+mod landing;
+mod not_found;
+
+pub use account::AccountPage;
+pub use auth::{LogInPage, SignUpPage};
+pub use dashboard::DashboardPage;
+pub use landing::LandingPage;
+pub use not_found::NotFoundPage;
+
+/// A timestamp as pages show it, e.g. `Nov 26, 2026 19:47 UTC`.
+pub fn format_time(time: chrono::DateTime<chrono::Utc>) -> String {
+    time.format("%b %-d, %Y %H:%M UTC").to_string()
+}

@@ -1,0 +1,168 @@
+//! Builds the router (pages, server functions, `/api/v1`) with its layers,
+//! and serves it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{HeaderName, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use leptos::config::LeptosOptions;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower::Layer;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::normalize_path::{NormalizePath, NormalizePathLayer};
+use tower_http::request_id::{
+    MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::app::{App, shell};
+use crate::auth::AuthSession;
+use crate::auth::session::{SessionStorage, auth_layer};
+use crate::config::Config;
+use crate::db::{ConnectError, Db};
+use crate::state::AppState;
+
+/// The complete HTTP service: the router behind trailing-slash normalisation.
+pub type AppService = NormalizePath<Router>;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("database: {0}")]
+    Database(#[from] ConnectError),
+    #[error("sessions: cannot prepare the session table: {0}")]
+    Sessions(#[from] sqlx::Error),
+    #[error("data dir {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// Connects the database and builds the whole app.
+pub async fn build_app(
+    config: Config,
+    leptos_options: LeptosOptions,
+) -> Result<(AppService, AppState), StartError> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
+        path: config.data_dir.display().to_string(),
+        source,
+    })?;
+    let db = Db::connect(&config.database_url()).await?;
+    let sessions = SessionStorage::new(&db).await?;
+    sessions.spawn_expired_cleanup();
+    let state = AppState {
+        db,
+        config: Arc::new(config),
+        leptos_options,
+    };
+    Ok((router(state.clone(), sessions), state))
+}
+
+fn router(state: AppState, sessions: SessionStorage) -> AppService {
+    let config = state.config.clone();
+    let routes = generate_route_list(App);
+    let request_id = HeaderName::from_static("x-request-id");
+    let pages = Router::new()
+        .leptos_routes_with_context(&state, routes, || {}, {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn(guard_pages));
+    let router = Router::new()
+        .nest("/api/v1", crate::api::v1::router())
+        .merge(pages)
+        .layer(auth_layer(&state.db, sessions, config.secure_cookies))
+        .layer(RequestBodyLimitLayer::new(config.max_body_bytes()))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(config.request_timeout_secs),
+        ))
+        .layer(CompressionLayer::new())
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
+            let id = request
+                .extensions()
+                .get::<RequestId>()
+                .and_then(|id| id.header_value().to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state);
+    NormalizePathLayer::trim_trailing_slash().layer(router)
+}
+
+/// Pages that need an account.
+const ACCOUNT_PAGES: [&str; 2] = ["/dashboard", "/account"];
+/// Pages that make no sense once signed in.
+const GUEST_PAGES: [&str; 2] = ["/login", "/signup"];
+
+fn is_under(path: &str, prefixes: &[&str]) -> bool {
+    prefixes.iter().any(|prefix| {
+        path == *prefix
+            || path
+                .strip_prefix(prefix)
+                .is_some_and(|rest| rest.starts_with('/'))
+    })
+}
+
+/// Sends signed-out visitors of account pages to log in (and back after),
+/// and signed-in visitors of the log-in and sign-up pages to the dashboard.
+/// The same rules hold in the browser's router for client-side navigation.
+async fn guard_pages(auth: AuthSession, request: Request, next: Next) -> Response {
+    if request.method() != Method::GET {
+        return next.run(request).await;
+    }
+    let path = request.uri().path();
+    if auth.user.is_none() && is_under(path, &ACCOUNT_PAGES) {
+        let wanted = request.uri().path_and_query().map_or(path, |p| p.as_str());
+        return Redirect::to(&crate::app::login_url(wanted)).into_response();
+    }
+    if auth.user.is_some() && is_under(path, &GUEST_PAGES) {
+        return Redirect::to("/dashboard").into_response();
+    }
+    next.run(request).await
+}
+
+/// Serves until the process is asked to stop (Ctrl-C or SIGTERM), then
+/// finishes the requests in flight.
+pub async fn serve(listener: tokio::net::TcpListener, service: AppService) -> std::io::Result<()> {
+    use axum::ServiceExt;
+    axum::serve(listener, ServiceExt::<Request>::into_make_service(service))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

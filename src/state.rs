@@ -1,0 +1,23 @@
+//! What every handler and server function can reach.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+
+use crate::config::Config;
+use crate::db::Db;
+
+/// Shared application state; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub leptos_options: LeptosOptions,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
