@@ -153,19 +153,43 @@ impl From<sqlx::Error> for RegisterError {
     }
 }
 
-/// Creates an account, or says which fields are taken.
-pub async fn register(db: &Db, new_user: NewUser) -> Result<UserRow, RegisterError> {
-    let taken = taken_fields(db, &new_user).await?;
-    if !taken.is_empty() {
-        return Err(RegisterError::Invalid(taken));
+/// Every sign-up rule: the pure ones, then uniqueness for the username and
+/// email that passed them, so the user learns of every problem at once.
+pub async fn check_new_user(
+    db: &Db,
+    username: Option<&str>,
+    email: Option<&str>,
+    password: Option<&str>,
+) -> sqlx::Result<Result<NewUser, FieldErrors>> {
+    let validated = validate_new_user(username, email, password);
+    let mut errors = validated.as_ref().err().cloned().unwrap_or_default();
+    if let Some(username) = username.map(str::trim)
+        && !errors.contains_key("username")
+        && db.username_taken(username).await?
+    {
+        push(&mut errors, "username", USERNAME_TAKEN);
     }
+    if let Some(email) = email.map(str::trim)
+        && !errors.contains_key("email")
+        && db.email_taken(email).await?
+    {
+        push(&mut errors, "email", EMAIL_TAKEN);
+    }
+    Ok(match validated {
+        Ok(new_user) if errors.is_empty() => Ok(new_user),
+        _ => Err(errors),
+    })
+}
+
+/// Creates an account checked by [`check_new_user`]. A sign-up that won the
+/// race for the same username or email meanwhile makes this one invalid.
+pub async fn register(db: &Db, new_user: NewUser) -> Result<UserRow, RegisterError> {
     let password_hash = password::hash(new_user.password.clone()).await?;
     match db
         .insert_user(&new_user.username, &new_user.email, &password_hash)
         .await
     {
         Ok(user) => Ok(user),
-        // Another sign-up won the race between our check and our insert.
         Err(error) if is_unique_violation(&error) => {
             Err(RegisterError::Invalid(taken_fields(db, &new_user).await?))
         }

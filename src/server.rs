@@ -86,6 +86,7 @@ fn router(state: AppState, sessions: SessionStorage) -> AppService {
             StatusCode::SERVICE_UNAVAILABLE,
             Duration::from_secs(config.request_timeout_secs),
         ))
+        .layer(middleware::from_fn(crate::api::v1::json_errors))
         .layer(CompressionLayer::new())
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {

@@ -14,42 +14,49 @@ pub async fn sign_up(
     password_confirm: String,
     next: Option<String>,
 ) -> Result<UserView, AppError> {
-    use super::context::{auth_session, internal, state};
+    use super::context::{auth_session, internal, respond, state};
     use crate::accounts::{self, RegisterError};
 
-    let typed = [("username", username.as_str()), ("email", email.as_str())];
-    let validated = accounts::validate_new_user(Some(&username), Some(&email), Some(&password));
-    let mut errors = validated.as_ref().err().cloned().unwrap_or_default();
-    if password != password_confirm {
-        errors
-            .entry("password_confirm".to_owned())
-            .or_default()
-            .push("The two passwords do not match.".to_owned());
-    }
-    let new_user = match validated {
-        Ok(new_user) if errors.is_empty() => new_user,
-        _ => {
-            return Err(AppError::Invalid {
-                fields: errors,
-                values: Default::default(),
-            }
-            .with_values(typed));
+    respond(async move {
+        let typed = [("username", username.as_str()), ("email", email.as_str())];
+        let db = state().db;
+        let validated =
+            accounts::check_new_user(&db, Some(&username), Some(&email), Some(&password))
+                .await
+                .map_err(internal)?;
+        let mut errors = validated.as_ref().err().cloned().unwrap_or_default();
+        if password != password_confirm {
+            errors
+                .entry("password_confirm".to_owned())
+                .or_default()
+                .push("The two passwords do not match.".to_owned());
         }
-    };
-    let user = accounts::register(&state().db, new_user)
-        .await
-        .map_err(|error| match error {
-            RegisterError::Invalid(fields) => AppError::Invalid {
-                fields,
-                values: Default::default(),
+        let new_user = match validated {
+            Ok(new_user) if errors.is_empty() => new_user,
+            _ => {
+                return Err(AppError::Invalid {
+                    fields: errors,
+                    values: Default::default(),
+                }
+                .with_values(typed));
             }
-            .with_values(typed),
-            RegisterError::Internal(cause) => internal(cause),
-        })?;
-    let mut auth = auth_session().await?;
-    auth.login(&user).await.map_err(internal)?;
-    leptos_axum::redirect(&super::safe_next(next.as_deref()));
-    Ok(user.into_view())
+        };
+        let user = accounts::register(&db, new_user)
+            .await
+            .map_err(|error| match error {
+                RegisterError::Invalid(fields) => AppError::Invalid {
+                    fields,
+                    values: Default::default(),
+                }
+                .with_values(typed),
+                RegisterError::Internal(cause) => internal(cause),
+            })?;
+        let mut auth = auth_session().await?;
+        auth.login(&user).await.map_err(internal)?;
+        leptos_axum::redirect(&super::safe_next(next.as_deref()));
+        Ok(user.into_view())
+    })
+    .await
 }
 
 /// Signs a user in by username and password, then sends the browser to `next`.
@@ -59,42 +66,48 @@ pub async fn log_in(
     password: String,
     next: Option<String>,
 ) -> Result<UserView, AppError> {
-    use super::context::{auth_session, internal};
+    use super::context::{auth_session, internal, respond};
     use crate::accounts::BAD_CREDENTIALS;
     use crate::auth::session::Credentials;
     use crate::model::NON_FIELD_ERRORS;
 
-    let username = username.trim().to_owned();
-    let mut auth = auth_session().await?;
-    let credentials = Credentials {
-        username: username.clone(),
-        password,
-    };
-    let user = auth.authenticate(credentials).await.map_err(internal)?;
-    let Some(user) = user else {
-        return Err(AppError::field(NON_FIELD_ERRORS, BAD_CREDENTIALS)
-            .with_values([("username", username.as_str())]));
-    };
-    auth.login(&user).await.map_err(internal)?;
-    leptos_axum::redirect(&super::safe_next(next.as_deref()));
-    Ok(user.into_view())
+    respond(async move {
+        let username = username.trim().to_owned();
+        let mut auth = auth_session().await?;
+        let credentials = Credentials {
+            username: username.clone(),
+            password,
+        };
+        let user = auth.authenticate(credentials).await.map_err(internal)?;
+        let Some(user) = user else {
+            return Err(AppError::field(NON_FIELD_ERRORS, BAD_CREDENTIALS)
+                .with_values([("username", username.as_str())]));
+        };
+        auth.login(&user).await.map_err(internal)?;
+        leptos_axum::redirect(&super::safe_next(next.as_deref()));
+        Ok(user.into_view())
+    })
+    .await
 }
 
 /// Ends the session and sends the browser to the landing page.
 #[server(prefix = "/fn", endpoint = "log_out")]
 pub async fn log_out() -> Result<(), AppError> {
-    use super::context::{auth_session, internal};
+    use super::context::{auth_session, internal, respond};
 
-    let mut auth = auth_session().await?;
-    auth.logout().await.map_err(internal)?;
-    leptos_axum::redirect("/");
-    Ok(())
+    respond(async move {
+        let mut auth = auth_session().await?;
+        auth.logout().await.map_err(internal)?;
+        leptos_axum::redirect("/");
+        Ok(())
+    })
+    .await
 }
 
 /// The signed-in user, if any.
 #[server(prefix = "/fn", endpoint = "current_user")]
 pub async fn current_user() -> Result<Option<UserView>, AppError> {
-    use super::context::auth_session;
+    use super::context::{auth_session, respond};
 
-    Ok(auth_session().await?.user.map(|user| user.into_view()))
+    respond(async move { Ok(auth_session().await?.user.map(|user| user.into_view())) }).await
 }

@@ -51,6 +51,22 @@ pub(crate) mod context {
             .unwrap_or(false)
     }
 
+    /// Runs a server function's body and gives a failure its HTTP status
+    /// (400, 401, 404, 500) when called from script. A plain form post keeps
+    /// the redirect back to its form, which carries the error.
+    pub async fn respond<T>(
+        body: impl Future<Output = Result<T, AppError>>,
+    ) -> Result<T, AppError> {
+        let result = body.await;
+        if let Err(error) = &result
+            && !is_plain_form_post()
+            && let Some(response) = use_context::<leptos_axum::ResponseOptions>()
+        {
+            response.set_status(error.status_code());
+        }
+        result
+    }
+
     /// Logs an internal failure and turns it into the UI's opaque error.
     pub fn internal(error: impl std::fmt::Display) -> AppError {
         tracing::error!(%error, "server function failed");

@@ -9,7 +9,7 @@ mod users;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
-use axum::middleware::{self, Next};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -32,7 +32,6 @@ pub fn router() -> Router<AppState> {
         .route("/me", get(me::get_me))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn(json_errors))
 }
 
 async fn not_found() -> ApiError {
@@ -43,9 +42,13 @@ async fn method_not_allowed(method: Method) -> ApiError {
     ApiError::MethodNotAllowed(method.to_string())
 }
 
-/// Turns any error response that is not already JSON (from a layer: body
-/// limit, timeout, ...) into `{"detail": ...}`.
-async fn json_errors(request: Request<Body>, next: Next) -> Response {
+/// Turns any `/api/` error response that is not already JSON (from a layer
+/// around the router: body limit, timeout, ...) into `{"detail": ...}`.
+/// Install it outside those layers.
+pub async fn json_errors(request: Request<Body>, next: Next) -> Response {
+    if !request.uri().path().starts_with("/api/") {
+        return next.run(request).await;
+    }
     let response = next.run(request).await;
     let status = response.status();
     let is_json = response

@@ -1,0 +1,377 @@
+//! The account pages as a browser without JavaScript uses them: plain form
+//! posts to the server functions, redirects, cookies and server-rendered
+//! messages. (With JavaScript, the Playwright tests in end2end/ cover them.)
+
+use reqwest::{Client, Response};
+
+use crate::helpers::{PASSWORD, TestApp, spawn_app, spawn_app_with};
+
+/// Posts a form the way a browser does without JavaScript.
+async fn post_form(
+    app: &TestApp,
+    client: &Client,
+    path: &str,
+    from_page: &str,
+    fields: &[(&str, &str)],
+) -> Response {
+    client
+        .post(app.url(path))
+        .header("Accept", "text/html,application/xhtml+xml")
+        .header("Referer", app.url(from_page))
+        .form(fields)
+        .send()
+        .await
+        .expect("request")
+}
+
+fn location(response: &Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+async fn page(app: &TestApp, client: &Client, path: &str) -> (u16, String) {
+    let response = client.get(app.url(path)).send().await.expect("request");
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("body"))
+}
+
+async fn sign_up(app: &TestApp, client: &Client, username: &str) -> Response {
+    post_form(
+        app,
+        client,
+        "/fn/sign_up",
+        "/signup",
+        &[
+            ("username", username),
+            ("email", &format!("{username}@example.com")),
+            ("password", PASSWORD),
+            ("password_confirm", PASSWORD),
+            ("next", ""),
+        ],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn account_pages_send_signed_out_visitors_to_log_in_and_back() {
+    let app = spawn_app().await;
+    let browser = app.browser();
+    for (path, next) in [
+        ("/account", "/account"),
+        ("/dashboard", "/dashboard"),
+        ("/account?tab=keys", "/account%3Ftab%3Dkeys"),
+    ] {
+        let response = browser.get(app.url(path)).send().await.expect("request");
+        assert_eq!(response.status(), 303, "{path}");
+        assert_eq!(location(&response), format!("/login?next={next}"));
+    }
+    let (status, html) = page(&app, &browser, "/login?next=/account").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains(r#"name="next" value="/account""#),
+        "the form carries where to return"
+    );
+}
+
+#[tokio::test]
+async fn sign_up_without_javascript_signs_in_with_a_safe_cookie() {
+    let app = spawn_app().await;
+    let browser = app.browser();
+    let response = sign_up(&app, &browser, "ada").await;
+    assert_eq!(response.status(), 302);
+    assert_eq!(location(&response), "/dashboard");
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(cookie.starts_with("aiconvokit_session="), "{cookie}");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(
+        !cookie.contains("Secure"),
+        "not over plain http unless configured: {cookie}"
+    );
+
+    let (status, html) = page(&app, &browser, "/dashboard").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("Welcome, ada"),
+        "the dashboard greets the user"
+    );
+}
+
+#[tokio::test]
+async fn cookies_are_secure_when_configured() {
+    let app = spawn_app_with(|config| config.secure_cookies = true).await;
+    let response = sign_up(&app, &app.browser(), "ada").await;
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(cookie.contains("Secure"), "{cookie}");
+}
+
+#[tokio::test]
+async fn sign_up_errors_come_back_beside_the_fields_with_what_was_typed() {
+    let app = spawn_app().await;
+    app.create_user("ada").await;
+    let browser = app.browser();
+    let response = post_form(
+        &app,
+        &browser,
+        "/fn/sign_up",
+        "/signup",
+        &[
+            ("username", "ada"),
+            ("email", "new@example.com"),
+            ("password", "Qz7!xy"),
+            ("password_confirm", "Vk4#different"),
+            ("next", ""),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), 302);
+    let back = location(&response);
+    assert!(
+        back.starts_with(&app.url("/signup")),
+        "back to the form: {back}"
+    );
+    let (status, html) = page(&app, &browser, back.trim_start_matches(&app.address)).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("A user with that username already exists."),
+        "taken username shown"
+    );
+    assert!(
+        html.contains(r#"value="new@example.com""#),
+        "typed email kept"
+    );
+    assert!(html.contains(r#"value="ada""#), "typed username kept");
+    assert!(
+        !html.contains("Qz7!xy") && !html.contains("Vk4#different"),
+        "passwords never echoed"
+    );
+}
+
+#[tokio::test]
+async fn sign_up_validation_without_javascript_names_each_problem() {
+    let app = spawn_app().await;
+    let browser = app.browser();
+    let response = post_form(
+        &app,
+        &browser,
+        "/fn/sign_up",
+        "/signup",
+        &[
+            ("username", "bad name"),
+            ("email", "nope"),
+            ("password", "1234567"),
+            ("password_confirm", "7654321"),
+            ("next", ""),
+        ],
+    )
+    .await;
+    let back = location(&response);
+    let (_, html) = page(&app, &browser, back.trim_start_matches(&app.address)).await;
+    for message in [
+        "Enter a valid username.",
+        "Enter a valid email address.",
+        "This password is too short. It must contain at least 8 characters.",
+        "The two passwords do not match.",
+    ] {
+        assert!(html.contains(message), "{message}");
+    }
+    let (status, _) = page(&app, &browser, "/dashboard").await;
+    assert_eq!(status, 303, "no account was made, nobody is signed in");
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_explained_and_the_username_kept() {
+    let app = spawn_app().await;
+    app.create_user("ada").await;
+    let browser = app.browser();
+    let response = post_form(
+        &app,
+        &browser,
+        "/fn/log_in",
+        "/login",
+        &[
+            ("username", "ada"),
+            ("password", "not my password"),
+            ("next", ""),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), 302);
+    let back = location(&response);
+    let (_, html) = page(&app, &browser, back.trim_start_matches(&app.address)).await;
+    assert!(html.contains("Unable to log in with provided credentials."));
+    assert!(html.contains(r#"value="ada""#));
+    assert!(!html.contains("not my password"));
+}
+
+#[tokio::test]
+async fn log_in_returns_to_the_page_asked_for_but_never_off_site() {
+    let app = spawn_app().await;
+    app.create_user("ada").await;
+    let browser = app.browser();
+    let response = post_form(
+        &app,
+        &browser,
+        "/fn/log_in",
+        "/login?next=/account",
+        &[
+            ("username", "ada"),
+            ("password", PASSWORD),
+            ("next", "/account"),
+        ],
+    )
+    .await;
+    assert_eq!(location(&response), "/account");
+    let (status, html) = page(&app, &browser, "/account").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("API keys"));
+
+    let other = app.browser();
+    let response = post_form(
+        &app,
+        &other,
+        "/fn/log_in",
+        "/login",
+        &[
+            ("username", "ada"),
+            ("password", PASSWORD),
+            ("next", "//evil.example/"),
+        ],
+    )
+    .await;
+    assert_eq!(location(&response), "/dashboard");
+}
+
+#[tokio::test]
+async fn signed_in_visitors_skip_log_in_and_log_out_ends_the_session() {
+    let app = spawn_app().await;
+    let browser = app.browser();
+    sign_up(&app, &browser, "ada").await;
+    let response = browser
+        .get(app.url("/login"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(location(&response), "/dashboard");
+
+    let response = post_form(&app, &browser, "/fn/log_out", "/dashboard", &[]).await;
+    assert_eq!(response.status(), 302);
+    assert_eq!(location(&response), "/");
+    let (status, _) = page(&app, &browser, "/account").await;
+    assert_eq!(status, 303);
+}
+
+#[tokio::test]
+async fn an_api_key_made_without_javascript_is_shown_once_and_works() {
+    let app = spawn_app().await;
+    let browser = app.browser();
+    sign_up(&app, &browser, "ada").await;
+    let response = post_form(
+        &app,
+        &browser,
+        "/fn/create_api_key",
+        "/account",
+        &[("name", "CI server")],
+    )
+    .await;
+    assert_eq!(location(&response), "/account");
+    let (_, html) = page(&app, &browser, "/account").await;
+    let key = html
+        .match_indices("ack_")
+        .map(|(start, _)| {
+            html[start..]
+                .chars()
+                .take_while(char::is_ascii_alphanumeric_or_underscore)
+                .collect::<String>()
+        })
+        .max_by_key(String::len)
+        .expect("a key on the page");
+    assert_eq!(key.len(), 44, "the whole key is shown: {key}");
+    assert!(html.contains("CI server"));
+
+    let response = app
+        .get_with_auth("/api/v1/me/", &format!("Token {key}"))
+        .await;
+    assert_eq!(response.status(), 200);
+
+    let (_, again) = page(&app, &browser, "/account").await;
+    assert!(!again.contains(&key), "shown only once");
+    assert!(again.contains(&key[..12]), "its prefix stays listed");
+}
+
+#[tokio::test]
+async fn an_empty_key_name_is_refused_beside_the_field() {
+    let app = spawn_app().await;
+    let browser = app.browser();
+    sign_up(&app, &browser, "ada").await;
+    let response = post_form(
+        &app,
+        &browser,
+        "/fn/create_api_key",
+        "/account",
+        &[("name", "   ")],
+    )
+    .await;
+    let back = location(&response);
+    let (_, html) = page(&app, &browser, back.trim_start_matches(&app.address)).await;
+    assert!(html.contains("Give the key a name"));
+    assert!(html.contains("You have no API keys yet."));
+}
+
+#[tokio::test]
+async fn server_functions_refuse_signed_out_callers_and_other_users_keys() {
+    let app = spawn_app().await;
+    let ada = app.browser();
+    sign_up(&app, &ada, "ada").await;
+    let (_, ada_token) = (0, app.token_for("ada").await);
+    let bob = app.browser();
+    sign_up(&app, &bob, "bob").await;
+
+    // Bob cannot revoke Ada's key (ids are small integers, easy to guess).
+    for id in 1..=3 {
+        let response = bob
+            .post(app.url("/fn/revoke_api_key"))
+            .form(&[("id", id.to_string())])
+            .send()
+            .await
+            .expect("request");
+        assert!(response.status().is_client_error() || response.status().is_server_error());
+        assert_ne!(response.status(), 500, "not found, not a crash");
+    }
+    let response = app
+        .get_with_auth("/api/v1/me/", &format!("Token {ada_token}"))
+        .await;
+    assert_eq!(response.status(), 200, "Ada's key survives");
+
+    let anonymous = app.browser();
+    let response = anonymous
+        .post(app.url("/fn/list_api_keys"))
+        .send()
+        .await
+        .expect("request");
+    assert_ne!(response.status(), 200);
+}
+
+trait AlnumOrUnderscore {
+    fn is_ascii_alphanumeric_or_underscore(&self) -> bool;
+}
+
+impl AlnumOrUnderscore for char {
+    fn is_ascii_alphanumeric_or_underscore(&self) -> bool {
+        self.is_ascii_alphanumeric() || *self == '_'
+    }
+}

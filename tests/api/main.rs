@@ -1,0 +1,8 @@
+//! Integration tests: the real app over HTTP, a fresh database per test.
+
+mod browser_forms;
+mod helpers;
+mod http;
+mod me;
+mod tokens;
+mod users;
