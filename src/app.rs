@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::hooks::use_location;
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 use crate::components::layout::NavBar;
 use crate::error::AppError;
@@ -76,6 +76,8 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// Every page renders with its data in place (`SsrMode::Async`): it reads
+/// complete without JavaScript, and the server can still redirect.
 #[component]
 fn Layout() -> impl IntoView {
     let location = use_location();
@@ -93,11 +95,11 @@ fn Layout() -> impl IntoView {
         <NavBar />
         <main id="main" class="mx-auto w-full max-w-6xl px-4 pb-16 pt-8 sm:px-6 lg:px-8">
             <Routes fallback=|| view! { <NotFoundPage /> }>
-                <Route path=path!("") view=LandingPage />
-                <Route path=path!("signup") view=SignUpPage />
-                <Route path=path!("login") view=LogInPage />
-                <Route path=path!("dashboard") view=DashboardPage />
-                <Route path=path!("account") view=AccountPage />
+                <Route path=path!("") view=LandingPage ssr=SsrMode::Async />
+                <Route path=path!("signup") view=SignUpPage ssr=SsrMode::Async />
+                <Route path=path!("login") view=LogInPage ssr=SsrMode::Async />
+                <Route path=path!("dashboard") view=DashboardPage ssr=SsrMode::Async />
+                <Route path=path!("account") view=AccountPage ssr=SsrMode::Async />
             </Routes>
         </main>
     }
