@@ -110,7 +110,7 @@ pub fn TextField(
 #[component]
 pub fn FormAlert(#[prop(into)] messages: Signal<Vec<String>>) -> impl IntoView {
     view! {
-        <div aria-live="assertive">
+        <div aria-live="assertive" class="empty:hidden">
             <Show when=move || !messages.get().is_empty()>
                 <div role="alert" data-testid="form-alert" class="rounded-lg border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-700">
                     <For each=move || messages.get() key=|message| message.clone() let:message>

@@ -101,7 +101,7 @@ pub fn Card(
     children: Children,
 ) -> impl IntoView {
     view! {
-        <section class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
+        <section class="min-w-0 rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
             <h2 class="text-lg font-semibold text-slate-900">{title}</h2>
             {description.map(|text| view! { <p class="mt-1 text-sm text-slate-600">{text}</p> })}
             <div class="mt-5">{children()}</div>

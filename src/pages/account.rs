@@ -106,13 +106,13 @@ fn ApiKeys() -> impl IntoView {
 #[component]
 fn KeyTable(keys: Vec<ApiKeyView>, revoke: ServerAction<RevokeApiKey>) -> impl IntoView {
     view! {
-        <div class="overflow-x-auto">
+        <div class="relative overflow-x-auto">
             <table class="min-w-full divide-y divide-slate-200 text-sm">
                 <thead>
                     <tr class="text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
                         <th scope="col" class="py-2 pr-4">"Name"</th>
                         <th scope="col" class="py-2 pr-4">"Key"</th>
-                        <th scope="col" class="py-2 pr-4">"Created"</th>
+                        <th scope="col" class="hidden py-2 pr-4 sm:table-cell">"Created"</th>
                         <th scope="col" class="py-2 pr-4">"Last used"</th>
                         <th scope="col" class="py-2"><span class="sr-only">"Actions"</span></th>
                     </tr>
@@ -126,7 +126,7 @@ fn KeyTable(keys: Vec<ApiKeyView>, revoke: ServerAction<RevokeApiKey>) -> impl I
                                 <tr data-testid="api-key-row">
                                     <td class="py-3 pr-4 font-medium text-slate-900">{key.name.clone()}</td>
                                     <td class="py-3 pr-4"><code class="rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-700">{format!("{}…", key.prefix)}</code></td>
-                                    <td class="whitespace-nowrap py-3 pr-4 text-slate-600">{format_time(key.created_at)}</td>
+                                    <td class="hidden whitespace-nowrap py-3 pr-4 text-slate-600 sm:table-cell">{format_time(key.created_at)}</td>
                                     <td class="whitespace-nowrap py-3 pr-4 text-slate-600">{key.last_used_at.map_or_else(|| "Never".to_owned(), format_time)}</td>
                                     <td class="py-3 text-right">
                                         <ActionForm action=revoke>

@@ -4,6 +4,28 @@ use leptos_meta::Title;
 use crate::components::guard::RequireUser;
 use crate::components::layout::{Card, PageHeader};
 
+/// This site's origin as the visitor reached it, e.g. `http://127.0.0.1:3000`.
+fn site_origin() -> String {
+    #[cfg(feature = "ssr")]
+    {
+        use axum::http::request::Parts;
+        let parts = use_context::<Parts>();
+        let host = parts
+            .as_ref()
+            .and_then(|p| p.headers.get(axum::http::header::HOST))
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("127.0.0.1:3000")
+            .to_owned();
+        let secure =
+            use_context::<crate::state::AppState>().is_some_and(|s| s.config.secure_cookies);
+        format!("{}://{host}", if secure { "https" } else { "http" })
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        window().location().origin().unwrap_or_default()
+    }
+}
+
 /// The signed-in user's home.
 #[component]
 pub fn DashboardPage() -> impl IntoView {
@@ -21,7 +43,7 @@ pub fn DashboardPage() -> impl IntoView {
                             </li>
                             <li>"Check it with a request:"</li>
                         </ol>
-                        <pre class="mt-3 overflow-x-auto rounded-lg bg-slate-900 p-4 text-xs leading-5 text-slate-100"><code>"curl -H \"Authorization: Token $AICONVOKIT_KEY\" \\\n     http://127.0.0.1:3000/api/v1/me/"</code></pre>
+                        <pre class="mt-3 overflow-x-auto rounded-lg bg-slate-900 p-4 text-xs leading-5 text-slate-100"><code>{format!("curl -H \"Authorization: Token $AICONVOKIT_KEY\" \\\n     {}/api/v1/me/", site_origin())}</code></pre>
                     </Card>
                     <Card title="Your account" description="Signed in with the details below.">
                         <dl class="grid grid-cols-[auto_1fr] gap-x-6 gap-y-2 text-sm">
