@@ -107,6 +107,55 @@ async fn sign_up_without_javascript_signs_in_with_a_safe_cookie() {
 }
 
 #[tokio::test]
+async fn each_log_in_gets_a_fresh_session_id_and_old_ones_sign_nobody_in() {
+    let app = spawn_app().await;
+    let browser = app.browser();
+    let first_cookie = session_cookie(&sign_up(&app, &browser, "ada").await);
+    assert!(!first_cookie.is_empty());
+    post_form(&app, &browser, "/fn/log_out", "/dashboard", &[]).await;
+    let again = post_form(
+        &app,
+        &browser,
+        "/fn/log_in",
+        "/login",
+        &[("username", "ada"), ("password", PASSWORD), ("next", "")],
+    )
+    .await;
+    let second_cookie = session_cookie(&again);
+    assert!(!second_cookie.is_empty());
+    assert_ne!(
+        first_cookie, second_cookie,
+        "a new session id at each log in"
+    );
+
+    for stale in [
+        first_cookie,
+        "aiconvokit_session=forged-session-id".to_owned(),
+    ] {
+        let response = app
+            .api
+            .get(app.url("/dashboard"))
+            .header("Cookie", &stale)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 303, "{stale} signs nobody in");
+    }
+}
+
+fn session_cookie(response: &Response) -> String {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("aiconvokit_session="))
+        .and_then(|v| v.split(';').next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
 async fn cookies_are_secure_when_configured() {
     let app = spawn_app_with(|config| config.secure_cookies = true).await;
     let response = sign_up(&app, &app.browser(), "ada").await;

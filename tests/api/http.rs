@@ -184,3 +184,36 @@ async fn no_answer_ever_carries_the_password_or_its_hash() {
         assert!(!body.contains("password_hash"), "{body}");
     }
 }
+
+#[tokio::test]
+async fn pages_are_compressed_for_clients_that_ask() {
+    let app = spawn_app().await;
+    let response = app
+        .api
+        .get(app.url("/"))
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-encoding"], "gzip");
+}
+
+#[tokio::test]
+async fn unknown_pages_are_404_with_a_friendly_page() {
+    let app = spawn_app().await;
+    let response = app
+        .api
+        .get(app.url("/no/such/page"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 404);
+    assert!(
+        response
+            .text()
+            .await
+            .expect("body")
+            .contains("Page not found")
+    );
+}

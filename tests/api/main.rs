@@ -4,5 +4,6 @@ mod browser_forms;
 mod helpers;
 mod http;
 mod me;
+mod startup;
 mod tokens;
 mod users;
