@@ -4,6 +4,7 @@
 //! SQL must differ, both arms stand side by side. One file per aggregate.
 
 pub mod api_tokens;
+pub mod assistants;
 pub mod users;
 
 use std::str::FromStr;

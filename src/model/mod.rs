@@ -45,3 +45,70 @@ impl std::fmt::Debug for CreatedApiKey {
             .finish()
     }
 }
+
+/// Timestamps on the wire: RFC 3339 in UTC with milliseconds,
+/// e.g. `2026-11-26T19:47:45.123Z`.
+pub mod timestamp {
+    use chrono::{DateTime, SecondsFormat, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(
+        time: &DateTime<Utc>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&time.to_rfc3339_opts(SecondsFormat::Millis, true))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<DateTime<Utc>, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        DateTime::parse_from_rfc3339(&text)
+            .map(|time| time.with_timezone(&Utc))
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// An assistant as every API endpoint and the dashboard show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssistantView {
+    pub id: i64,
+    /// The stable public identifier (`asst_…`), named as in the original API.
+    pub openai_id: String,
+    pub absolute_url: String,
+    pub name: String,
+    pub company_name: String,
+    pub instructions: String,
+    #[serde(with = "timestamp")]
+    pub created_at: DateTime<Utc>,
+    #[serde(with = "timestamp")]
+    pub updated_at: DateTime<Utc>,
+    /// How many messages the assistant has answered.
+    pub query_count: i64,
+    /// The URL of the most recently uploaded document, if any.
+    pub file: Option<String>,
+    pub documents: Vec<DocumentView>,
+}
+
+/// A document of an assistant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocumentView {
+    pub id: i64,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub pages: Option<i64>,
+    /// `pending`, `processing`, `ready` or `failed`.
+    pub status: String,
+    /// Why processing failed, in words a user understands.
+    pub error: Option<String>,
+    pub url: String,
+}
+
+/// The editable fields of an assistant as a form sends them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssistantForm {
+    pub name: String,
+    pub company_name: String,
+    pub instructions: String,
+}

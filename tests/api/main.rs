@@ -1,5 +1,6 @@
 //! Integration tests: the real app over HTTP, a fresh database per test.
 
+mod assistants;
 mod browser_forms;
 mod helpers;
 mod http;

@@ -107,7 +107,6 @@ async fn usernames_outside_letters_digits_and_symbols_are_refused() {
         "<script>alert(1)</script>",
         "'; DROP TABLE users;--",
         "zoë",
-        "ada\u{0}",
     ] {
         let errors = sign_up_errors(
             json!({"username": hostile, "email": "x@example.com", "password": PASSWORD}),
@@ -228,5 +227,21 @@ async fn concurrent_sign_ups_of_one_name_make_exactly_one_account() {
     assert!(
         statuses.iter().all(|s| *s == 201 || *s == 400),
         "no 500 under contention: {statuses:?}"
+    );
+}
+
+#[tokio::test]
+async fn null_characters_are_refused_as_drf_does() {
+    let errors = sign_up_errors(
+        json!({"username": "ada\u{0}", "email": "x@example.com", "password": "pass\u{0}word1"}),
+    )
+    .await;
+    assert_eq!(
+        errors["username"],
+        json!(["Null characters are not allowed."])
+    );
+    assert_eq!(
+        errors["password"],
+        json!(["Null characters are not allowed."])
     );
 }

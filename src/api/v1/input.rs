@@ -80,6 +80,11 @@ impl Input {
     pub fn text(&self, field: &str) -> Result<Option<String>, (String, String)> {
         match self.0.get(field) {
             None => Ok(None),
+            // DRF refuses them too, and PostgreSQL cannot store them in text.
+            Some(Value::String(s)) if s.contains('\0') => Err((
+                field.to_owned(),
+                "Null characters are not allowed.".to_owned(),
+            )),
             Some(Value::String(s)) => Ok(Some(s.clone())),
             Some(Value::Number(n)) => Ok(Some(n.to_string())),
             Some(Value::Bool(b)) => Ok(Some(b.to_string())),

@@ -2,6 +2,7 @@
 //! DRF's shape, including the ones produced by layers and the router itself
 //! (unknown paths, wrong methods, oversized bodies, timeouts).
 
+mod assistants;
 mod input;
 mod me;
 mod tokens;
@@ -30,6 +31,17 @@ pub fn router() -> Router<AppState> {
             post(tokens::create_token).delete(tokens::delete_token),
         )
         .route("/me", get(me::get_me))
+        .route(
+            "/assistants",
+            get(assistants::list_assistants).post(assistants::create_assistant),
+        )
+        .route(
+            "/assistants/{id}",
+            get(assistants::get_assistant)
+                .put(assistants::replace_assistant)
+                .patch(assistants::patch_assistant)
+                .delete(assistants::delete_assistant),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }

@@ -1,0 +1,257 @@
+//! Assistants: the rules for their fields (pure) and their public ids.
+//!
+//! `name`, `company_name` and `instructions` are required and may not be
+//! blank; surrounding spaces are trimmed, as DRF does. A `PUT` replaces all
+//! three, and renames with `new_name` when given (the original API's rule:
+//! without `new_name`, `name` is the name). A `PATCH` changes any subset.
+
+use rand::Rng;
+use rand::distributions::Alphanumeric;
+
+use crate::accounts::{BLANK, REQUIRED};
+use crate::db::assistants::{AssistantFields, AssistantRow};
+use crate::model::{AssistantView, DocumentView, FieldErrors};
+
+pub const NAME_MAX: usize = 200;
+pub const COMPANY_NAME_MAX: usize = 200;
+pub const INSTRUCTIONS_MAX: usize = 20_000;
+
+/// The fields of a create or update request, `None` where absent.
+#[derive(Debug, Clone, Default)]
+pub struct AssistantInput {
+    pub name: Option<String>,
+    pub new_name: Option<String>,
+    pub company_name: Option<String>,
+    pub instructions: Option<String>,
+}
+
+/// How a request changes an assistant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// `POST`: every field required.
+    Create,
+    /// `PUT`: every field required; `new_name` renames.
+    Replace,
+    /// `PATCH`: any subset; the rest stays.
+    Patch,
+}
+
+fn check(errors: &mut FieldErrors, field: &str, value: Option<&str>, max: usize) -> Option<String> {
+    let message = match value.map(str::trim) {
+        None => REQUIRED.to_owned(),
+        Some("") => BLANK.to_owned(),
+        Some(text) if text.chars().count() > max => {
+            format!("Ensure this field has no more than {max} characters.")
+        }
+        Some(text) => return Some(text.to_owned()),
+    };
+    errors.entry(field.to_owned()).or_default().push(message);
+    None
+}
+
+/// The fields an assistant will have after `change`, or what is wrong.
+/// `current` is the assistant being changed (needed for `Patch`).
+pub fn apply(
+    change: Change,
+    input: &AssistantInput,
+    current: Option<&AssistantFields>,
+) -> Result<AssistantFields, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let keep = |field: Option<&String>, kept: Option<&str>| -> Option<String> {
+        match (change, field) {
+            (Change::Patch, None) => kept.map(str::to_owned),
+            (_, value) => value.cloned(),
+        }
+    };
+    let name_source = match (&input.new_name, change) {
+        (Some(_), Change::Replace | Change::Patch) => "new_name",
+        _ => "name",
+    };
+    if change == Change::Replace && name_source == "new_name" {
+        // `name` is still required by the original's PUT, even when renaming.
+        check(&mut errors, "name", input.name.as_deref(), NAME_MAX);
+    }
+    let name_value = if name_source == "new_name" {
+        input.new_name.clone()
+    } else {
+        keep(input.name.as_ref(), current.map(|c| c.name.as_str()))
+    };
+    let name = check(&mut errors, name_source, name_value.as_deref(), NAME_MAX);
+    let company_name = check(
+        &mut errors,
+        "company_name",
+        keep(
+            input.company_name.as_ref(),
+            current.map(|c| c.company_name.as_str()),
+        )
+        .as_deref(),
+        COMPANY_NAME_MAX,
+    );
+    let instructions = check(
+        &mut errors,
+        "instructions",
+        keep(
+            input.instructions.as_ref(),
+            current.map(|c| c.instructions.as_str()),
+        )
+        .as_deref(),
+        INSTRUCTIONS_MAX,
+    );
+    match (name, company_name, instructions) {
+        (Some(name), Some(company_name), Some(instructions)) if errors.is_empty() => {
+            Ok(AssistantFields {
+                name,
+                company_name,
+                instructions,
+            })
+        }
+        _ => Err(errors),
+    }
+}
+
+/// A new public id: `asst_` and 24 random letters and digits.
+pub fn new_public_id() -> String {
+    let random: String = rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(24)
+        .map(char::from)
+        .collect();
+    format!("asst_{random}")
+}
+
+/// The API address of an assistant.
+pub fn assistant_url(id: i64) -> String {
+    format!("/api/v1/assistants/{id}/")
+}
+
+/// An assistant as the API and the dashboard show it.
+pub fn to_view(row: AssistantRow, documents: Vec<DocumentView>) -> AssistantView {
+    AssistantView {
+        absolute_url: assistant_url(row.id),
+        id: row.id,
+        openai_id: row.public_id,
+        name: row.name,
+        company_name: row.company_name,
+        instructions: row.instructions,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+        query_count: row.query_count,
+        file: documents.last().map(|document| document.url.clone()),
+        documents,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(
+        name: Option<&str>,
+        new_name: Option<&str>,
+        company: Option<&str>,
+        instructions: Option<&str>,
+    ) -> AssistantInput {
+        AssistantInput {
+            name: name.map(str::to_owned),
+            new_name: new_name.map(str::to_owned),
+            company_name: company.map(str::to_owned),
+            instructions: instructions.map(str::to_owned),
+        }
+    }
+
+    fn current() -> AssistantFields {
+        AssistantFields {
+            name: "Old".into(),
+            company_name: "3M".into(),
+            instructions: "Be brief.".into(),
+        }
+    }
+
+    #[test]
+    fn create_requires_every_field() {
+        let errors = apply(Change::Create, &input(None, None, None, None), None).unwrap_err();
+        assert_eq!(errors.len(), 3);
+        let fields = apply(
+            Change::Create,
+            &input(Some(" A "), None, Some("3M"), Some("Hi")),
+            None,
+        )
+        .unwrap();
+        assert_eq!(fields.name, "A");
+    }
+
+    #[test]
+    fn put_renames_with_new_name_and_keeps_name_otherwise() {
+        let renamed = apply(
+            Change::Replace,
+            &input(Some("Old"), Some("New"), Some("3M"), Some("x")),
+            Some(&current()),
+        )
+        .unwrap();
+        assert_eq!(renamed.name, "New");
+        let same = apply(
+            Change::Replace,
+            &input(Some("Given"), None, Some("3M"), Some("x")),
+            Some(&current()),
+        )
+        .unwrap();
+        assert_eq!(same.name, "Given");
+        let errors = apply(
+            Change::Replace,
+            &input(None, Some("New"), Some("3M"), Some("x")),
+            Some(&current()),
+        )
+        .unwrap_err();
+        assert!(errors.contains_key("name"));
+        let errors = apply(
+            Change::Replace,
+            &input(Some("Old"), Some(" "), Some("3M"), Some("x")),
+            Some(&current()),
+        )
+        .unwrap_err();
+        assert_eq!(errors["new_name"], vec![BLANK.to_owned()]);
+    }
+
+    #[test]
+    fn patch_changes_only_what_is_given() {
+        let fields = apply(
+            Change::Patch,
+            &input(None, None, None, Some("New rules")),
+            Some(&current()),
+        )
+        .unwrap();
+        assert_eq!(
+            fields,
+            AssistantFields {
+                instructions: "New rules".into(),
+                ..current()
+            }
+        );
+        let errors = apply(
+            Change::Patch,
+            &input(Some(""), None, None, None),
+            Some(&current()),
+        )
+        .unwrap_err();
+        assert_eq!(errors["name"], vec![BLANK.to_owned()]);
+    }
+
+    #[test]
+    fn overlong_fields_are_refused() {
+        let long = "x".repeat(INSTRUCTIONS_MAX + 1);
+        let errors = apply(
+            Change::Create,
+            &input(Some("A"), None, Some("B"), Some(&long)),
+            None,
+        )
+        .unwrap_err();
+        assert!(errors["instructions"][0].contains("20000"));
+    }
+
+    #[test]
+    fn public_ids_are_prefixed_and_random() {
+        let a = new_public_id();
+        assert!(a.starts_with("asst_") && a.len() == 29);
+        assert_ne!(a, new_public_id());
+    }
+}

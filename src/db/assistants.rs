@@ -1,0 +1,122 @@
+//! Assistants. Every query is scoped to the owning user: another user's
+//! assistant is indistinguishable from one that does not exist.
+
+use chrono::{DateTime, Utc};
+
+use super::{Db, on_pool};
+
+/// A row of `assistants`.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AssistantRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub public_id: String,
+    pub name: String,
+    pub company_name: String,
+    pub instructions: String,
+    pub query_count: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl AssistantRow {
+    /// Its editable fields.
+    pub fn fields(&self) -> AssistantFields {
+        AssistantFields {
+            name: self.name.clone(),
+            company_name: self.company_name.clone(),
+            instructions: self.instructions.clone(),
+        }
+    }
+}
+
+/// The editable fields of an assistant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssistantFields {
+    pub name: String,
+    pub company_name: String,
+    pub instructions: String,
+}
+
+const COLUMNS: &str =
+    "id, user_id, public_id, name, company_name, instructions, query_count, created_at, updated_at";
+
+impl Db {
+    /// Creates an assistant for `user_id` with a new public id.
+    pub async fn insert_assistant(
+        &self,
+        user_id: i64,
+        public_id: &str,
+        fields: &AssistantFields,
+    ) -> sqlx::Result<AssistantRow> {
+        let now = Utc::now();
+        let sql = format!(
+            "INSERT INTO assistants (user_id, public_id, name, company_name, instructions, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING {COLUMNS}"
+        );
+        on_pool!(self, |pool| sqlx::query_as(&sql)
+            .bind(user_id)
+            .bind(public_id)
+            .bind(&fields.name)
+            .bind(&fields.company_name)
+            .bind(&fields.instructions)
+            .bind(now)
+            .fetch_one(pool)
+            .await)
+    }
+
+    /// A user's assistants, newest first.
+    pub async fn assistants_of(&self, user_id: i64) -> sqlx::Result<Vec<AssistantRow>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM assistants WHERE user_id = $1 ORDER BY created_at DESC, id DESC"
+        );
+        on_pool!(self, |pool| sqlx::query_as(&sql)
+            .bind(user_id)
+            .fetch_all(pool)
+            .await)
+    }
+
+    /// One of a user's assistants.
+    pub async fn assistant_of(&self, user_id: i64, id: i64) -> sqlx::Result<Option<AssistantRow>> {
+        let sql = format!("SELECT {COLUMNS} FROM assistants WHERE id = $1 AND user_id = $2");
+        on_pool!(self, |pool| sqlx::query_as(&sql)
+            .bind(id)
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await)
+    }
+
+    /// Replaces an assistant's editable fields; `None` when the user has no such assistant.
+    pub async fn update_assistant(
+        &self,
+        user_id: i64,
+        id: i64,
+        fields: &AssistantFields,
+    ) -> sqlx::Result<Option<AssistantRow>> {
+        let sql = format!(
+            "UPDATE assistants SET name = $1, company_name = $2, instructions = $3, updated_at = $4 \
+             WHERE id = $5 AND user_id = $6 RETURNING {COLUMNS}"
+        );
+        on_pool!(self, |pool| sqlx::query_as(&sql)
+            .bind(&fields.name)
+            .bind(&fields.company_name)
+            .bind(&fields.instructions)
+            .bind(Utc::now())
+            .bind(id)
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await)
+    }
+
+    /// Deletes an assistant and everything it owns; false when the user has no such assistant.
+    pub async fn delete_assistant(&self, user_id: i64, id: i64) -> sqlx::Result<bool> {
+        let sql = "DELETE FROM assistants WHERE id = $1 AND user_id = $2";
+        let deleted = on_pool!(self, |pool| sqlx::query(sql)
+            .bind(id)
+            .bind(user_id)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(deleted > 0)
+    }
+}

@@ -1,0 +1,394 @@
+//! `/api/v1/assistants/`: the caller's assistants, and nobody else's.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_app, status_and_json};
+
+async fn call(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request = app
+        .api
+        .request(method, app.url(path))
+        .header("Authorization", format!("Token {token}"));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("request");
+    if response.status() == 204 {
+        return (204, Value::Null);
+    }
+    status_and_json(response).await
+}
+
+fn report() -> Value {
+    json!({"name": "Annual report helper", "company_name": "3M", "instructions": "Answer questions about our 2018 annual report."})
+}
+
+#[tokio::test]
+async fn create_answers_201_with_the_contracts_shape() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token("ada").await;
+    let (status, body) = call(
+        &app,
+        Method::POST,
+        "/api/v1/assistants/",
+        &token,
+        Some(report()),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["id"].as_i64().expect("id");
+    assert_eq!(body["absolute_url"], format!("/api/v1/assistants/{id}/"));
+    assert!(
+        body["openai_id"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("asst_") && s.len() > 20)
+    );
+    assert_eq!(body["name"], "Annual report helper");
+    assert_eq!(body["company_name"], "3M");
+    assert_eq!(
+        body["instructions"],
+        "Answer questions about our 2018 annual report."
+    );
+    assert_eq!(body["query_count"], 0);
+    assert_eq!(body["file"], Value::Null);
+    assert_eq!(body["documents"], json!([]));
+    let created = body["created_at"].as_str().expect("created_at");
+    assert!(
+        created.ends_with('Z') && created.len() == 24,
+        "RFC 3339 UTC with milliseconds: {created}"
+    );
+    assert_eq!(body["created_at"], body["updated_at"]);
+    let mut keys: Vec<_> = body.as_object().expect("object").keys().cloned().collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "absolute_url",
+            "company_name",
+            "created_at",
+            "documents",
+            "file",
+            "id",
+            "instructions",
+            "name",
+            "openai_id",
+            "query_count",
+            "updated_at"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn create_takes_a_form_encoded_body_too() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token("ada").await;
+    let response = app
+        .api
+        .post(app.url("/api/v1/assistants"))
+        .header("Authorization", format!("Token {token}"))
+        .form(&[
+            ("name", "Contracts"),
+            ("company_name", "Acme"),
+            ("instructions", "Quote the clause."),
+        ])
+        .send()
+        .await
+        .expect("request");
+    let (status, body) = status_and_json(response).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["name"], "Contracts");
+}
+
+#[tokio::test]
+async fn every_field_is_required_not_blank_and_bounded() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token("ada").await;
+    let (status, errors) = call(
+        &app,
+        Method::POST,
+        "/api/v1/assistants/",
+        &token,
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(status, 400);
+    for field in ["name", "company_name", "instructions"] {
+        assert_eq!(errors[field], json!(["This field is required."]), "{field}");
+    }
+    let (status, errors) = call(
+        &app,
+        Method::POST,
+        "/api/v1/assistants/",
+        &token,
+        Some(json!({"name": " ", "company_name": "x".repeat(201), "instructions": "y".repeat(20_001)})),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(errors["name"], json!(["This field may not be blank."]));
+    assert_eq!(
+        errors["company_name"],
+        json!(["Ensure this field has no more than 200 characters."])
+    );
+    assert_eq!(
+        errors["instructions"],
+        json!(["Ensure this field has no more than 20000 characters."])
+    );
+    let (_, list) = call(&app, Method::GET, "/api/v1/assistants/", &token, None).await;
+    assert_eq!(list, json!([]), "nothing was created");
+}
+
+#[tokio::test]
+async fn hostile_text_is_stored_and_returned_as_text() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token("ada").await;
+    let hostile = json!({
+        "name": "<script>alert(1)</script>",
+        "company_name": "'; DROP TABLE assistants;--",
+        "instructions": "Ünïcödé ✓ \u{202e} right-to-left"
+    });
+    let (status, body) = call(
+        &app,
+        Method::POST,
+        "/api/v1/assistants/",
+        &token,
+        Some(hostile.clone()),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (_, fetched) = call(
+        &app,
+        Method::GET,
+        body["absolute_url"].as_str().expect("url"),
+        &token,
+        None,
+    )
+    .await;
+    for field in ["name", "company_name", "instructions"] {
+        assert_eq!(fetched[field], hostile[field], "{field}");
+    }
+    let with_null = json!({"name": "a\u{0}b", "company_name": "3M", "instructions": "x"});
+    let (status, errors) = call(
+        &app,
+        Method::POST,
+        "/api/v1/assistants/",
+        &token,
+        Some(with_null),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(errors["name"], json!(["Null characters are not allowed."]));
+}
+
+#[tokio::test]
+async fn the_list_holds_only_the_callers_assistants_newest_first() {
+    let app = spawn_app().await;
+    let (_, ada) = app.user_with_token("ada").await;
+    let (_, bob) = app.user_with_token("bob").await;
+    for name in ["first", "second"] {
+        let body = json!({"name": name, "company_name": "3M", "instructions": "x"});
+        call(&app, Method::POST, "/api/v1/assistants/", &ada, Some(body)).await;
+    }
+    call(
+        &app,
+        Method::POST,
+        "/api/v1/assistants/",
+        &bob,
+        Some(report()),
+    )
+    .await;
+    let (status, list) = call(&app, Method::GET, "/api/v1/assistants", &ada, None).await;
+    assert_eq!(status, 200);
+    let names: Vec<_> = list
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|a| a["name"].clone())
+        .collect();
+    assert_eq!(names, [json!("second"), json!("first")]);
+}
+
+#[tokio::test]
+async fn another_users_assistant_answers_404_to_every_method() {
+    let app = spawn_app().await;
+    let (_, ada) = app.user_with_token("ada").await;
+    let (_, bob) = app.user_with_token("bob").await;
+    let (_, created) = call(
+        &app,
+        Method::POST,
+        "/api/v1/assistants/",
+        &ada,
+        Some(report()),
+    )
+    .await;
+    let url = created["absolute_url"].as_str().expect("url").to_owned();
+    for (method, body) in [
+        (Method::GET, None),
+        (Method::PUT, Some(report())),
+        (Method::PATCH, Some(json!({"name": "stolen"}))),
+        (Method::DELETE, None),
+    ] {
+        let (status, body) = call(&app, method.clone(), &url, &bob, body).await;
+        assert_eq!(status, 404, "{method}");
+        assert_eq!(body, json!({"detail": "Not found."}));
+    }
+    let (status, still) = call(&app, Method::GET, &url, &ada, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(still["name"], "Annual report helper");
+}
+
+#[tokio::test]
+async fn unknown_and_malformed_ids_are_404() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token("ada").await;
+    for path in [
+        "/api/v1/assistants/999/",
+        "/api/v1/assistants/abc/",
+        "/api/v1/assistants/-1/",
+        "/api/v1/assistants/99999999999999999999/",
+    ] {
+        let (status, body) = call(&app, Method::GET, path, &token, None).await;
+        assert_eq!(status, 404, "{path}");
+        assert_eq!(body, json!({"detail": "Not found."}));
+    }
+}
+
+#[tokio::test]
+async fn put_renames_with_new_name_as_the_original_did() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token("ada").await;
+    let (_, created) = call(
+        &app,
+        Method::POST,
+        "/api/v1/assistants/",
+        &token,
+        Some(report()),
+    )
+    .await;
+    let url = created["absolute_url"].as_str().expect("url").to_owned();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+
+    let body = json!({"name": "Annual report helper", "new_name": "10-K helper", "company_name": "3M Company", "instructions": "Cite pages."});
+    let (status, renamed) = call(&app, Method::PUT, &url, &token, Some(body)).await;
+    assert_eq!(status, 200, "{renamed}");
+    assert_eq!(renamed["name"], "10-K helper");
+    assert_eq!(renamed["company_name"], "3M Company");
+    assert_eq!(renamed["instructions"], "Cite pages.");
+    assert_eq!(
+        renamed["openai_id"], created["openai_id"],
+        "the public id never changes"
+    );
+    assert_ne!(renamed["updated_at"], created["updated_at"]);
+    assert_eq!(renamed["created_at"], created["created_at"]);
+
+    let body = json!({"name": "Plain name", "company_name": "3M", "instructions": "x"});
+    let (_, named) = call(&app, Method::PUT, &url, &token, Some(body)).await;
+    assert_eq!(
+        named["name"], "Plain name",
+        "without new_name, name is the name"
+    );
+
+    let (status, errors) = call(
+        &app,
+        Method::PUT,
+        &url,
+        &token,
+        Some(json!({"new_name": "Only this"})),
+    )
+    .await;
+    assert_eq!(status, 400);
+    for field in ["name", "company_name", "instructions"] {
+        assert_eq!(errors[field], json!(["This field is required."]), "{field}");
+    }
+    let (_, unchanged) = call(&app, Method::GET, &url, &token, None).await;
+    assert_eq!(
+        unchanged["name"], "Plain name",
+        "a refused PUT changes nothing"
+    );
+}
+
+#[tokio::test]
+async fn patch_changes_only_the_fields_given() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token("ada").await;
+    let (_, created) = call(
+        &app,
+        Method::POST,
+        "/api/v1/assistants/",
+        &token,
+        Some(report()),
+    )
+    .await;
+    let url = created["absolute_url"].as_str().expect("url").to_owned();
+    let (status, patched) = call(
+        &app,
+        Method::PATCH,
+        &url,
+        &token,
+        Some(json!({"instructions": "Be brief."})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(patched["instructions"], "Be brief.");
+    assert_eq!(patched["name"], created["name"]);
+    assert_eq!(patched["company_name"], created["company_name"]);
+    let (status, errors) = call(
+        &app,
+        Method::PATCH,
+        &url,
+        &token,
+        Some(json!({"company_name": ""})),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        errors["company_name"],
+        json!(["This field may not be blank."])
+    );
+}
+
+#[tokio::test]
+async fn delete_answers_204_and_the_assistant_is_gone() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token("ada").await;
+    let (_, created) = call(
+        &app,
+        Method::POST,
+        "/api/v1/assistants/",
+        &token,
+        Some(report()),
+    )
+    .await;
+    let url = created["absolute_url"].as_str().expect("url").to_owned();
+    let (status, _) = call(&app, Method::DELETE, &url, &token, None).await;
+    assert_eq!(status, 204);
+    let (status, _) = call(&app, Method::GET, &url, &token, None).await;
+    assert_eq!(status, 404);
+    let (status, _) = call(&app, Method::DELETE, &url, &token, None).await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn assistants_need_a_key() {
+    let app = spawn_app().await;
+    for (method, path) in [
+        (Method::GET, "/api/v1/assistants/"),
+        (Method::POST, "/api/v1/assistants/"),
+        (Method::GET, "/api/v1/assistants/1/"),
+    ] {
+        let response = app
+            .api
+            .request(method.clone(), app.url(path))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 401, "{method} {path}");
+        assert_eq!(response.headers()["www-authenticate"], "Token");
+    }
+}
