@@ -10,7 +10,10 @@ use crate::components::layout::NavBar;
 use crate::error::AppError;
 use crate::functions::accounts::{LogOut, current_user};
 use crate::model::UserView;
-use crate::pages::{AccountPage, DashboardPage, LandingPage, LogInPage, NotFoundPage, SignUpPage};
+use crate::pages::{
+    AccountPage, AssistantPage, DashboardPage, LandingPage, LogInPage, NewAssistantPage,
+    NotFoundPage, SignUpPage,
+};
 
 /// The document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -100,6 +103,8 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("login") view=LogInPage ssr=SsrMode::Async />
                 <Route path=path!("dashboard") view=DashboardPage ssr=SsrMode::Async />
                 <Route path=path!("account") view=AccountPage ssr=SsrMode::Async />
+                <Route path=path!("assistants/new") view=NewAssistantPage ssr=SsrMode::Async />
+                <Route path=path!("assistants/:id") view=AssistantPage ssr=SsrMode::Async />
             </Routes>
         </main>
     }

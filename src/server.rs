@@ -107,7 +107,7 @@ fn router(state: AppState, sessions: SessionStorage) -> AppService {
 }
 
 /// Pages that need an account.
-const ACCOUNT_PAGES: [&str; 2] = ["/dashboard", "/account"];
+const ACCOUNT_PAGES: [&str; 3] = ["/dashboard", "/account", "/assistants"];
 /// Pages that make no sense once signed in.
 const GUEST_PAGES: [&str; 2] = ["/login", "/signup"];
 

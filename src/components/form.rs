@@ -139,3 +139,44 @@ pub fn SubmitButton(
         </button>
     }
 }
+
+/// A labelled multi-line field with its error messages.
+#[component]
+pub fn TextArea(
+    #[prop(into)] label: String,
+    name: &'static str,
+    #[prop(optional, into)] value: String,
+    #[prop(optional, into)] hint: Option<String>,
+    #[prop(optional, into)] placeholder: Option<String>,
+    #[prop(default = 6)] rows: u32,
+    #[prop(into)] errors: Signal<Vec<String>>,
+) -> impl IntoView {
+    let input_id = format!("field-{name}");
+    let error_id = format!("{input_id}-error");
+    let hint_id = format!("{input_id}-hint");
+    let has_errors = move || !errors.get().is_empty();
+    let described_by = format!("{hint_id} {error_id}");
+    view! {
+        <div>
+            <label for=input_id.clone() class="block text-sm font-medium text-slate-800">{label}</label>
+            <textarea
+                id=input_id
+                name=name
+                rows=rows
+                placeholder=placeholder
+                required=true
+                aria-invalid=move || if has_errors() { "true" } else { "false" }
+                aria-describedby=described_by
+                class="mt-1.5 block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-slate-900 shadow-sm placeholder:text-slate-400 focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30 aria-[invalid=true]:border-red-500"
+            >
+                {value}
+            </textarea>
+            {hint.map(|text| view! { <p id=hint_id class="mt-1 text-xs text-slate-500">{text}</p> })}
+            <div id=error_id aria-live="polite">
+                <For each=move || errors.get() key=|message| message.clone() let:message>
+                    <p class="mt-1 text-sm text-red-600" data-testid=format!("error-{name}")>{message}</p>
+                </For>
+            </div>
+        </div>
+    }
+}

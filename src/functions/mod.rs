@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod assistants;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod context {

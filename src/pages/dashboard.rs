@@ -3,6 +3,7 @@ use leptos_meta::Title;
 
 use crate::components::guard::RequireUser;
 use crate::components::layout::{Card, PageHeader};
+use crate::pages::AssistantList;
 
 /// This site's origin as the visitor reached it, e.g. `http://127.0.0.1:3000`.
 fn site_origin() -> String {
@@ -34,7 +35,8 @@ pub fn DashboardPage() -> impl IntoView {
         <RequireUser render=|user| {
             view! {
                 <PageHeader title=format!("Welcome, {}", user.username) subtitle="Your workspace for document assistants." />
-                <div class="grid gap-6 lg:grid-cols-2">
+                <AssistantList />
+                <div class="mt-10 grid gap-6 lg:grid-cols-2">
                     <Card title="Connect through the API" description="Every assistant can be used from your own code with an API key.">
                         <ol class="list-decimal space-y-3 pl-5 text-sm text-slate-700">
                             <li>

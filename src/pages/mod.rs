@@ -1,12 +1,14 @@
 //! One module per page.
 
 mod account;
+mod assistants;
 mod auth;
 mod dashboard;
 mod landing;
 mod not_found;
 
 pub use account::AccountPage;
+pub use assistants::{AssistantList, AssistantPage, NewAssistantPage};
 pub use auth::{LogInPage, SignUpPage};
 pub use dashboard::DashboardPage;
 pub use landing::LandingPage;

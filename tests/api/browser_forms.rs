@@ -424,3 +424,49 @@ impl AlnumOrUnderscore for char {
         self.is_ascii_alphanumeric() || *self == '_'
     }
 }
+
+#[tokio::test]
+async fn assistants_are_created_without_javascript_and_hidden_from_other_users() {
+    let app = spawn_app().await;
+    let ada = app.browser();
+    sign_up(&app, &ada, "ada").await;
+    let response = post_form(
+        &app,
+        &ada,
+        "/fn/create_assistant",
+        "/assistants/new",
+        &[
+            ("name", "Contracts"),
+            ("company_name", "Acme"),
+            ("instructions", "Quote the clause."),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), 302);
+    let page_path = location(&response);
+    assert!(page_path.starts_with("/assistants/"), "{page_path}");
+    let (status, html) = page(&app, &ada, &page_path).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Contracts") && html.contains("Quote the clause."));
+    let (_, dashboard) = page(&app, &ada, "/dashboard").await;
+    assert!(dashboard.contains("Contracts"), "listed on the dashboard");
+
+    let bob = app.browser();
+    sign_up(&app, &bob, "bob").await;
+    let (status, html) = page(&app, &bob, &page_path).await;
+    assert_eq!(
+        status, 404,
+        "another user's assistant does not exist for Bob"
+    );
+    assert!(!html.contains("Quote the clause."));
+    let id = page_path.trim_start_matches("/assistants/");
+    let response = bob
+        .post(app.url("/fn/delete_assistant"))
+        .form(&[("id", id)])
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 404);
+    let (status, _) = page(&app, &ada, &page_path).await;
+    assert_eq!(status, 200, "still there for Ada");
+}

@@ -1,0 +1,49 @@
+import { expect, test } from "@playwright/test";
+import { PASSWORD, logIn, open, uniqueName } from "./helpers";
+
+test("create, edit and delete an assistant from the dashboard", async ({ page, request }) => {
+  const username = uniqueName("maker");
+  const created = await request.post("/api/v1/users/", {
+    data: { username, email: `${username}@example.com`, password: PASSWORD },
+  });
+  expect(created.status()).toBe(201);
+  await open(page, "/login");
+  await logIn(page, username);
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await expect(page.getByTestId("no-assistants")).toBeVisible();
+
+  await page.getByRole("link", { name: "New assistant" }).first().click();
+  await expect(page).toHaveURL(/\/assistants\/new$/);
+  // Spaces pass the browser's own "required" check; the server trims them.
+  await page.getByLabel("Name", { exact: true }).fill("   ");
+  await page.getByLabel("Company name").fill("3M");
+  await page.getByLabel("Instructions").fill("Answer questions about our 2018 annual report.");
+  await page.getByRole("button", { name: "Create assistant" }).click();
+  await expect(page.getByTestId("error-name")).toHaveText("This field may not be blank.");
+  await expect(page.getByLabel("Company name")).toHaveValue("3M");
+
+  await page.getByLabel("Name", { exact: true }).fill("Annual report helper");
+  await page.getByLabel("Company name").fill("3M");
+  await page.getByLabel("Instructions").fill("Answer questions about our 2018 annual report.");
+  await page.getByRole("button", { name: "Create assistant" }).click();
+  await expect(page).toHaveURL(/\/assistants\/\d+$/);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Annual report helper");
+
+  await page.getByLabel("Name", { exact: true }).fill("10-K helper");
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await expect(page.getByTestId("saved")).toBeVisible();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("10-K helper");
+
+  await page.getByRole("link", { name: "← Assistants" }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+  const card = page.getByTestId("assistant-card");
+  await expect(card).toHaveCount(1);
+  await expect(card).toContainText("10-K helper");
+  await expect(card).toContainText("3M");
+
+  await card.getByRole("link").click();
+  await page.getByText("Delete assistant…").click();
+  await page.getByRole("button", { name: "Delete “10-K helper”" }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await expect(page.getByTestId("no-assistants")).toBeVisible();
+});

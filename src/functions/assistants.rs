@@ -1,0 +1,139 @@
+//! The dashboard's assistants: list, create, show, edit, delete.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::model::AssistantView;
+
+/// The assistant fields a form sent, checked; errors keep what was typed.
+#[cfg(feature = "ssr")]
+fn checked_fields(
+    change: crate::assistants::Change,
+    name: &str,
+    company_name: &str,
+    instructions: &str,
+) -> Result<crate::db::assistants::AssistantFields, AppError> {
+    let input = crate::assistants::AssistantInput {
+        name: Some(name.to_owned()),
+        new_name: None,
+        company_name: Some(company_name.to_owned()),
+        instructions: Some(instructions.to_owned()),
+    };
+    crate::assistants::apply(change, &input, None).map_err(|fields| {
+        AppError::Invalid {
+            fields,
+            values: Default::default(),
+        }
+        .with_values([
+            ("name", name),
+            ("company_name", company_name),
+            ("instructions", instructions),
+        ])
+    })
+}
+
+/// The signed-in user's assistants, newest first.
+#[server(prefix = "/fn", endpoint = "list_assistants")]
+pub async fn list_assistants() -> Result<Vec<AssistantView>, AppError> {
+    use super::context::{internal, require_user, respond, state};
+
+    respond(async move {
+        let user = require_user().await?;
+        let rows = state().db.assistants_of(user.id).await.map_err(internal)?;
+        Ok(rows
+            .into_iter()
+            .map(|row| crate::assistants::to_view(row, Vec::new()))
+            .collect())
+    })
+    .await
+}
+
+/// One of the signed-in user's assistants.
+#[server(prefix = "/fn", endpoint = "get_assistant")]
+pub async fn get_assistant(id: i64) -> Result<AssistantView, AppError> {
+    use super::context::{internal, require_user, respond, state};
+
+    respond(async move {
+        let user = require_user().await?;
+        let row = state()
+            .db
+            .assistant_of(user.id, id)
+            .await
+            .map_err(internal)?
+            .ok_or(AppError::NotFound)?;
+        Ok(crate::assistants::to_view(row, Vec::new()))
+    })
+    .await
+}
+
+/// Creates an assistant and opens its page.
+#[server(prefix = "/fn", endpoint = "create_assistant")]
+pub async fn create_assistant(
+    name: String,
+    company_name: String,
+    instructions: String,
+) -> Result<AssistantView, AppError> {
+    use crate::assistants::{self, Change};
+    use crate::functions::assistants::checked_fields;
+    use crate::functions::context::{internal, require_user, respond, state};
+
+    respond(async move {
+        let user = require_user().await?;
+        let fields = checked_fields(Change::Create, &name, &company_name, &instructions)?;
+        let row = state()
+            .db
+            .insert_assistant(user.id, &assistants::new_public_id(), &fields)
+            .await
+            .map_err(internal)?;
+        leptos_axum::redirect(&format!("/assistants/{}", row.id));
+        Ok(assistants::to_view(row, Vec::new()))
+    })
+    .await
+}
+
+/// Saves an assistant's name, company and instructions.
+#[server(prefix = "/fn", endpoint = "update_assistant")]
+pub async fn update_assistant(
+    id: i64,
+    name: String,
+    company_name: String,
+    instructions: String,
+) -> Result<AssistantView, AppError> {
+    use crate::assistants::{self, Change};
+    use crate::functions::assistants::checked_fields;
+    use crate::functions::context::{internal, require_user, respond, state};
+
+    respond(async move {
+        let user = require_user().await?;
+        let fields = checked_fields(Change::Replace, &name, &company_name, &instructions)?;
+        let row = state()
+            .db
+            .update_assistant(user.id, id, &fields)
+            .await
+            .map_err(internal)?
+            .ok_or(AppError::NotFound)?;
+        Ok(assistants::to_view(row, Vec::new()))
+    })
+    .await
+}
+
+/// Deletes an assistant with everything it owns, then goes to the dashboard.
+#[server(prefix = "/fn", endpoint = "delete_assistant")]
+pub async fn delete_assistant(id: i64) -> Result<(), AppError> {
+    use super::context::{internal, require_user, respond, state};
+
+    respond(async move {
+        let user = require_user().await?;
+        if !state()
+            .db
+            .delete_assistant(user.id, id)
+            .await
+            .map_err(internal)?
+        {
+            return Err(AppError::NotFound);
+        }
+        leptos_axum::redirect("/dashboard");
+        Ok(())
+    })
+    .await
+}

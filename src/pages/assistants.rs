@@ -1,0 +1,232 @@
+//! Creating, viewing, editing and deleting assistants.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+use super::format_time;
+use crate::components::form::{
+    FormAlert, SubmitButton, TextArea, TextField, field_errors, general_errors, typed_value,
+};
+use crate::components::guard::RequireUser;
+use crate::components::layout::{Loading, PageHeader};
+use crate::functions::assistants::{
+    CreateAssistant, DeleteAssistant, UpdateAssistant, get_assistant, list_assistants,
+};
+use crate::model::AssistantView;
+
+const INSTRUCTIONS_PLACEHOLDER: &str = "e.g. You answer questions about our 2023 annual report for investors. Be precise, quote figures with their units, and say so when the report does not cover a question.";
+const PRIMARY: &str = "inline-flex items-center gap-2 rounded-lg bg-indigo-600 px-4 py-2.5 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600";
+
+/// The dashboard's list of assistants, with an invitation when there are none.
+#[component]
+pub fn AssistantList() -> impl IntoView {
+    let assistants = Resource::new(|| (), |()| list_assistants());
+    view! {
+        <section aria-labelledby="assistants-heading">
+            <div class="mb-4 flex flex-wrap items-center justify-between gap-3">
+                <h2 id="assistants-heading" class="text-lg font-semibold text-slate-900">"Assistants"</h2>
+                <a href="/assistants/new" class=PRIMARY>"New assistant"</a>
+            </div>
+            <Transition fallback=|| view! { <Loading /> }>
+                {move || Suspend::new(async move {
+                    match assistants.await {
+                        Ok(list) if list.is_empty() => view! { <EmptyAssistants /> }.into_any(),
+                        Ok(list) => view! {
+                            <ul class="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+                                {list.into_iter().map(|assistant| view! { <AssistantCard assistant /> }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(error) => view! { <p role="alert" class="text-sm text-red-600">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn EmptyAssistants() -> impl IntoView {
+    view! {
+        <div class="rounded-xl border border-dashed border-slate-300 bg-white px-6 py-12 text-center" data-testid="no-assistants">
+            <h3 class="font-semibold text-slate-900">"Create your first assistant"</h3>
+            <p class="mx-auto mt-2 max-w-md text-sm text-slate-600">
+                "Give it a name, the company it speaks for and a short directive. It answers questions from the documents you give it, citing their pages."
+            </p>
+            <a href="/assistants/new" class=format!("{PRIMARY} mt-6")>"New assistant"</a>
+        </div>
+    }
+}
+
+#[component]
+fn AssistantCard(assistant: AssistantView) -> impl IntoView {
+    let href = format!("/assistants/{}", assistant.id);
+    let documents = match assistant.documents.len() {
+        1 => "1 document".to_owned(),
+        n => format!("{n} documents"),
+    };
+    let questions = match assistant.query_count {
+        1 => "1 question answered".to_owned(),
+        n => format!("{n} questions answered"),
+    };
+    view! {
+        <li data-testid="assistant-card">
+            <A href=href attr:class="block h-full rounded-xl border border-slate-200 bg-white p-5 shadow-sm transition hover:border-indigo-300 hover:shadow focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600">
+                <p class="truncate font-semibold text-slate-900">{assistant.name}</p>
+                <p class="mt-0.5 truncate text-sm text-slate-600">{assistant.company_name}</p>
+                <p class="mt-4 text-xs text-slate-500">{format!("{documents} · {questions}")}</p>
+                <p class="mt-1 text-xs text-slate-500">{format!("Updated {}", format_time(assistant.updated_at))}</p>
+            </A>
+        </li>
+    }
+}
+
+/// Create an assistant.
+#[component]
+pub fn NewAssistantPage() -> impl IntoView {
+    let action = ServerAction::<CreateAssistant>::new();
+    view! {
+        <Title text="New assistant" />
+        <RequireUser render=move |_| {
+            view! {
+                <PageHeader title="New assistant" subtitle="Who it is, who it speaks for, and how it should answer." />
+                <div class="max-w-2xl rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
+                    <ActionForm action=action>
+                        <div class="space-y-5">
+                            <FormAlert messages=general_errors(action) />
+                            <TextField label="Name" name="name" value=typed_value(action, "name") placeholder="e.g. Annual report helper" errors=field_errors(action, "name") />
+                            <TextField label="Company name" name="company_name" value=typed_value(action, "company_name") placeholder="e.g. 3M" errors=field_errors(action, "company_name") />
+                            <TextArea
+                                label="Instructions"
+                                name="instructions"
+                                value=typed_value(action, "instructions")
+                                placeholder=INSTRUCTIONS_PLACEHOLDER
+                                hint="A short directive: who the assistant serves and how it should answer."
+                                errors=field_errors(action, "instructions")
+                            />
+                            <div class="flex flex-wrap items-center gap-3">
+                                <div class="w-48"><SubmitButton label="Create assistant" busy_label="Creating…" pending=action.pending() /></div>
+                                <a href="/dashboard" class="text-sm font-medium text-slate-600 hover:text-slate-900">"Cancel"</a>
+                            </div>
+                        </div>
+                    </ActionForm>
+                </div>
+            }
+        } />
+    }
+}
+
+/// An assistant's page: its settings, editable, and its deletion.
+#[component]
+pub fn AssistantPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+    };
+    let update = ServerAction::<UpdateAssistant>::new();
+    let assistant = Resource::new(
+        move || (id(), update.version().get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => get_assistant(id).await,
+                None => Err(crate::error::AppError::NotFound),
+            }
+        },
+    );
+    view! {
+        <RequireUser render=move |_| {
+            view! {
+                <Transition fallback=|| view! { <Loading /> }>
+                    {move || Suspend::new(async move {
+                        match assistant.await {
+                            Ok(found) => view! { <AssistantDetail assistant=found update /> }.into_any(),
+                            Err(_) => view! { <crate::pages::NotFoundPage /> }.into_any(),
+                        }
+                    })}
+                </Transition>
+            }
+        } />
+    }
+}
+
+#[component]
+fn AssistantDetail(
+    assistant: AssistantView,
+    update: ServerAction<UpdateAssistant>,
+) -> impl IntoView {
+    let delete = ServerAction::<DeleteAssistant>::new();
+    let saved = move || matches!(update.value().get(), Some(Ok(_)));
+    let typed_or = |field: &str, current: &str| {
+        let typed = typed_value(update, field);
+        if typed.is_empty() {
+            current.to_owned()
+        } else {
+            typed
+        }
+    };
+    let name_value = typed_or("name", &assistant.name);
+    let company_value = typed_or("company_name", &assistant.company_name);
+    let instructions_value = typed_or("instructions", &assistant.instructions);
+    let delete_label = format!("Delete “{}”", assistant.name);
+    view! {
+        <Title text=assistant.name.clone() />
+        <nav aria-label="Breadcrumb" class="mb-2 text-sm">
+            <a href="/dashboard" class="text-slate-500 hover:text-slate-800">"← Assistants"</a>
+        </nav>
+        <PageHeader title=assistant.name.clone() subtitle=assistant.company_name.clone() />
+        <div class="grid gap-6 lg:grid-cols-3">
+            <section class="min-w-0 rounded-xl border border-slate-200 bg-white p-6 shadow-sm lg:col-span-2" aria-labelledby="settings-heading">
+                <h2 id="settings-heading" class="text-lg font-semibold text-slate-900">"Settings"</h2>
+                <ActionForm action=update>
+                    <div class="mt-5 space-y-5">
+                        <input type="hidden" name="id" value=assistant.id />
+                        <FormAlert messages=general_errors(update) />
+                        <TextField label="Name" name="name" value=name_value errors=field_errors(update, "name") />
+                        <TextField label="Company name" name="company_name" value=company_value errors=field_errors(update, "company_name") />
+                        <TextArea label="Instructions" name="instructions" value=instructions_value placeholder=INSTRUCTIONS_PLACEHOLDER errors=field_errors(update, "instructions") />
+                        <div class="flex flex-wrap items-center gap-4">
+                            <div class="w-40"><SubmitButton label="Save changes" busy_label="Saving…" pending=update.pending() /></div>
+                            <Show when=saved>
+                                <p role="status" class="text-sm font-medium text-emerald-700" data-testid="saved">"Saved."</p>
+                            </Show>
+                        </div>
+                    </div>
+                </ActionForm>
+            </section>
+            <aside class="space-y-6">
+                <section class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm" aria-labelledby="about-heading">
+                    <h2 id="about-heading" class="text-lg font-semibold text-slate-900">"About"</h2>
+                    <dl class="mt-4 space-y-3 text-sm">
+                        <div><dt class="text-slate-500">"Public id"</dt><dd class="mt-0.5 break-all font-mono text-xs text-slate-800">{assistant.openai_id.clone()}</dd></div>
+                        <div><dt class="text-slate-500">"API"</dt><dd class="mt-0.5 break-all font-mono text-xs text-slate-800">{assistant.absolute_url.clone()}</dd></div>
+                        <div><dt class="text-slate-500">"Questions answered"</dt><dd class="mt-0.5 text-slate-800">{assistant.query_count}</dd></div>
+                        <div><dt class="text-slate-500">"Created"</dt><dd class="mt-0.5 text-slate-800">{format_time(assistant.created_at)}</dd></div>
+                        <div><dt class="text-slate-500">"Last changed"</dt><dd class="mt-0.5 text-slate-800">{format_time(assistant.updated_at)}</dd></div>
+                    </dl>
+                </section>
+                <section class="rounded-xl border border-red-200 bg-white p-6 shadow-sm" aria-labelledby="danger-heading">
+                    <h2 id="danger-heading" class="text-lg font-semibold text-slate-900">"Delete"</h2>
+                    <p class="mt-1 text-sm text-slate-600">"Deleting removes the assistant with its documents, chats and index. It cannot be undone."</p>
+                    <details class="mt-4">
+                        <summary class="cursor-pointer list-none rounded-md border border-red-300 px-3 py-2 text-center text-sm font-semibold text-red-700 hover:bg-red-50 focus-visible:outline-2 focus-visible:outline-red-600">
+                            "Delete assistant…"
+                        </summary>
+                        <div class="mt-3 rounded-lg bg-red-50 p-3">
+                            <p class="text-sm text-red-800">{format!("Delete “{}” and everything it holds?", assistant.name)}</p>
+                            <ActionForm action=delete>
+                                <input type="hidden" name="id" value=assistant.id />
+                                <button type="submit" class="mt-3 w-full rounded-md bg-red-600 px-3 py-2 text-sm font-semibold text-white hover:bg-red-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-red-600">
+                                    {delete_label}
+                                </button>
+                            </ActionForm>
+                        </div>
+                    </details>
+                </section>
+            </aside>
+        </div>
+    }
+}
