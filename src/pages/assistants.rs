@@ -179,7 +179,7 @@ fn AssistantDetail(
         </nav>
         <PageHeader title=assistant.name.clone() subtitle=assistant.company_name.clone() />
         <div class="grid gap-6 lg:grid-cols-3">
-            <section class="min-w-0 rounded-xl border border-slate-200 bg-white p-6 shadow-sm lg:col-span-2" aria-labelledby="settings-heading">
+            <section class="min-w-0 self-start rounded-xl border border-slate-200 bg-white p-6 shadow-sm lg:col-span-2" aria-labelledby="settings-heading">
                 <h2 id="settings-heading" class="text-lg font-semibold text-slate-900">"Settings"</h2>
                 <ActionForm action=update>
                     <div class="mt-5 space-y-5">
