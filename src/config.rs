@@ -57,9 +57,13 @@ pub struct Config {
     #[arg(long, env = "AICONVOKIT_SECURE_COOKIES", default_value_t = false)]
     pub secure_cookies: bool,
 
-    /// Largest request body accepted, in megabytes.
-    #[arg(long, env = "AICONVOKIT_MAX_BODY_MB", default_value_t = 64)]
+    /// Largest request body accepted, in megabytes (several files at once).
+    #[arg(long, env = "AICONVOKIT_MAX_BODY_MB", default_value_t = 200)]
     pub max_body_mb: usize,
+
+    /// Largest single uploaded file, in megabytes.
+    #[arg(long, env = "AICONVOKIT_MAX_FILE_MB", default_value_t = 50)]
+    pub max_file_mb: usize,
 
     /// Seconds after which a request is abandoned with 503.
     #[arg(long, env = "AICONVOKIT_REQUEST_TIMEOUT_SECS", default_value_t = 120)]
@@ -74,7 +78,8 @@ impl Config {
             data_dir: data_dir.into(),
             database_url: None,
             secure_cookies: false,
-            max_body_mb: 64,
+            max_body_mb: 200,
+            max_file_mb: 50,
             request_timeout_secs: 120,
         }
     }
@@ -84,6 +89,11 @@ impl Config {
         self.database_url.clone().unwrap_or_else(|| {
             format!("sqlite://{}", self.data_dir.join("aiconvokit.db").display())
         })
+    }
+
+    /// The largest single file, in bytes.
+    pub fn max_file_bytes(&self) -> usize {
+        self.max_file_mb.saturating_mul(1024 * 1024)
     }
 
     /// The largest request body, in bytes.

@@ -148,9 +148,18 @@ mod api {
         /// 413.
         #[error("Request body is too large.")]
         PayloadTooLarge,
+        /// 413 for one uploaded file.
+        #[error("The file \"{name}\" is larger than the {limit_mb} MB limit.")]
+        FileTooLarge { name: String, limit_mb: usize },
         /// 415 for this content type.
         #[error("Unsupported media type \"{0}\" in request.")]
         UnsupportedMediaType(String),
+        /// 415 for an uploaded file of a format the product does not read.
+        #[error("The file \"{name}\" is not a supported document. Supported: {supported}.")]
+        UnsupportedFile {
+            name: String,
+            supported: &'static str,
+        },
         /// 500: the cause is logged, never shown.
         #[error("internal error: {0}")]
         Internal(#[from] anyhow::Error),
@@ -182,8 +191,10 @@ mod api {
                 Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
                 Self::NotFound => StatusCode::NOT_FOUND,
                 Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-                Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-                Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                Self::PayloadTooLarge | Self::FileTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+                Self::UnsupportedMediaType(_) | Self::UnsupportedFile { .. } => {
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE
+                }
                 Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             }
         }

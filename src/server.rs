@@ -1,17 +1,18 @@
 //! Builds the router (pages, server functions, `/api/v1`) with its layers,
 //! and serves it.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::Request;
 use axum::http::{HeaderName, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use leptos::config::LeptosOptions;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tower::Layer;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -28,6 +29,8 @@ use crate::auth::AuthSession;
 use crate::auth::session::{SessionStorage, auth_layer};
 use crate::config::Config;
 use crate::db::{ConnectError, Db};
+use crate::ingest::storage::FileStore;
+use crate::ingest::worker::JobQueue;
 use crate::state::AppState;
 
 /// The complete HTTP service: the router behind trailing-slash normalisation.
@@ -38,7 +41,7 @@ pub type AppService = NormalizePath<Router>;
 pub enum StartError {
     #[error("database: {0}")]
     Database(#[from] ConnectError),
-    #[error("sessions: cannot prepare the session table: {0}")]
+    #[error("database: cannot prepare the session table or the document queue: {0}")]
     Sessions(#[from] sqlx::Error),
     #[error("data dir {path}: {source}")]
     DataDir {
@@ -59,17 +62,22 @@ pub async fn build_app(
     let db = Db::connect(&config.database_url()).await?;
     let sessions = SessionStorage::new(&db).await?;
     sessions.spawn_expired_cleanup();
+    let files = FileStore::new(&config.data_dir);
+    let jobs = JobQueue::default();
+    crate::ingest::worker::start(db.clone(), files.clone(), jobs.clone()).await?;
     let state = AppState {
         db,
         config: Arc::new(config),
         leptos_options,
+        files,
+        jobs,
     };
     Ok((router(state.clone(), sessions), state))
 }
 
 fn router(state: AppState, sessions: SessionStorage) -> AppService {
     let config = state.config.clone();
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let request_id = HeaderName::from_static("x-request-id");
     let pages = Router::new()
         .leptos_routes_with_context(&state, routes, || {}, {
@@ -82,6 +90,8 @@ fn router(state: AppState, sessions: SessionStorage) -> AppService {
         .nest("/api/v1", crate::api::v1::router())
         .merge(pages)
         .layer(auth_layer(&state.db, sessions, config.secure_cookies))
+        // The body limit below governs; axum's own 2 MB default would cut uploads short.
+        .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(config.max_body_bytes()))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -104,6 +114,15 @@ fn router(state: AppState, sessions: SessionStorage) -> AppService {
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state);
     NormalizePathLayer::trim_trailing_slash().layer(router)
+}
+
+/// The app's routes, generated once per process. Generating them renders the
+/// app with resource loading suppressed process-wide (leptos-rs/leptos#4773),
+/// which would stall a page being rendered at that moment by another server
+/// in the same process (as in the tests).
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 /// Pages that need an account.

@@ -7,6 +7,8 @@ use leptos::config::LeptosOptions;
 
 use crate::config::Config;
 use crate::db::Db;
+use crate::ingest::storage::FileStore;
+use crate::ingest::worker::JobQueue;
 
 /// Shared application state; cheap to clone.
 #[derive(Clone, Debug)]
@@ -14,6 +16,10 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
+    /// Uploaded originals.
+    pub files: FileStore,
+    /// Wakes the document processor.
+    pub jobs: JobQueue,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -86,6 +86,15 @@ impl Db {
             .await)
     }
 
+    /// Any assistant by id, whoever owns it: for background work only.
+    pub async fn assistant_by_id(&self, id: i64) -> sqlx::Result<Option<AssistantRow>> {
+        let sql = format!("SELECT {COLUMNS} FROM assistants WHERE id = $1");
+        on_pool!(self, |pool| sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(pool)
+            .await)
+    }
+
     /// Replaces an assistant's editable fields; `None` when the user has no such assistant.
     pub async fn update_assistant(
         &self,

@@ -39,11 +39,16 @@ pub async fn list_assistants() -> Result<Vec<AssistantView>, AppError> {
 
     respond(async move {
         let user = require_user().await?;
-        let rows = state().db.assistants_of(user.id).await.map_err(internal)?;
-        Ok(rows
-            .into_iter()
-            .map(|row| crate::assistants::to_view(row, Vec::new()))
-            .collect())
+        let db = state().db;
+        let rows = db.assistants_of(user.id).await.map_err(internal)?;
+        let mut views = Vec::with_capacity(rows.len());
+        for row in rows {
+            let documents = crate::documents::views_of(&db, row.id)
+                .await
+                .map_err(internal)?;
+            views.push(crate::assistants::to_view(row, documents));
+        }
+        Ok(views)
     })
     .await
 }
@@ -55,13 +60,16 @@ pub async fn get_assistant(id: i64) -> Result<AssistantView, AppError> {
 
     respond(async move {
         let user = require_user().await?;
-        let row = state()
-            .db
+        let db = state().db;
+        let row = db
             .assistant_of(user.id, id)
             .await
             .map_err(internal)?
             .ok_or(AppError::NotFound)?;
-        Ok(crate::assistants::to_view(row, Vec::new()))
+        let documents = crate::documents::views_of(&db, row.id)
+            .await
+            .map_err(internal)?;
+        Ok(crate::assistants::to_view(row, documents))
     })
     .await
 }
@@ -112,7 +120,10 @@ pub async fn update_assistant(
             .await
             .map_err(internal)?
             .ok_or(AppError::NotFound)?;
-        Ok(assistants::to_view(row, Vec::new()))
+        let documents = crate::documents::views_of(&state().db, row.id)
+            .await
+            .map_err(internal)?;
+        Ok(assistants::to_view(row, documents))
     })
     .await
 }

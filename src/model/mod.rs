@@ -98,6 +98,10 @@ pub struct DocumentView {
     pub content_type: String,
     pub size: i64,
     pub pages: Option<i64>,
+    /// Pages read so far, for progress while `processing`.
+    pub pages_done: i64,
+    /// Pages with no extractable text (scanned pages, images).
+    pub empty_pages: i64,
     /// `pending`, `processing`, `ready` or `failed`.
     pub status: String,
     /// Why processing failed, in words a user understands.

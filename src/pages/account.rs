@@ -14,9 +14,13 @@ use crate::model::{ApiKeyView, CreatedApiKey};
 /// Profile and API keys.
 #[component]
 pub fn AccountPage() -> impl IntoView {
+    // Data loading is set up here, outside any Suspense, so that it starts
+    // at once and the server waits for it (resources created inside a
+    // Suspense are a known way to stall server rendering).
+    let keys = ApiKeysData::new();
     view! {
         <Title text="Account" />
-        <RequireUser render=|user| {
+        <RequireUser render=move |user| {
             view! {
                 <PageHeader title="Account" subtitle="Your profile and the keys that let your code use the API." />
                 <div class="space-y-6">
@@ -28,22 +32,48 @@ pub fn AccountPage() -> impl IntoView {
                             <dd class="font-medium text-slate-900">{user.email.clone()}</dd>
                         </dl>
                     </Card>
-                    <ApiKeys />
+                    <ApiKeys data=keys />
                 </div>
             }
         } />
     }
 }
 
+/// The account page's API key data and actions.
+#[derive(Clone, Copy)]
+struct ApiKeysData {
+    create: ServerAction<CreateApiKey>,
+    revoke: ServerAction<RevokeApiKey>,
+    keys: Resource<Result<Vec<ApiKeyView>, crate::error::AppError>>,
+    flashed: Resource<Result<Option<CreatedApiKey>, crate::error::AppError>>,
+}
+
+impl ApiKeysData {
+    fn new() -> Self {
+        let create = ServerAction::<CreateApiKey>::new();
+        let revoke = ServerAction::<RevokeApiKey>::new();
+        let keys = Resource::new(
+            move || (create.version().get(), revoke.version().get()),
+            |_| list_api_keys(),
+        );
+        let flashed = Resource::new(|| (), |()| take_new_api_key());
+        Self {
+            create,
+            revoke,
+            keys,
+            flashed,
+        }
+    }
+}
+
 #[component]
-fn ApiKeys() -> impl IntoView {
-    let create = ServerAction::<CreateApiKey>::new();
-    let revoke = ServerAction::<RevokeApiKey>::new();
-    let keys = Resource::new(
-        move || (create.version().get(), revoke.version().get()),
-        |_| list_api_keys(),
-    );
-    let flashed = Resource::new(|| (), |_| take_new_api_key());
+fn ApiKeys(data: ApiKeysData) -> impl IntoView {
+    let ApiKeysData {
+        create,
+        revoke,
+        keys,
+        flashed,
+    } = data;
     let form = NodeRef::<Form>::new();
     Effect::new(move || {
         if let (Some(Ok(_)), Some(form)) = (create.value().get(), form.get()) {

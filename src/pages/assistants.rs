@@ -19,10 +19,16 @@ use crate::model::AssistantView;
 const INSTRUCTIONS_PLACEHOLDER: &str = "e.g. You answer questions about our 2023 annual report for investors. Be precise, quote figures with their units, and say so when the report does not cover a question.";
 const PRIMARY: &str = "inline-flex items-center gap-2 rounded-lg bg-indigo-600 px-4 py-2.5 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600";
 
+/// The signed-in user's assistants, to load before the page's Suspense.
+pub fn assistants_resource() -> Resource<Result<Vec<AssistantView>, crate::error::AppError>> {
+    Resource::new(|| (), |()| list_assistants())
+}
+
 /// The dashboard's list of assistants, with an invitation when there are none.
 #[component]
-pub fn AssistantList() -> impl IntoView {
-    let assistants = Resource::new(|| (), |()| list_assistants());
+pub fn AssistantList(
+    assistants: Resource<Result<Vec<AssistantView>, crate::error::AppError>>,
+) -> impl IntoView {
     view! {
         <section aria-labelledby="assistants-heading">
             <div class="mb-4 flex flex-wrap items-center justify-between gap-3">

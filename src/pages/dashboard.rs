@@ -3,7 +3,7 @@ use leptos_meta::Title;
 
 use crate::components::guard::RequireUser;
 use crate::components::layout::{Card, PageHeader};
-use crate::pages::AssistantList;
+use crate::pages::{AssistantList, assistants_resource};
 
 /// This site's origin as the visitor reached it, e.g. `http://127.0.0.1:3000`.
 fn site_origin() -> String {
@@ -30,12 +30,13 @@ fn site_origin() -> String {
 /// The signed-in user's home.
 #[component]
 pub fn DashboardPage() -> impl IntoView {
+    let assistants = assistants_resource();
     view! {
         <Title text="Dashboard" />
-        <RequireUser render=|user| {
+        <RequireUser render=move |user| {
             view! {
                 <PageHeader title=format!("Welcome, {}", user.username) subtitle="Your workspace for document assistants." />
-                <AssistantList />
+                <AssistantList assistants />
                 <div class="mt-10 grid gap-6 lg:grid-cols-2">
                     <Card title="Connect through the API" description="Every assistant can be used from your own code with an API key.">
                         <ol class="list-decimal space-y-3 pl-5 text-sm text-slate-700">

@@ -8,7 +8,7 @@ mod landing;
 mod not_found;
 
 pub use account::AccountPage;
-pub use assistants::{AssistantList, AssistantPage, NewAssistantPage};
+pub use assistants::{AssistantList, AssistantPage, NewAssistantPage, assistants_resource};
 pub use auth::{LogInPage, SignUpPage};
 pub use dashboard::DashboardPage;
 pub use landing::LandingPage;

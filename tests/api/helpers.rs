@@ -26,7 +26,19 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the app after `adjust` has changed its configuration.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
-    let data_dir = tempfile::tempdir().expect("temp dir");
+    spawn_app_in(tempfile::tempdir().expect("temp dir"), adjust).await
+}
+
+/// Starts the app on an existing data dir (as a restarted server would).
+pub async fn spawn_app_in(
+    data_dir: tempfile::TempDir,
+    adjust: impl FnOnce(&mut Config),
+) -> TestApp {
+    // The server's warnings and errors appear in a failing test's output.
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter("warn")
+        .try_init();
     let mut config = Config::with_data_dir(data_dir.path());
     adjust(&mut config);
     let site_root: PathBuf = data_dir.path().join("site");

@@ -2,6 +2,7 @@
 
 mod assistants;
 mod browser_forms;
+mod documents;
 mod helpers;
 mod http;
 mod me;

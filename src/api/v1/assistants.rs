@@ -1,5 +1,6 @@
 //! `/api/v1/assistants/`: list, create, get, replace (`PUT`), change
-//! (`PATCH`) and delete the caller's assistants.
+//! (`PATCH`) and delete the caller's assistants. Create, `PUT` and `PATCH`
+//! also take `files` (multipart), added to the assistant's documents.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -9,13 +10,15 @@ use super::Input;
 use crate::assistants::{self, AssistantInput, Change};
 use crate::auth::ApiAuth;
 use crate::db::assistants::AssistantRow;
+use crate::documents::{self, IncomingFile, UploadError};
 use crate::error::ApiError;
+use crate::ingest::detect::{self, SUPPORTED};
 use crate::model::AssistantView;
 use crate::state::AppState;
 
 /// An id from the path; anything that is not one is a 404, as the
 /// original's integer routes answered.
-fn parse_id(raw: &str) -> Result<i64, ApiError> {
+pub(super) fn parse_id(raw: &str) -> Result<i64, ApiError> {
     raw.parse::<i64>()
         .ok()
         .filter(|id| *id > 0)
@@ -33,7 +36,12 @@ fn read_input(input: &Input) -> Result<AssistantInput, ApiError> {
     })
 }
 
-async fn owned(state: &AppState, auth: &ApiAuth, raw_id: &str) -> Result<AssistantRow, ApiError> {
+/// The caller's assistant with this path id, or 404.
+pub(super) async fn owned(
+    state: &AppState,
+    auth: &ApiAuth,
+    raw_id: &str,
+) -> Result<AssistantRow, ApiError> {
     let id = parse_id(raw_id)?;
     state
         .db
@@ -42,20 +50,76 @@ async fn owned(state: &AppState, auth: &ApiAuth, raw_id: &str) -> Result<Assista
         .ok_or(ApiError::NotFound)
 }
 
+/// An assistant with its documents, as the API shows it.
+pub(super) async fn view(state: &AppState, row: AssistantRow) -> Result<AssistantView, ApiError> {
+    let documents = documents::views_of(&state.db, row.id).await?;
+    Ok(assistants::to_view(row, documents))
+}
+
+/// Refuses, before anything is stored, files that are empty or of a format
+/// the product does not read.
+pub(super) fn check_files(input: &Input) -> Result<(), ApiError> {
+    for file in &input.files {
+        if file.bytes.is_empty() {
+            return Err(ApiError::field(
+                "files",
+                format!("The file \"{}\" is empty.", file.name),
+            ));
+        }
+        if detect::detect(&file.bytes, &file.name, file.declared_type.as_deref()).is_none() {
+            return Err(ApiError::UnsupportedFile {
+                name: file.name.clone(),
+                supported: SUPPORTED,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Stores and queues the files of a request for an assistant.
+pub(super) async fn add_files(
+    state: &AppState,
+    assistant_id: i64,
+    input: Input,
+) -> Result<(), ApiError> {
+    let incoming = input
+        .files
+        .into_iter()
+        .map(|file| IncomingFile {
+            name: file.name,
+            declared_type: file.declared_type,
+            bytes: file.bytes,
+        })
+        .collect();
+    documents::add_files(&state.db, &state.files, &state.jobs, assistant_id, incoming)
+        .await
+        .map(|_| ())
+        .map_err(|error| match error {
+            UploadError::Empty(_) => ApiError::field("files", error.to_string()),
+            UploadError::Unsupported(name) => ApiError::UnsupportedFile {
+                name,
+                supported: SUPPORTED,
+            },
+            UploadError::Storage(cause) => ApiError::Internal(cause.into()),
+            UploadError::Database(cause) => cause.into(),
+        })
+}
+
 /// The caller's assistants, newest first.
 pub async fn list_assistants(
     State(state): State<AppState>,
     auth: ApiAuth,
 ) -> Result<Json<Vec<AssistantView>>, ApiError> {
     let rows = state.db.assistants_of(auth.user.id).await?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|row| assistants::to_view(row, Vec::new()))
-            .collect(),
-    ))
+    let mut views = Vec::with_capacity(rows.len());
+    for row in rows {
+        views.push(view(&state, row).await?);
+    }
+    Ok(Json(views))
 }
 
-/// Creates an assistant: 201.
+/// Creates an assistant, with its files if any: 201. Processing of the
+/// files goes on in the background.
 pub async fn create_assistant(
     State(state): State<AppState>,
     auth: ApiAuth,
@@ -63,14 +127,17 @@ pub async fn create_assistant(
 ) -> Result<(StatusCode, Json<AssistantView>), ApiError> {
     let fields = assistants::apply(Change::Create, &read_input(&input)?, None)
         .map_err(ApiError::Validation)?;
+    check_files(&input)?;
     let row = state
         .db
         .insert_assistant(auth.user.id, &assistants::new_public_id(), &fields)
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(assistants::to_view(row, Vec::new())),
-    ))
+    if let Err(error) = add_files(&state, row.id, input).await {
+        // Nothing half-made: an assistant whose files could not be stored is not kept.
+        state.db.delete_assistant(auth.user.id, row.id).await?;
+        return Err(error);
+    }
+    Ok((StatusCode::CREATED, Json(view(&state, row).await?)))
 }
 
 /// One of the caller's assistants.
@@ -80,26 +147,29 @@ pub async fn get_assistant(
     Path(id): Path<String>,
 ) -> Result<Json<AssistantView>, ApiError> {
     let row = owned(&state, &auth, &id).await?;
-    Ok(Json(assistants::to_view(row, Vec::new())))
+    Ok(Json(view(&state, row).await?))
 }
 
-/// `PUT` replaces every field (`new_name` renames); `PATCH` changes any subset.
+/// `PUT` replaces every field (`new_name` renames); `PATCH` changes any
+/// subset. Files are added to the existing ones.
 async fn change_assistant(
     state: &AppState,
     auth: &ApiAuth,
     id: &str,
     change: Change,
-    input: &Input,
+    input: Input,
 ) -> Result<Json<AssistantView>, ApiError> {
     let current = owned(state, auth, id).await?;
-    let fields = assistants::apply(change, &read_input(input)?, Some(&current.fields()))
+    let fields = assistants::apply(change, &read_input(&input)?, Some(&current.fields()))
         .map_err(ApiError::Validation)?;
+    check_files(&input)?;
+    add_files(state, current.id, input).await?;
     let row = state
         .db
         .update_assistant(auth.user.id, current.id, &fields)
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok(Json(assistants::to_view(row, Vec::new())))
+    Ok(Json(view(state, row).await?))
 }
 
 /// `PUT /api/v1/assistants/{id}/`.
@@ -109,7 +179,7 @@ pub async fn replace_assistant(
     Path(id): Path<String>,
     input: Input,
 ) -> Result<Json<AssistantView>, ApiError> {
-    change_assistant(&state, &auth, &id, Change::Replace, &input).await
+    change_assistant(&state, &auth, &id, Change::Replace, input).await
 }
 
 /// `PATCH /api/v1/assistants/{id}/`.
@@ -119,19 +189,27 @@ pub async fn patch_assistant(
     Path(id): Path<String>,
     input: Input,
 ) -> Result<Json<AssistantView>, ApiError> {
-    change_assistant(&state, &auth, &id, Change::Patch, &input).await
+    change_assistant(&state, &auth, &id, Change::Patch, input).await
 }
 
-/// Deletes an assistant and all it owns: 204.
+/// Deletes an assistant and all it owns (documents, passages, files no
+/// other assistant uses): 204.
 pub async fn delete_assistant(
     State(state): State<AppState>,
     auth: ApiAuth,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let id = parse_id(&id)?;
-    if state.db.delete_assistant(auth.user.id, id).await? {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::NotFound)
+    let assistant = owned(&state, &auth, &id).await?;
+    let stored = state.db.documents_of(assistant.id).await?;
+    if !state
+        .db
+        .delete_assistant(auth.user.id, assistant.id)
+        .await?
+    {
+        return Err(ApiError::NotFound);
     }
+    for document in stored {
+        documents::forget_file(&state.db, &state.files, &document.sha256).await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -1,22 +1,47 @@
-//! Request bodies: JSON, or `application/x-www-form-urlencoded` as the
-//! original DRF service accepted. Anything else is a 415, a body that does
-//! not parse is a 400, both in the API's error shape.
+//! Request bodies: JSON, `application/x-www-form-urlencoded`, or
+//! `multipart/form-data` with files, as the original DRF service accepted.
+//! Anything else is a 415, a body that does not parse is a 400, a file over
+//! the per-file limit a 413 as soon as it is seen — all in the API's error
+//! shape.
 
-use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::header::CONTENT_TYPE;
 use serde_json::{Map, Value};
 
 use crate::error::ApiError;
+use crate::state::AppState;
 
-/// A request body as a flat object of fields.
+/// The largest JSON or form body (files come as multipart).
+const TEXT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// A file part of a multipart body.
+#[derive(Clone)]
+pub struct UploadedFile {
+    pub name: String,
+    pub declared_type: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+impl std::fmt::Debug for UploadedFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UploadedFile")
+            .field("name", &self.name)
+            .field("size", &self.bytes.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A request body: its text fields, and its files (multipart only).
 #[derive(Debug, Default)]
-pub struct Input(pub Map<String, Value>);
+pub struct Input {
+    pub fields: Map<String, Value>,
+    pub files: Vec<UploadedFile>,
+}
 
-impl<S: Send + Sync> FromRequest<S> for Input {
+impl FromRequest<AppState> for Input {
     type Rejection = ApiError;
 
-    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
         let content_type = request
             .headers()
             .get(CONTENT_TYPE)
@@ -29,15 +54,17 @@ impl<S: Send + Sync> FromRequest<S> for Input {
             .unwrap_or_default()
             .trim()
             .to_ascii_lowercase();
-        let body = Bytes::from_request(request, state)
-            .await
-            .map_err(|rejection| {
-                if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::PayloadTooLarge
-                } else {
-                    ApiError::BadRequest("The request body could not be read.".to_owned())
-                }
+        if essence == "multipart/form-data" {
+            let multipart = Multipart::from_request(request, state).await.map_err(|_| {
+                ApiError::BadRequest(
+                    "Multipart form parse error - Invalid boundary in multipart: None".to_owned(),
+                )
             })?;
+            return read_multipart(multipart, state.config.max_file_bytes()).await;
+        }
+        let body = axum::body::to_bytes(request.into_body(), TEXT_BODY_LIMIT)
+            .await
+            .map_err(|_| ApiError::PayloadTooLarge)?;
         match essence.as_str() {
             "application/json" => parse_json(&body),
             "application/x-www-form-urlencoded" => parse_form(&body),
@@ -51,12 +78,64 @@ impl<S: Send + Sync> FromRequest<S> for Input {
     }
 }
 
+async fn read_multipart(
+    mut multipart: Multipart,
+    max_file_bytes: usize,
+) -> Result<Input, ApiError> {
+    let malformed =
+        |_| ApiError::BadRequest("Multipart form parse error - the body is malformed.".to_owned());
+    let mut input = Input::default();
+    while let Some(mut field) = multipart.next_field().await.map_err(malformed)? {
+        let field_name = field.name().unwrap_or_default().to_owned();
+        if let Some(file_name) = field.file_name().map(str::to_owned) {
+            let declared_type = field.content_type().map(str::to_owned);
+            let mut bytes = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(malformed)? {
+                if bytes.len() + chunk.len() > max_file_bytes {
+                    return Err(ApiError::FileTooLarge {
+                        name: file_name,
+                        limit_mb: max_file_bytes / (1024 * 1024),
+                    });
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            if field_name == "files" || field_name == "file" {
+                input.files.push(UploadedFile {
+                    name: clean_file_name(&file_name),
+                    declared_type,
+                    bytes,
+                });
+            }
+        } else {
+            let text = field.text().await.map_err(malformed)?;
+            input.fields.insert(field_name, Value::String(text));
+        }
+    }
+    Ok(input)
+}
+
+/// A file name as shown to users: no folders, no control characters, at
+/// most 255 characters.
+fn clean_file_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String = base.chars().filter(|c| !c.is_control()).take(255).collect();
+    let cleaned = cleaned.trim().to_owned();
+    if cleaned.is_empty() || cleaned == "." || cleaned == ".." {
+        "document".to_owned()
+    } else {
+        cleaned
+    }
+}
+
 fn parse_json(body: &[u8]) -> Result<Input, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Input::default());
     }
     match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(map)) => Ok(Input(map)),
+        Ok(Value::Object(fields)) => Ok(Input {
+            fields,
+            files: Vec::new(),
+        }),
         Ok(_) => Err(ApiError::non_field("Invalid data. Expected a dictionary.")),
         Err(error) => Err(ApiError::BadRequest(format!("JSON parse error - {error}"))),
     }
@@ -65,12 +144,13 @@ fn parse_json(body: &[u8]) -> Result<Input, ApiError> {
 fn parse_form(body: &[u8]) -> Result<Input, ApiError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
         .map_err(|_| ApiError::BadRequest("The form body could not be parsed.".to_owned()))?;
-    Ok(Input(
-        pairs
+    Ok(Input {
+        fields: pairs
             .into_iter()
             .map(|(k, v)| (k, Value::String(v)))
             .collect(),
-    ))
+        files: Vec::new(),
+    })
 }
 
 impl Input {
@@ -78,7 +158,7 @@ impl Input {
     /// as their text, as DRF's `CharField` does; anything else is refused
     /// with the field's message.
     pub fn text(&self, field: &str) -> Result<Option<String>, (String, String)> {
-        match self.0.get(field) {
+        match self.fields.get(field) {
             None => Ok(None),
             // DRF refuses them too, and PostgreSQL cannot store them in text.
             Some(Value::String(s)) if s.contains('\0') => Err((
@@ -111,5 +191,19 @@ impl Input {
         } else {
             Err(ApiError::Validation(errors))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean_file_name;
+
+    #[test]
+    fn file_names_lose_folders_and_control_characters() {
+        assert_eq!(clean_file_name("../../etc/passwd"), "passwd");
+        assert_eq!(clean_file_name("C:\\Users\\ada\\report.pdf"), "report.pdf");
+        assert_eq!(clean_file_name("a\u{0}b\nc.txt"), "abc.txt");
+        assert_eq!(clean_file_name(".."), "document");
+        assert_eq!(clean_file_name(""), "document");
     }
 }

@@ -3,6 +3,7 @@
 //! (unknown paths, wrong methods, oversized bodies, timeouts).
 
 mod assistants;
+mod documents;
 mod input;
 mod me;
 mod tokens;
@@ -42,6 +43,15 @@ pub fn router() -> Router<AppState> {
                 .patch(assistants::patch_assistant)
                 .delete(assistants::delete_assistant),
         )
+        .route(
+            "/assistants/{id}/documents",
+            get(documents::list_documents).post(documents::upload_documents),
+        )
+        .route(
+            "/assistants/{id}/documents/{doc_id}",
+            get(documents::get_document).delete(documents::delete_document),
+        )
+        .route("/assistants/{id}/search", get(documents::search_assistant))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }

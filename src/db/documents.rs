@@ -1,0 +1,309 @@
+//! Documents, their passages, and the durable processing queue (a document's
+//! `status` is its job: `pending` → `processing` → `ready` or `failed`).
+
+use chrono::{DateTime, Utc};
+
+use super::{Db, on_pool};
+
+/// A row of `documents`.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DocumentRow {
+    pub id: i64,
+    pub assistant_id: i64,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub status: String,
+    pub error: Option<String>,
+    pub pages: Option<i64>,
+    pub pages_done: i64,
+    pub empty_pages: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A new document's metadata.
+#[derive(Debug, Clone)]
+pub struct NewDocument<'a> {
+    pub name: &'a str,
+    pub content_type: &'a str,
+    pub size: i64,
+    pub sha256: &'a str,
+}
+
+/// A passage ready to be stored and indexed.
+#[derive(Debug, Clone)]
+pub struct NewChunk {
+    pub page: Option<i64>,
+    pub heading: String,
+    pub text: String,
+    /// What the keyword index holds: the text with its context.
+    pub indexed: String,
+}
+
+/// A passage found by search.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FoundChunk {
+    pub chunk_id: i64,
+    pub document_id: i64,
+    pub document: String,
+    pub page: Option<i64>,
+    pub heading: String,
+    pub text: String,
+    pub score: f64,
+}
+
+const COLUMNS: &str = "id, assistant_id, name, content_type, size, sha256, status, error, pages, pages_done, empty_pages, created_at, updated_at";
+
+impl Db {
+    /// Adds a document to an assistant, `pending`; `None` when the assistant
+    /// already has a document with these bytes.
+    pub async fn insert_document(
+        &self,
+        assistant_id: i64,
+        new: &NewDocument<'_>,
+    ) -> sqlx::Result<Option<DocumentRow>> {
+        let sql = format!(
+            "INSERT INTO documents (assistant_id, name, content_type, size, sha256, status, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6) ON CONFLICT (assistant_id, sha256) DO NOTHING RETURNING {COLUMNS}"
+        );
+        on_pool!(self, |pool| sqlx::query_as(&sql)
+            .bind(assistant_id)
+            .bind(new.name)
+            .bind(new.content_type)
+            .bind(new.size)
+            .bind(new.sha256)
+            .bind(Utc::now())
+            .fetch_optional(pool)
+            .await)
+    }
+
+    /// An assistant's documents, oldest first (the order they were added).
+    pub async fn documents_of(&self, assistant_id: i64) -> sqlx::Result<Vec<DocumentRow>> {
+        let sql = format!("SELECT {COLUMNS} FROM documents WHERE assistant_id = $1 ORDER BY id");
+        on_pool!(self, |pool| sqlx::query_as(&sql)
+            .bind(assistant_id)
+            .fetch_all(pool)
+            .await)
+    }
+
+    /// One document of an assistant.
+    pub async fn document_of(
+        &self,
+        assistant_id: i64,
+        id: i64,
+    ) -> sqlx::Result<Option<DocumentRow>> {
+        let sql = format!("SELECT {COLUMNS} FROM documents WHERE id = $1 AND assistant_id = $2");
+        on_pool!(self, |pool| sqlx::query_as(&sql)
+            .bind(id)
+            .bind(assistant_id)
+            .fetch_optional(pool)
+            .await)
+    }
+
+    /// Deletes a document with its passages; false when there is no such document.
+    pub async fn delete_document(&self, assistant_id: i64, id: i64) -> sqlx::Result<bool> {
+        let sql = "DELETE FROM documents WHERE id = $1 AND assistant_id = $2";
+        let deleted = on_pool!(self, |pool| sqlx::query(sql)
+            .bind(id)
+            .bind(assistant_id)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(deleted > 0)
+    }
+
+    /// Whether any document, of any assistant, still uses the file with this hash.
+    pub async fn file_in_use(&self, sha256: &str) -> sqlx::Result<bool> {
+        let sql = "SELECT COUNT(*) FROM documents WHERE sha256 = $1";
+        let count: i64 = on_pool!(self, |pool| sqlx::query_scalar(sql)
+            .bind(sha256)
+            .fetch_one(pool)
+            .await)?;
+        Ok(count > 0)
+    }
+
+    /// Puts documents left `processing` by a stopped server back in the queue.
+    pub async fn requeue_interrupted_documents(&self) -> sqlx::Result<u64> {
+        let sql =
+            "UPDATE documents SET status = 'pending', pages_done = 0 WHERE status = 'processing'";
+        on_pool!(self, |pool| sqlx::query(sql)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))
+    }
+
+    /// Takes the oldest pending document off the queue, marking it `processing`.
+    pub async fn claim_pending_document(&self) -> sqlx::Result<Option<DocumentRow>> {
+        let sql = format!(
+            "UPDATE documents SET status = 'processing', updated_at = $1 \
+             WHERE id = (SELECT id FROM documents WHERE status = 'pending' ORDER BY id LIMIT 1) AND status = 'pending' \
+             RETURNING {COLUMNS}"
+        );
+        on_pool!(self, |pool| sqlx::query_as(&sql)
+            .bind(Utc::now())
+            .fetch_optional(pool)
+            .await)
+    }
+
+    /// Records progress through a document's pages.
+    pub async fn set_document_progress(
+        &self,
+        id: i64,
+        pages_done: i64,
+        pages: i64,
+    ) -> sqlx::Result<()> {
+        let sql = "UPDATE documents SET pages_done = $1, pages = $2 WHERE id = $3";
+        on_pool!(self, |pool| sqlx::query(sql)
+            .bind(pages_done)
+            .bind(pages)
+            .bind(id)
+            .execute(pool)
+            .await
+            .map(|_| ()))
+    }
+
+    /// Marks a document failed with a reason a user understands.
+    pub async fn fail_document(&self, id: i64, error: &str) -> sqlx::Result<()> {
+        let sql =
+            "UPDATE documents SET status = 'failed', error = $1, updated_at = $2 WHERE id = $3";
+        on_pool!(self, |pool| sqlx::query(sql)
+            .bind(error)
+            .bind(Utc::now())
+            .bind(id)
+            .execute(pool)
+            .await
+            .map(|_| ()))
+    }
+
+    /// Stores a document's passages in the index and marks it `ready`, in one
+    /// transaction (a crash leaves it `processing`, to be redone at start).
+    pub async fn finish_document(
+        &self,
+        document: &DocumentRow,
+        chunks: &[NewChunk],
+        pages: i64,
+        empty_pages: i64,
+    ) -> sqlx::Result<()> {
+        let now = Utc::now();
+        match self {
+            Db::Sqlite(pool) => {
+                // IMMEDIATE takes the write lock up front (waiting on the busy
+                // timeout); a deferred one fails at once if another writer
+                // committed since it started reading.
+                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                sqlx::query("DELETE FROM chunks WHERE document_id = $1")
+                    .bind(document.id)
+                    .execute(&mut *tx)
+                    .await?;
+                for chunk in chunks {
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO chunks (document_id, assistant_id, page, heading, text) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                    )
+                    .bind(document.id)
+                    .bind(document.assistant_id)
+                    .bind(chunk.page)
+                    .bind(&chunk.heading)
+                    .bind(&chunk.text)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    sqlx::query("INSERT INTO chunks_fts (rowid, body) VALUES ($1, $2)")
+                        .bind(id)
+                        .bind(&chunk.indexed)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                sqlx::query(
+                    "UPDATE documents SET status = 'ready', error = NULL, pages = $1, pages_done = $1, empty_pages = $2, updated_at = $3 WHERE id = $4",
+                )
+                .bind(pages)
+                .bind(empty_pages)
+                .bind(now)
+                .bind(document.id)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await
+            }
+            Db::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                sqlx::query("DELETE FROM chunks WHERE document_id = $1")
+                    .bind(document.id)
+                    .execute(&mut *tx)
+                    .await?;
+                for chunk in chunks {
+                    sqlx::query(
+                        "INSERT INTO chunks (document_id, assistant_id, page, heading, text, body) \
+                         VALUES ($1, $2, $3, $4, $5, to_tsvector('english', $6))",
+                    )
+                    .bind(document.id)
+                    .bind(document.assistant_id)
+                    .bind(chunk.page)
+                    .bind(&chunk.heading)
+                    .bind(&chunk.text)
+                    .bind(&chunk.indexed)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                sqlx::query(
+                    "UPDATE documents SET status = 'ready', error = NULL, pages = $1, pages_done = $1, empty_pages = $2, updated_at = $3 WHERE id = $4",
+                )
+                .bind(pages)
+                .bind(empty_pages)
+                .bind(now)
+                .bind(document.id)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await
+            }
+        }
+    }
+
+    /// The best passages of an assistant for a keyword query (terms joined
+    /// by OR), best first.
+    pub async fn search_chunks(
+        &self,
+        assistant_id: i64,
+        terms: &[String],
+        limit: i64,
+    ) -> sqlx::Result<Vec<FoundChunk>> {
+        if terms.is_empty() {
+            return Ok(Vec::new());
+        }
+        match self {
+            Db::Sqlite(pool) => {
+                let query = terms
+                    .iter()
+                    .map(|t| format!("\"{}\"", t.replace('"', "")))
+                    .collect::<Vec<_>>()
+                    .join(" OR ");
+                sqlx::query_as(
+                    "SELECT c.id AS chunk_id, c.document_id, d.name AS document, c.page, c.heading, c.text, \
+                            -bm25(chunks_fts) AS score \
+                     FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid JOIN documents d ON d.id = c.document_id \
+                     WHERE chunks_fts MATCH $1 AND c.assistant_id = $2 \
+                     ORDER BY bm25(chunks_fts) LIMIT $3",
+                )
+                .bind(query)
+                .bind(assistant_id)
+                .bind(limit)
+                .fetch_all(pool)
+                .await
+            }
+            Db::Postgres(pool) => {
+                let query = terms.join(" | ");
+                sqlx::query_as(
+                    "SELECT c.id AS chunk_id, c.document_id, d.name AS document, c.page, c.heading, c.text, \
+                            ts_rank_cd(c.body, q)::float8 AS score \
+                     FROM chunks c JOIN documents d ON d.id = c.document_id, to_tsquery('english', $1) q \
+                     WHERE c.body @@ q AND c.assistant_id = $2 ORDER BY score DESC LIMIT $3",
+                )
+                .bind(query)
+                .bind(assistant_id)
+                .bind(limit)
+                .fetch_all(pool)
+                .await
+            }
+        }
+    }
+}

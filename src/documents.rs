@@ -1,0 +1,123 @@
+//! An assistant's documents: adding uploaded files (recognised by content,
+//! stored once by hash, queued for processing), showing and removing them.
+
+use crate::db::Db;
+use crate::db::documents::{DocumentRow, NewDocument};
+use crate::ingest::detect::{self, SUPPORTED};
+use crate::ingest::storage::FileStore;
+use crate::ingest::worker::JobQueue;
+use crate::model::DocumentView;
+
+/// A file as it arrived.
+#[derive(Clone)]
+pub struct IncomingFile {
+    pub name: String,
+    pub declared_type: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+/// Why files were not added. Nothing is added unless every file is acceptable.
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    #[error("The file \"{0}\" is empty.")]
+    Empty(String),
+    #[error("The file \"{0}\" is not a supported document. Supported: {SUPPORTED}.")]
+    Unsupported(String),
+    #[error(transparent)]
+    Storage(#[from] std::io::Error),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// The API address of a document.
+pub fn document_url(assistant_id: i64, id: i64) -> String {
+    format!("/api/v1/assistants/{assistant_id}/documents/{id}/")
+}
+
+/// A document as the API and the dashboard show it.
+pub fn to_view(row: DocumentRow) -> DocumentView {
+    DocumentView {
+        url: document_url(row.assistant_id, row.id),
+        id: row.id,
+        name: row.name,
+        content_type: row.content_type,
+        size: row.size,
+        pages: row.pages,
+        pages_done: row.pages_done,
+        empty_pages: row.empty_pages,
+        status: row.status,
+        error: row.error,
+    }
+}
+
+/// An assistant's documents as views, oldest first.
+pub async fn views_of(db: &Db, assistant_id: i64) -> sqlx::Result<Vec<DocumentView>> {
+    Ok(db
+        .documents_of(assistant_id)
+        .await?
+        .into_iter()
+        .map(to_view)
+        .collect())
+}
+
+/// Checks every file, then stores and queues them. A file the assistant
+/// already has (same bytes) is not added again.
+pub async fn add_files(
+    db: &Db,
+    files: &FileStore,
+    jobs: &JobQueue,
+    assistant_id: i64,
+    incoming: Vec<IncomingFile>,
+) -> Result<Vec<DocumentRow>, UploadError> {
+    let mut accepted = Vec::with_capacity(incoming.len());
+    for file in incoming {
+        if file.bytes.is_empty() {
+            return Err(UploadError::Empty(file.name));
+        }
+        let format = detect::detect(&file.bytes, &file.name, file.declared_type.as_deref())
+            .ok_or_else(|| UploadError::Unsupported(file.name.clone()))?;
+        accepted.push((file, format));
+    }
+    let mut added = Vec::new();
+    for (file, format) in accepted {
+        let sha256 = files.put(&file.bytes).await?;
+        let new = NewDocument {
+            name: &file.name,
+            content_type: format.content_type(),
+            size: i64::try_from(file.bytes.len()).unwrap_or(i64::MAX),
+            sha256: &sha256,
+        };
+        if let Some(row) = db.insert_document(assistant_id, &new).await? {
+            added.push(row);
+        }
+    }
+    if !added.is_empty() {
+        jobs.notify();
+    }
+    Ok(added)
+}
+
+/// Deletes a document, its passages, and its file when nothing else uses it.
+pub async fn delete_document(
+    db: &Db,
+    files: &FileStore,
+    document: &DocumentRow,
+) -> sqlx::Result<bool> {
+    let deleted = db
+        .delete_document(document.assistant_id, document.id)
+        .await?;
+    if deleted {
+        forget_file(db, files, &document.sha256).await?;
+    }
+    Ok(deleted)
+}
+
+/// Removes a stored file no document uses any more.
+pub async fn forget_file(db: &Db, files: &FileStore, sha256: &str) -> sqlx::Result<()> {
+    if !db.file_in_use(sha256).await?
+        && let Err(error) = files.remove(sha256).await
+    {
+        tracing::warn!(%error, "could not remove an unused file");
+    }
+    Ok(())
+}

@@ -1,0 +1,147 @@
+//! What kind of document a file is, from its content: magic bytes and
+//! structure first, the name and declared type only to tell apart text
+//! formats that look alike (a CSV and a plain text file).
+
+use serde::Serialize;
+
+/// A document format the product can read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Format {
+    Text,
+    Markdown,
+    Html,
+    Csv,
+}
+
+/// The formats accepted, as said in a 415.
+pub const SUPPORTED: &str = "plain text (.txt), Markdown (.md), HTML (.html) and CSV (.csv)";
+
+impl Format {
+    /// The MIME type a document of this format is stored and served with.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::Text => "text/plain",
+            Self::Markdown => "text/markdown",
+            Self::Html => "text/html",
+            Self::Csv => "text/csv",
+        }
+    }
+
+    /// The format of a stored content type.
+    pub fn from_content_type(content_type: &str) -> Option<Self> {
+        [Self::Text, Self::Markdown, Self::Html, Self::Csv]
+            .into_iter()
+            .find(|f| f.content_type() == content_type)
+    }
+}
+
+fn extension(name: &str) -> String {
+    name.rsplit_once('.')
+        .map(|(_, ext)| ext.to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// Recognises a file's format, or `None` when it is not one the product reads
+/// (binary data, or a text that is not UTF-8).
+pub fn detect(bytes: &[u8], file_name: &str, declared: Option<&str>) -> Option<Format> {
+    let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).ok()?;
+    if text.contains('\0') {
+        return None;
+    }
+    let head: String = text
+        .chars()
+        .take(2048)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let head = head.trim_start();
+    let declared = declared
+        .unwrap_or_default()
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let ext = extension(file_name);
+    if head.starts_with("<!doctype html")
+        || head.starts_with("<html")
+        || ((ext == "html" || ext == "htm" || declared == "text/html") && head.starts_with('<'))
+    {
+        return Some(Format::Html);
+    }
+    if (ext == "csv" || declared == "text/csv") && looks_like_csv(text) {
+        return Some(Format::Csv);
+    }
+    if ext == "md" || ext == "markdown" || declared == "text/markdown" {
+        return Some(Format::Markdown);
+    }
+    Some(Format::Text)
+}
+
+/// Several lines with the same number of commas (at least one).
+fn looks_like_csv(text: &str) -> bool {
+    let mut counts = text
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .take(20)
+        .map(|line| line.matches(',').count());
+    match counts.next() {
+        Some(first) if first > 0 => counts.all(|count| count == first),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_formats_by_content() {
+        assert_eq!(
+            detect(
+                b"<!DOCTYPE html><html><body>Hi</body></html>",
+                "page.txt",
+                None
+            ),
+            Some(Format::Html)
+        );
+        assert_eq!(
+            detect(b"year,revenue\n2018,32.8\n2019,32.1\n", "data.csv", None),
+            Some(Format::Csv)
+        );
+        assert_eq!(
+            detect(b"# Title\n\nText", "notes.md", None),
+            Some(Format::Markdown)
+        );
+        assert_eq!(
+            detect(b"Just words.", "a.txt", Some("text/plain")),
+            Some(Format::Text)
+        );
+        assert_eq!(
+            detect(b"\xEF\xBB\xBFwith a BOM", "bom.txt", None),
+            Some(Format::Text)
+        );
+    }
+
+    #[test]
+    fn refuses_binary_and_non_utf8() {
+        assert_eq!(
+            detect(b"%PDF-1.7\n\xe2\xe3\xcf\xd3\n", "report.pdf", None),
+            None
+        );
+        assert_eq!(detect(b"PK\x03\x04\x14\x00", "contract.docx", None), None);
+        assert_eq!(
+            detect(b"\x89PNG\r\n\x1a\n", "report.txt", Some("text/plain")),
+            None
+        );
+        assert_eq!(detect(b"caf\xe9", "latin1.txt", None), None);
+        assert_eq!(detect(b"a\0b", "nul.txt", None), None);
+    }
+
+    #[test]
+    fn a_csv_name_on_prose_is_plain_text() {
+        assert_eq!(
+            detect(b"Not, really\na table at all", "x.csv", None),
+            Some(Format::Text)
+        );
+    }
+}

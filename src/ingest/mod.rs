@@ -1,0 +1,10 @@
+//! Uploaded files → text per page → passages → the keyword index.
+//!
+//! `detect`, `extract` and `chunk` are pure; `storage` keeps the originals;
+//! `worker` runs the durable processing queue in the background.
+
+pub mod chunk;
+pub mod detect;
+pub mod extract;
+pub mod storage;
+pub mod worker;

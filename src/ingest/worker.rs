@@ -1,0 +1,138 @@
+//! The processing queue: documents wait `pending` in the database; a
+//! background task takes them one by one (a bounded number at once), reads
+//! and indexes them on the blocking pool, and marks them `ready` or
+//! `failed`. Documents a stopped server left `processing` are taken again
+//! at start.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Notify, Semaphore};
+
+use super::chunk::{indexed_text, passages};
+use super::detect::Format;
+use super::extract::extract;
+use super::storage::FileStore;
+use crate::db::Db;
+use crate::db::documents::{DocumentRow, NewChunk};
+
+/// Documents processed at the same time.
+const CONCURRENT_DOCUMENTS: usize = 2;
+/// A document that takes longer than this to read fails.
+const DOCUMENT_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Wakes the worker when there is new work.
+#[derive(Debug, Clone, Default)]
+pub struct JobQueue {
+    wake: Arc<Notify>,
+}
+
+impl JobQueue {
+    /// Tells the worker that documents are waiting.
+    pub fn notify(&self) {
+        self.wake.notify_one();
+    }
+}
+
+/// Starts the worker for as long as the process runs.
+pub async fn start(db: Db, files: FileStore, queue: JobQueue) -> sqlx::Result<()> {
+    let requeued = db.requeue_interrupted_documents().await?;
+    if requeued > 0 {
+        tracing::info!(requeued, "resuming documents interrupted by a stop");
+    }
+    tokio::spawn(run(db, files, queue));
+    Ok(())
+}
+
+async fn run(db: Db, files: FileStore, queue: JobQueue) {
+    let slots = Arc::new(Semaphore::new(CONCURRENT_DOCUMENTS));
+    loop {
+        let Ok(slot) = slots.clone().acquire_owned().await else {
+            return;
+        };
+        match db.claim_pending_document().await {
+            Ok(Some(document)) => {
+                let (db, files) = (db.clone(), files.clone());
+                tokio::spawn(async move {
+                    process(&db, &files, document).await;
+                    drop(slot);
+                });
+            }
+            Ok(None) => {
+                drop(slot);
+                tokio::select! {
+                    () = queue.wake.notified() => {}
+                    () = tokio::time::sleep(Duration::from_secs(5)) => {}
+                }
+            }
+            Err(error) => {
+                drop(slot);
+                tracing::warn!(%error, "cannot read the document queue");
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+        }
+    }
+}
+
+async fn process(db: &Db, files: &FileStore, document: DocumentRow) {
+    let id = document.id;
+    tracing::info!(document = id, name = %document.name, "processing document");
+    let outcome = read_and_index(db, files, &document).await;
+    if let Err(reason) = outcome {
+        tracing::info!(document = id, %reason, "document failed");
+        if let Err(error) = db.fail_document(id, &reason).await {
+            tracing::warn!(document = id, %error, "cannot record a document's failure");
+        }
+    }
+}
+
+/// Reads, cuts and indexes a document; the error is said to the user.
+async fn read_and_index(db: &Db, files: &FileStore, document: &DocumentRow) -> Result<(), String> {
+    let internal = |error: &dyn std::fmt::Display| {
+        tracing::error!(document = document.id, %error, "processing failed");
+        "Processing failed on our side. Delete the document and upload it again.".to_owned()
+    };
+    let format = Format::from_content_type(&document.content_type)
+        .ok_or_else(|| format!("Unsupported file type {}.", document.content_type))?;
+    let company = db
+        .assistant_by_id(document.assistant_id)
+        .await
+        .map_err(|e| internal(&e))?
+        .map(|assistant| assistant.company_name)
+        .unwrap_or_default();
+    let bytes = files
+        .get(&document.sha256)
+        .await
+        .map_err(|e| internal(&e))?;
+    let name = document.name.clone();
+    let work = tokio::task::spawn_blocking(move || -> Result<(Vec<NewChunk>, i64, i64), String> {
+        let pages =
+            extract(format, &bytes).map_err(|e| format!("The file could not be read: {e}."))?;
+        let total = i64::try_from(pages.len()).unwrap_or(i64::MAX);
+        let empty =
+            i64::try_from(pages.iter().filter(|p| p.blocks.is_empty()).count()).unwrap_or(0);
+        let chunks = passages(&pages)
+            .into_iter()
+            .map(|passage| NewChunk {
+                page: passage.page.map(i64::from),
+                indexed: indexed_text(&name, &company, &passage),
+                heading: passage.heading,
+                text: passage.text,
+            })
+            .collect();
+        Ok((chunks, total, empty))
+    });
+    let (chunks, pages, empty_pages) = tokio::time::timeout(DOCUMENT_TIMEOUT, work)
+        .await
+        .map_err(|_| "Reading the file took too long; it may be damaged.".to_owned())?
+        .map_err(|e| internal(&e))??;
+    if chunks.is_empty() {
+        return Err("The file contains no text.".to_owned());
+    }
+    db.set_document_progress(document.id, pages, pages)
+        .await
+        .map_err(|e| internal(&e))?;
+    db.finish_document(document, &chunks, pages, empty_pages)
+        .await
+        .map_err(|e| internal(&e))
+}

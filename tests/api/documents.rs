@@ -1,0 +1,470 @@
+//! Documents of an assistant: upload (multipart), processing in the
+//! background, the documents sub-resource, search, and hostile files.
+
+use std::time::Duration;
+
+use reqwest::multipart::{Form, Part};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_app, spawn_app_in, spawn_app_with, status_and_json};
+
+const REPORT_MD: &str = "# Annual report 2018\n\nAcme Corporation makes rockets and anvils.\n\n\
+## Cash flows\n\nPurchases of property, plant and equipment were $1,577 million in 2018, \
+up from $1,373 million in 2017.\n\n## Risks\n\nRoadrunner related losses remain a material risk.\n";
+const PRICES_HTML: &str = "<!DOCTYPE html><html><body><h1>Price list</h1><table>\
+<tr><th>Product</th><th>Price</th></tr><tr><td>Giant magnet</td><td>$129.99</td></tr>\
+<tr><td>Rocket skates</td><td>$349.00</td></tr></table></body></html>";
+const STAFF_CSV: &str =
+    "name,role,office\nWile E. Coyote,Chief engineer,Desert\nRoad Runner,Consultant,Highway\n";
+
+fn file(name: &str, bytes: &[u8]) -> Part {
+    Part::bytes(bytes.to_vec()).file_name(name.to_owned())
+}
+
+async fn create_with_files(app: &TestApp, token: &str, files: Vec<Part>) -> (u16, Value) {
+    let mut form = Form::new()
+        .text("name", "Report helper")
+        .text("company_name", "Acme")
+        .text("instructions", "Cite pages.");
+    for part in files {
+        form = form.part("files", part);
+    }
+    let response = app
+        .api
+        .post(app.url("/api/v1/assistants/"))
+        .header("Authorization", format!("Token {token}"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("request");
+    status_and_json(response).await
+}
+
+async fn get(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
+    let response = app
+        .api
+        .get(app.url(path))
+        .header("Authorization", format!("Token {token}"))
+        .send()
+        .await
+        .expect("request");
+    status_and_json(response).await
+}
+
+/// Waits until every document of the assistant has left the queue.
+async fn settled(app: &TestApp, token: &str, assistant_url: &str) -> Value {
+    for _ in 0..200 {
+        let (_, assistant) = get(app, token, assistant_url).await;
+        let documents = assistant["documents"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        if documents
+            .iter()
+            .all(|d| d["status"] == "ready" || d["status"] == "failed")
+        {
+            return assistant;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("documents still processing after 10 s");
+}
+
+#[tokio::test]
+async fn several_files_are_uploaded_processed_and_searchable() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token("ada").await;
+    let (status, created) = create_with_files(
+        &app,
+        &token,
+        vec![
+            file("report.md", REPORT_MD.as_bytes()),
+            file("prices.html", PRICES_HTML.as_bytes()),
+            file("staff.csv", STAFF_CSV.as_bytes()),
+        ],
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let documents = created["documents"].as_array().expect("documents");
+    assert_eq!(documents.len(), 3);
+    assert_eq!(
+        created["file"], documents[2]["url"],
+        "file is the most recent document"
+    );
+    let types: Vec<_> = documents
+        .iter()
+        .map(|d| d["content_type"].clone())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            json!("text/markdown"),
+            json!("text/html"),
+            json!("text/csv")
+        ]
+    );
+    assert_eq!(documents[0]["size"], REPORT_MD.len());
+
+    let url = created["absolute_url"].as_str().expect("url").to_owned();
+    let assistant = settled(&app, &token, &url).await;
+    for document in assistant["documents"].as_array().expect("documents") {
+        assert_eq!(document["status"], "ready", "{document}");
+        assert_eq!(document["error"], Value::Null);
+        assert_eq!(document["pages"], 1);
+    }
+
+    let id = created["id"].as_i64().expect("id");
+    let (status, found) = get(&app, &token, &format!("/api/v1/assistants/{id}/search/?q=What were capital expenditures (property, plant and equipment) in 2018?")).await;
+    assert_eq!(status, 200);
+    let first = &found["results"][0];
+    assert_eq!(first["document"], "report.md");
+    assert_eq!(first["page"], Value::Null, "Markdown has no pages");
+    assert!(
+        first["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("$1,577 million")),
+        "{first}"
+    );
+    assert!(first["score"].as_f64().is_some_and(|s| s > 0.0));
+    assert_eq!(first["document_id"], documents[0]["id"]);
+
+    let (_, found) = get(
+        &app,
+        &token,
+        &format!("/api/v1/assistants/{id}/search/?q=price of rocket skates"),
+    )
+    .await;
+    assert!(
+        found["results"][0]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("Rocket skates | $349.00")),
+        "a table row stays whole: {found}"
+    );
+    let (_, found) = get(
+        &app,
+        &token,
+        &format!("/api/v1/assistants/{id}/search/?q=who is the chief engineer&k=1"),
+    )
+    .await;
+    assert_eq!(found["results"].as_array().map(Vec::len), Some(1));
+    assert!(
+        found["results"][0]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("Wile E. Coyote | Chief engineer | Desert"))
+    );
+}
+
+#[tokio::test]
+async fn search_rules_and_ownership() {
+    let app = spawn_app().await;
+    let (_, ada) = app.user_with_token("ada").await;
+    let (_, bob) = app.user_with_token("bob").await;
+    let (_, created) =
+        create_with_files(&app, &ada, vec![file("report.md", REPORT_MD.as_bytes())]).await;
+    let id = created["id"].as_i64().expect("id");
+    settled(&app, &ada, &format!("/api/v1/assistants/{id}/")).await;
+
+    let (status, errors) = get(
+        &app,
+        &ada,
+        &format!("/api/v1/assistants/{id}/search/?q=%20"),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(errors["q"], json!(["This field may not be blank."]));
+    for bad_k in ["0", "51", "abc", "-1"] {
+        let (status, _) = get(
+            &app,
+            &ada,
+            &format!("/api/v1/assistants/{id}/search/?q=cash&k={bad_k}"),
+        )
+        .await;
+        assert_eq!(status, 400, "k={bad_k}");
+    }
+    let (status, found) = get(
+        &app,
+        &ada,
+        &format!("/api/v1/assistants/{id}/search/?q=%22%20OR%20*%20NEAR(%29"),
+    )
+    .await;
+    assert_eq!(
+        status, 200,
+        "FTS syntax in a question is just text: {found}"
+    );
+    let (status, found) = get(
+        &app,
+        &ada,
+        &format!("/api/v1/assistants/{id}/search?q=zebra%20unicorn"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(found, json!({"results": []}));
+    let (status, _) = get(
+        &app,
+        &bob,
+        &format!("/api/v1/assistants/{id}/search/?q=cash"),
+    )
+    .await;
+    assert_eq!(status, 404, "another user's assistant cannot be searched");
+    let (status, _) = get(&app, &bob, &format!("/api/v1/assistants/{id}/documents/")).await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn unsupported_files_are_415_and_nothing_is_created() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token("ada").await;
+    for (name, bytes) in [
+        ("image.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec()),
+        ("archive.zip", b"PK\x03\x04\x14\x00\x00\x00".to_vec()),
+        ("latin1.txt", b"caf\xe9 cr\xe8me".to_vec()),
+    ] {
+        let (status, body) = create_with_files(
+            &app,
+            &token,
+            vec![file("ok.md", REPORT_MD.as_bytes()), file(name, &bytes)],
+        )
+        .await;
+        assert_eq!(status, 415, "{name}: {body}");
+        let detail = body["detail"].as_str().expect("detail");
+        assert!(
+            detail.contains(name) && detail.contains("Supported:"),
+            "{detail}"
+        );
+    }
+    let (_, list) = get(&app, &token, "/api/v1/assistants/").await;
+    assert_eq!(list, json!([]), "no assistant was half made");
+}
+
+#[tokio::test]
+async fn an_empty_file_is_400() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token("ada").await;
+    let (status, body) = create_with_files(&app, &token, vec![file("empty.txt", b"")]).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["files"], json!(["The file \"empty.txt\" is empty."]));
+}
+
+#[tokio::test]
+async fn a_file_over_the_limit_is_413() {
+    let app = spawn_app_with(|config| config.max_file_mb = 1).await;
+    let (_, token) = app.user_with_token("ada").await;
+    let big = "word ".repeat(300_000);
+    let (status, body) =
+        create_with_files(&app, &token, vec![file("big.txt", big.as_bytes())]).await;
+    assert_eq!(status, 413);
+    assert_eq!(
+        body["detail"],
+        "The file \"big.txt\" is larger than the 1 MB limit."
+    );
+}
+
+#[tokio::test]
+async fn the_same_file_twice_is_one_document_and_downloads_as_it_was() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token("ada").await;
+    let (_, created) =
+        create_with_files(&app, &token, vec![file("report.md", REPORT_MD.as_bytes())]).await;
+    let id = created["id"].as_i64().expect("id");
+    let upload = |name: &'static str| {
+        app.api
+            .post(app.url(&format!("/api/v1/assistants/{id}/documents/")))
+            .header("Authorization", format!("Token {token}"))
+            .multipart(Form::new().part("files", file(name, REPORT_MD.as_bytes())))
+            .send()
+    };
+    let (status, documents) = status_and_json(upload("copy.md").await.expect("request")).await;
+    assert_eq!(status, 201);
+    assert_eq!(
+        documents.as_array().map(Vec::len),
+        Some(1),
+        "recognised by content: {documents}"
+    );
+
+    let document_url = documents[0]["url"].as_str().expect("url").to_owned();
+    let (status, metadata) = get(&app, &token, &document_url).await;
+    assert_eq!(status, 200);
+    assert_eq!(metadata["name"], "report.md");
+    let response = app
+        .api
+        .get(app.url(&format!("{document_url}?download=1")))
+        .header("Authorization", format!("Token {token}"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "text/markdown");
+    assert!(
+        response.headers()["content-disposition"]
+            .to_str()
+            .unwrap_or_default()
+            .contains("report.md")
+    );
+    assert_eq!(
+        response.bytes().await.expect("body").as_ref(),
+        REPORT_MD.as_bytes()
+    );
+}
+
+#[tokio::test]
+async fn deleting_a_document_takes_its_passages_out_of_the_index_and_its_file_away() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token("ada").await;
+    let (_, created) =
+        create_with_files(&app, &token, vec![file("report.md", REPORT_MD.as_bytes())]).await;
+    let id = created["id"].as_i64().expect("id");
+    settled(&app, &token, &format!("/api/v1/assistants/{id}/")).await;
+    let document_url = created["documents"][0]["url"]
+        .as_str()
+        .expect("url")
+        .to_owned();
+    let files_dir = app.data_dir.path().join("files");
+    assert_eq!(count_files(&files_dir), 1);
+
+    let search = format!("/api/v1/assistants/{id}/search/?q=purchases of property and equipment");
+    let (_, before) = get(&app, &token, &search).await;
+    assert_eq!(
+        before["results"].as_array().map(Vec::len),
+        Some(1),
+        "found before: {before}"
+    );
+    let response = app
+        .api
+        .delete(app.url(&document_url))
+        .header("Authorization", format!("Token {token}"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 204);
+    let (_, found) = get(&app, &token, &search).await;
+    assert_eq!(found, json!({"results": []}));
+    let (status, _) = get(&app, &token, &document_url).await;
+    assert_eq!(status, 404);
+    assert_eq!(count_files(&files_dir), 0, "the original is gone");
+}
+
+#[tokio::test]
+async fn deleting_an_assistant_removes_its_files() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token("ada").await;
+    let (_, created) = create_with_files(
+        &app,
+        &token,
+        vec![
+            file("report.md", REPORT_MD.as_bytes()),
+            file("staff.csv", STAFF_CSV.as_bytes()),
+        ],
+    )
+    .await;
+    let url = created["absolute_url"].as_str().expect("url").to_owned();
+    settled(&app, &token, &url).await;
+    let response = app
+        .api
+        .delete(app.url(&url))
+        .header("Authorization", format!("Token {token}"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 204);
+    assert_eq!(count_files(&app.data_dir.path().join("files")), 0);
+}
+
+#[tokio::test]
+async fn a_document_left_processing_by_a_crash_is_finished_after_restart() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token("ada").await;
+    let (_, created) =
+        create_with_files(&app, &token, vec![file("report.md", REPORT_MD.as_bytes())]).await;
+    let url = created["absolute_url"].as_str().expect("url").to_owned();
+    settled(&app, &token, &url).await;
+
+    // What a kill -9 mid-way leaves: the document marked processing, no passages.
+    let db_url = format!(
+        "sqlite://{}",
+        app.data_dir.path().join("aiconvokit.db").display()
+    );
+    let pool = sqlx::SqlitePool::connect(&db_url).await.expect("db");
+    sqlx::query("DELETE FROM chunks")
+        .execute(&pool)
+        .await
+        .expect("delete");
+    sqlx::query("UPDATE documents SET status = 'processing'")
+        .execute(&pool)
+        .await
+        .expect("update");
+    pool.close().await;
+
+    let restarted = spawn_app_in(app.data_dir, |_| {}).await;
+    let assistant = settled(&restarted, &token, &url).await;
+    assert_eq!(assistant["documents"][0]["status"], "ready");
+    let id = created["id"].as_i64().expect("id");
+    let (_, found) = get(
+        &restarted,
+        &token,
+        &format!("/api/v1/assistants/{id}/search/?q=purchases of property and equipment"),
+    )
+    .await;
+    assert!(
+        !found["results"].as_array().expect("results").is_empty(),
+        "indexed again: {found}"
+    );
+}
+
+#[tokio::test]
+async fn put_and_patch_add_files_to_the_existing_ones() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token("ada").await;
+    let (_, created) =
+        create_with_files(&app, &token, vec![file("report.md", REPORT_MD.as_bytes())]).await;
+    let url = created["absolute_url"].as_str().expect("url").to_owned();
+    let form = Form::new()
+        .text("name", "Report helper")
+        .text("company_name", "Acme")
+        .text("instructions", "Cite pages.")
+        .part("files", file("staff.csv", STAFF_CSV.as_bytes()));
+    let response = app
+        .api
+        .put(app.url(&url))
+        .header("Authorization", format!("Token {token}"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("request");
+    let (status, body) = status_and_json(response).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["documents"].as_array().map(Vec::len), Some(2));
+    let form = Form::new().part("files", file("prices.html", PRICES_HTML.as_bytes()));
+    let response = app
+        .api
+        .patch(app.url(&url))
+        .header("Authorization", format!("Token {token}"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("request");
+    let (status, body) = status_and_json(response).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["documents"].as_array().map(Vec::len), Some(3));
+    assert_eq!(body["file"], body["documents"][2]["url"]);
+}
+
+fn count_files(dir: &std::path::Path) -> usize {
+    walk(dir).into_iter().filter(|p| p.is_file()).count()
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .flat_map(|entry| {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path)
+            } else {
+                vec![path]
+            }
+        })
+        .collect()
+}
