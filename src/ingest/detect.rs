@@ -7,6 +7,7 @@ use serde::Serialize;
 /// A document format the product can read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Format {
+    Pdf,
     Text,
     Markdown,
     Html,
@@ -14,12 +15,14 @@ pub enum Format {
 }
 
 /// The formats accepted, as said in a 415.
-pub const SUPPORTED: &str = "plain text (.txt), Markdown (.md), HTML (.html) and CSV (.csv)";
+pub const SUPPORTED: &str =
+    "PDF (.pdf), plain text (.txt), Markdown (.md), HTML (.html) and CSV (.csv)";
 
 impl Format {
     /// The MIME type a document of this format is stored and served with.
     pub fn content_type(self) -> &'static str {
         match self {
+            Self::Pdf => "application/pdf",
             Self::Text => "text/plain",
             Self::Markdown => "text/markdown",
             Self::Html => "text/html",
@@ -29,7 +32,7 @@ impl Format {
 
     /// The format of a stored content type.
     pub fn from_content_type(content_type: &str) -> Option<Self> {
-        [Self::Text, Self::Markdown, Self::Html, Self::Csv]
+        [Self::Pdf, Self::Text, Self::Markdown, Self::Html, Self::Csv]
             .into_iter()
             .find(|f| f.content_type() == content_type)
     }
@@ -44,6 +47,11 @@ fn extension(name: &str) -> String {
 /// Recognises a file's format, or `None` when it is not one the product reads
 /// (binary data, or a text that is not UTF-8).
 pub fn detect(bytes: &[u8], file_name: &str, declared: Option<&str>) -> Option<Format> {
+    // The PDF header may follow a little junk (the spec allows 1024 bytes).
+    let start = &bytes[..bytes.len().min(1024)];
+    if start.windows(5).any(|window| window == b"%PDF-") {
+        return Some(Format::Pdf);
+    }
     let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).ok()?;
     if text.contains('\0') {
         return None;
@@ -125,8 +133,9 @@ mod tests {
     #[test]
     fn refuses_binary_and_non_utf8() {
         assert_eq!(
-            detect(b"%PDF-1.7\n\xe2\xe3\xcf\xd3\n", "report.pdf", None),
-            None
+            detect(b"%PDF-1.7\n\xe2\xe3\xcf\xd3\n", "named-wrong.txt", None),
+            Some(Format::Pdf),
+            "a PDF is a PDF whatever its name"
         );
         assert_eq!(detect(b"PK\x03\x04\x14\x00", "contract.docx", None), None);
         assert_eq!(

@@ -3,6 +3,11 @@
 
 use scraper::{ElementRef, Html, Selector};
 
+use std::io::Cursor;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use oxidize_pdf::parser::{PdfDocument, PdfReader};
+
 use super::detect::Format;
 
 /// A piece of a page.
@@ -23,26 +28,118 @@ pub struct Page {
 /// Why a document's text could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ExtractError {
+    #[error("the PDF is encrypted; remove its password and upload it again")]
+    Encrypted,
+    #[error("the PDF is damaged or not a PDF ({0})")]
+    BadPdf(String),
     #[error("the file is not valid UTF-8 text")]
     NotText,
     #[error("the CSV file could not be read: {0}")]
     Csv(String),
 }
 
-/// Reads the text of a document.
-pub fn extract(format: Format, bytes: &[u8]) -> Result<Vec<Page>, ExtractError> {
-    let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
-        .map_err(|_| ExtractError::NotText)?;
+/// How far extraction has got, shared with whoever shows progress.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub pages_done: AtomicU32,
+    pub pages_total: AtomicU32,
+}
+
+/// Reads the text of a document, reporting progress page by page.
+pub fn extract(
+    format: Format,
+    bytes: &[u8],
+    progress: &Progress,
+) -> Result<Vec<Page>, ExtractError> {
     let blocks = match format {
-        Format::Text => paragraphs(text, false),
-        Format::Markdown => paragraphs(text, true),
-        Format::Html => html_blocks(text),
-        Format::Csv => csv_blocks(text)?,
+        Format::Pdf => return pdf_pages(bytes, progress),
+        Format::Text => paragraphs(utf8(bytes)?, false),
+        Format::Markdown => paragraphs(utf8(bytes)?, true),
+        Format::Html => html_blocks(utf8(bytes)?),
+        Format::Csv => csv_blocks(utf8(bytes)?)?,
     };
+    progress.pages_total.store(1, Ordering::Relaxed);
+    progress.pages_done.store(1, Ordering::Relaxed);
     Ok(vec![Page {
         number: None,
         blocks,
     }])
+}
+
+fn utf8(bytes: &[u8]) -> Result<&str, ExtractError> {
+    std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
+        .map_err(|_| ExtractError::NotText)
+}
+
+/// A PDF's text page by page, in reading order. A page that cannot be read
+/// is kept, empty, so page numbers stay right and it counts as without text.
+fn pdf_pages(bytes: &[u8], progress: &Progress) -> Result<Vec<Page>, ExtractError> {
+    let classify = |error: oxidize_pdf::parser::ParseError| {
+        let message = error.to_string();
+        if message.to_ascii_lowercase().contains("encrypt") {
+            ExtractError::Encrypted
+        } else {
+            ExtractError::BadPdf(message.chars().take(200).collect())
+        }
+    };
+    let reader = PdfReader::new(Cursor::new(bytes.to_vec())).map_err(classify)?;
+    let document = PdfDocument::new(reader);
+    let count = document.page_count().map_err(classify)?;
+    progress.pages_total.store(count, Ordering::Relaxed);
+    let mut pages = Vec::with_capacity(usize::try_from(count).unwrap_or_default());
+    for index in 0..count {
+        let text = document
+            .extract_text_from_page(index)
+            .map(|t| t.text)
+            .unwrap_or_default();
+        pages.push(Page {
+            number: Some(index + 1),
+            blocks: pdf_blocks(&text),
+        });
+        progress.pages_done.store(index + 1, Ordering::Relaxed);
+    }
+    Ok(pages)
+}
+
+/// A PDF page's blocks: paragraphs at blank lines, lines kept (so table
+/// rows stay whole), and short all-capitals lines or 10-K "Item 7." lines
+/// taken as headings.
+fn pdf_blocks(text: &str) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    let mut paragraph: Vec<&str> = Vec::new();
+    let flush = |paragraph: &mut Vec<&str>, blocks: &mut Vec<Block>| {
+        if !paragraph.is_empty() {
+            blocks.push(Block::Paragraph(paragraph.join("\n")));
+            paragraph.clear();
+        }
+    };
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() {
+            flush(&mut paragraph, &mut blocks);
+        } else if looks_like_heading(line) {
+            flush(&mut paragraph, &mut blocks);
+            blocks.push(Block::Heading(normalize(line)));
+        } else {
+            paragraph.push(line);
+        }
+    }
+    flush(&mut paragraph, &mut blocks);
+    blocks
+}
+
+fn looks_like_heading(line: &str) -> bool {
+    let words = line.split_whitespace().count();
+    if line.len() > 90 || words == 0 {
+        return false;
+    }
+    let is_item = line
+        .strip_prefix("Item ")
+        .or_else(|| line.strip_prefix("ITEM "))
+        .is_some_and(|rest| rest.chars().next().is_some_and(|c| c.is_ascii_digit()));
+    let letters: Vec<char> = line.chars().filter(|c| c.is_alphabetic()).collect();
+    let all_caps = words >= 2 && letters.len() >= 6 && letters.iter().all(|c| c.is_uppercase());
+    is_item || all_caps
 }
 
 /// Paragraphs split at blank lines; with `markdown`, `#` lines are headings.
@@ -165,6 +262,7 @@ mod tests {
         let pages = extract(
             Format::Markdown,
             b"# Results\n\nRevenue grew\n10%.\n\n## Risks\nSupply chains.",
+            &Progress::default(),
         )
         .unwrap();
         assert_eq!(
@@ -183,7 +281,7 @@ mod tests {
         let html = b"<html><head><script>var x=1;</script></head><body><h2>Cash flow</h2>\
             <table><tr><th>Item</th><th>2018</th></tr><tr><td>Capital expenditures</td><td>(1,577)</td></tr></table>\
             <ul><li><p>Nested</p></li></ul></body></html>";
-        let blocks = &extract(Format::Html, html).unwrap()[0].blocks;
+        let blocks = &extract(Format::Html, html, &Progress::default()).unwrap()[0].blocks;
         assert_eq!(
             blocks,
             &vec![
@@ -197,8 +295,13 @@ mod tests {
 
     #[test]
     fn csv_rows_stay_whole_under_their_header() {
-        let blocks =
-            &extract(Format::Csv, b"year,revenue\n2018,32.8\n2019,\"1,200\"\n").unwrap()[0].blocks;
+        let blocks = &extract(
+            Format::Csv,
+            b"year,revenue\n2018,32.8\n2019,\"1,200\"\n",
+            &Progress::default(),
+        )
+        .unwrap()[0]
+            .blocks;
         assert_eq!(
             blocks,
             &vec![
@@ -207,5 +310,39 @@ mod tests {
                 Block::Paragraph("2019 | 1,200".into()),
             ]
         );
+    }
+}
+
+#[cfg(test)]
+mod pdf_tests {
+    use super::*;
+
+    #[test]
+    fn pdf_lines_stay_whole_and_headings_are_found() {
+        let blocks = pdf_blocks(
+            "ITEM 7. MANAGEMENT'S DISCUSSION\nNet income $ 4,756 $ 4,822\nStock-based compensation 1,440 1,069\n\nA new paragraph.",
+        );
+        assert_eq!(
+            blocks,
+            vec![
+                Block::Heading("ITEM 7. MANAGEMENT'S DISCUSSION".into()),
+                Block::Paragraph(
+                    "Net income $ 4,756 $ 4,822\nStock-based compensation 1,440 1,069".into()
+                ),
+                Block::Paragraph("A new paragraph.".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn garbage_that_claims_to_be_a_pdf_is_an_error_not_a_panic() {
+        let progress = Progress::default();
+        for bytes in [
+            &b"%PDF-1.7\n"[..],
+            b"%PDF-1.4\n1 0 obj << /Type /Catalog >>\ntrailer",
+            b"%PDF-",
+        ] {
+            assert!(extract(Format::Pdf, bytes, &progress).is_err());
+        }
     }
 }

@@ -11,7 +11,7 @@ use tokio::sync::{Notify, Semaphore};
 
 use super::chunk::{indexed_text, passages};
 use super::detect::Format;
-use super::extract::extract;
+use super::extract::{Progress, extract};
 use super::storage::FileStore;
 use crate::db::Db;
 use crate::db::documents::{DocumentRow, NewChunk};
@@ -105,9 +105,11 @@ async fn read_and_index(db: &Db, files: &FileStore, document: &DocumentRow) -> R
         .await
         .map_err(|e| internal(&e))?;
     let name = document.name.clone();
+    let progress = Arc::new(Progress::default());
+    let reading = progress.clone();
     let work = tokio::task::spawn_blocking(move || -> Result<(Vec<NewChunk>, i64, i64), String> {
-        let pages =
-            extract(format, &bytes).map_err(|e| format!("The file could not be read: {e}."))?;
+        let pages = extract(format, &bytes, &reading)
+            .map_err(|e| format!("The file could not be read: {e}."))?;
         let total = i64::try_from(pages.len()).unwrap_or(i64::MAX);
         let empty =
             i64::try_from(pages.iter().filter(|p| p.blocks.is_empty()).count()).unwrap_or(0);
@@ -122,12 +124,18 @@ async fn read_and_index(db: &Db, files: &FileStore, document: &DocumentRow) -> R
             .collect();
         Ok((chunks, total, empty))
     });
-    let (chunks, pages, empty_pages) = tokio::time::timeout(DOCUMENT_TIMEOUT, work)
-        .await
+    let reporter = tokio::spawn(report_progress(db.clone(), document.id, progress));
+    let outcome = tokio::time::timeout(DOCUMENT_TIMEOUT, work).await;
+    reporter.abort();
+    let (chunks, pages, empty_pages) = outcome
         .map_err(|_| "Reading the file took too long; it may be damaged.".to_owned())?
         .map_err(|e| internal(&e))??;
     if chunks.is_empty() {
-        return Err("The file contains no text.".to_owned());
+        return Err(if pages > 1 {
+            format!("None of the {pages} pages has text that can be read. Is it a scan?")
+        } else {
+            "The file contains no text.".to_owned()
+        });
     }
     db.set_document_progress(document.id, pages, pages)
         .await
@@ -135,4 +143,30 @@ async fn read_and_index(db: &Db, files: &FileStore, document: &DocumentRow) -> R
     db.finish_document(document, &chunks, pages, empty_pages)
         .await
         .map_err(|e| internal(&e))
+}
+
+/// Writes a document's page progress to the database twice a second, so the
+/// API and the dashboard can show it.
+async fn report_progress(db: Db, id: i64, progress: Arc<Progress>) {
+    let mut last = (u32::MAX, u32::MAX);
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let now = (
+            progress
+                .pages_done
+                .load(std::sync::atomic::Ordering::Relaxed),
+            progress
+                .pages_total
+                .load(std::sync::atomic::Ordering::Relaxed),
+        );
+        if now != last && now.1 > 0 {
+            if let Err(error) = db
+                .set_document_progress(id, i64::from(now.0), i64::from(now.1))
+                .await
+            {
+                tracing::warn!(document = id, %error, "cannot record progress");
+            }
+            last = now;
+        }
+    }
 }

@@ -468,3 +468,109 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         })
         .collect()
 }
+
+/// A three-page PDF made here, with known text on each page.
+fn three_page_pdf() -> Vec<u8> {
+    use oxidize_pdf::{Document, Font, Page};
+    let pages = [
+        [
+            "ACME CORPORATION ANNUAL REPORT",
+            "Letter to our shareholders about the year.",
+        ],
+        [
+            "CONSOLIDATED STATEMENT OF CASH FLOWS",
+            "Purchases of property and equipment 1,577 1,373",
+        ],
+        [
+            "RISK FACTORS",
+            "Roadrunner related losses remain a material risk.",
+        ],
+    ];
+    let mut document = Document::new();
+    for lines in pages {
+        let mut page = Page::a4();
+        let mut y = 750.0;
+        for line in lines {
+            page.text()
+                .set_font(Font::Helvetica, 12.0)
+                .at(50.0, y)
+                .write(line)
+                .expect("text");
+            y -= 24.0;
+        }
+        document.add_page(page);
+    }
+    document.to_bytes().expect("pdf")
+}
+
+#[tokio::test]
+async fn a_pdf_is_read_page_by_page_and_search_gives_the_right_page() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token("ada").await;
+    let (status, created) = create_with_files(
+        &app,
+        &token,
+        vec![file("acme_2018_10k.pdf", &three_page_pdf())],
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["documents"][0]["content_type"], "application/pdf");
+    let url = created["absolute_url"].as_str().expect("url").to_owned();
+    let assistant = settled(&app, &token, &url).await;
+    let document = &assistant["documents"][0];
+    assert_eq!(document["status"], "ready", "{document}");
+    assert_eq!(document["pages"], 3);
+    assert_eq!(document["pages_done"], 3);
+    assert_eq!(document["empty_pages"], 0);
+
+    let id = created["id"].as_i64().expect("id");
+    let (_, found) = get(
+        &app,
+        &token,
+        &format!(
+            "/api/v1/assistants/{id}/search/?q=How much were purchases of property and equipment?"
+        ),
+    )
+    .await;
+    let first = &found["results"][0];
+    assert_eq!(first["page"], 2, "{found}");
+    assert!(
+        first["text"].as_str().is_some_and(|t| t.contains("1,577")),
+        "{first}"
+    );
+    let (_, found) = get(
+        &app,
+        &token,
+        &format!("/api/v1/assistants/{id}/search/?q=roadrunner risk"),
+    )
+    .await;
+    assert_eq!(found["results"][0]["page"], 3, "{found}");
+}
+
+#[tokio::test]
+async fn damaged_pdfs_fail_with_a_reason_and_never_hang() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token("ada").await;
+    let mut truncated = three_page_pdf();
+    truncated.truncate(truncated.len() / 3);
+    let (status, created) = create_with_files(
+        &app,
+        &token,
+        vec![
+            file(
+                "garbage.pdf",
+                b"%PDF-1.7\n this is not really a pdf at all \x00\x01\x02",
+            ),
+            file("truncated.pdf", &truncated),
+        ],
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let url = created["absolute_url"].as_str().expect("url").to_owned();
+    let assistant = settled(&app, &token, &url).await;
+    for document in assistant["documents"].as_array().expect("documents") {
+        assert_eq!(document["status"], "failed", "{document}");
+        let error = document["error"].as_str().unwrap_or_default();
+        assert!(!error.is_empty() && !error.contains("panicked"), "{error}");
+    }
+}
