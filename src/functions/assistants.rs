@@ -148,3 +148,56 @@ pub async fn delete_assistant(id: i64) -> Result<(), AppError> {
     })
     .await
 }
+
+/// Deletes one document of one of the signed-in user's assistants.
+#[server(prefix = "/fn", endpoint = "delete_document")]
+pub async fn delete_document(assistant_id: i64, id: i64) -> Result<(), AppError> {
+    use crate::functions::context::{internal, require_user, respond, state};
+
+    respond(async move {
+        let user = require_user().await?;
+        let state = state();
+        let assistant = state
+            .db
+            .assistant_of(user.id, assistant_id)
+            .await
+            .map_err(internal)?
+            .ok_or(AppError::NotFound)?;
+        let document = state
+            .db
+            .document_of(assistant.id, id)
+            .await
+            .map_err(internal)?
+            .ok_or(AppError::NotFound)?;
+        if !crate::documents::delete_document(&state.db, &state.files, &document)
+            .await
+            .map_err(internal)?
+        {
+            return Err(AppError::NotFound);
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// The documents of one of the signed-in user's assistants.
+#[server(prefix = "/fn", endpoint = "list_documents")]
+pub async fn list_documents(
+    assistant_id: i64,
+) -> Result<Vec<crate::model::DocumentView>, AppError> {
+    use crate::functions::context::{internal, require_user, respond, state};
+
+    respond(async move {
+        let user = require_user().await?;
+        let db = state().db;
+        let assistant = db
+            .assistant_of(user.id, assistant_id)
+            .await
+            .map_err(internal)?
+            .ok_or(AppError::NotFound)?;
+        crate::documents::views_of(&db, assistant.id)
+            .await
+            .map_err(internal)
+    })
+    .await
+}

@@ -470,3 +470,88 @@ async fn assistants_are_created_without_javascript_and_hidden_from_other_users()
     let (status, _) = page(&app, &ada, &page_path).await;
     assert_eq!(status, 200, "still there for Ada");
 }
+
+#[tokio::test]
+async fn documents_are_uploaded_from_the_dashboard_with_a_plain_form() {
+    use reqwest::multipart::{Form, Part};
+    let app = spawn_app().await;
+    let ada = app.browser();
+    sign_up(&app, &ada, "ada").await;
+    let response = post_form(
+        &app,
+        &ada,
+        "/fn/create_assistant",
+        "/assistants/new",
+        &[
+            ("name", "Contracts"),
+            ("company_name", "Acme"),
+            ("instructions", "Quote the clause."),
+        ],
+    )
+    .await;
+    let page_path = location(&response);
+    let upload = |client: &Client, name: &str, bytes: &[u8]| {
+        client
+            .post(app.url(&format!("{page_path}/documents")))
+            .multipart(Form::new().part(
+                "files",
+                Part::bytes(bytes.to_vec()).file_name(name.to_owned()),
+            ))
+            .send()
+    };
+
+    let response = upload(
+        &ada,
+        "terms.md",
+        b"# Terms\n\nPayment is due within 30 days.",
+    )
+    .await
+    .expect("request");
+    assert_eq!(response.status(), 303);
+    assert_eq!(location(&response), format!("{page_path}#documents"));
+    let mut html = String::new();
+    for _ in 0..100 {
+        html = page(&app, &ada, &page_path).await.1;
+        if html.contains("Ready") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        html.contains("terms.md") && html.contains("Ready"),
+        "the document is listed and processed"
+    );
+
+    let response = upload(&ada, "photo.png", b"\x89PNG\r\n\x1a\n\0\0")
+        .await
+        .expect("request");
+    let back = location(&response);
+    assert!(back.contains("upload_error="), "{back}");
+    let (_, html) = page(&app, &ada, back.trim_start_matches(&app.address)).await;
+    assert!(
+        html.contains("is not a supported document"),
+        "the reason is shown"
+    );
+
+    let bob = app.browser();
+    sign_up(&app, &bob, "bob").await;
+    let response = upload(&bob, "evil.md", b"# Mine now")
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 404, "not Bob's assistant");
+
+    let response = ada
+        .post(app.url(&format!("{page_path}/documents")))
+        .header("Origin", "https://evil.example")
+        .multipart(Form::new().part("files", Part::bytes(b"# x".to_vec()).file_name("x.md")))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 403, "cross-site posts are refused");
+    let (_, html) = page(&app, &ada, &page_path).await;
+    assert_eq!(
+        html.matches("data-testid=\"document-row\"").count(),
+        1,
+        "only the one good upload"
+    );
+}

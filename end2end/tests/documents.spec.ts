@@ -1,0 +1,34 @@
+import { expect, test } from "@playwright/test";
+import { PASSWORD, logIn, open, uniqueName } from "./helpers";
+
+test("upload a document, watch it become ready, then delete it", async ({ page, request }) => {
+  const username = uniqueName("docs");
+  const created = await request.post("/api/v1/users/", {
+    data: { username, email: `${username}@example.com`, password: PASSWORD },
+  });
+  expect(created.status()).toBe(201);
+  await open(page, "/login");
+  await logIn(page, username);
+  await expect(page).toHaveURL(/\/dashboard$/);
+
+  await open(page, "/assistants/new");
+  await page.getByLabel("Name", { exact: true }).fill("Terms helper");
+  await page.getByLabel("Company name").fill("Acme");
+  await page.getByLabel("Instructions").fill("Quote the clause.");
+  await page.getByRole("button", { name: "Create assistant" }).click();
+  await expect(page).toHaveURL(/\/assistants\/\d+$/);
+  await expect(page.getByTestId("no-documents")).toBeVisible();
+
+  await page.getByLabel("Documents to upload").setInputFiles([
+    { name: "terms.md", mimeType: "text/markdown", buffer: Buffer.from("# Payment\n\nInvoices are due within 30 days.\n") },
+    { name: "prices.csv", mimeType: "text/csv", buffer: Buffer.from("item,price\nanvil,10\nrocket,99\n") },
+  ]);
+  await page.getByRole("button", { name: "Upload", exact: true }).click();
+  await expect(page.getByTestId("document-row")).toHaveCount(2);
+  await expect(page.getByTestId("document-status")).toHaveText(["Ready", "Ready"]);
+  await expect(page.getByTestId("document-row").first()).toContainText("Markdown");
+
+  await page.getByRole("button", { name: "Delete terms.md" }).click();
+  await expect(page.getByTestId("document-row")).toHaveCount(1);
+  await expect(page.getByTestId("document-row")).toContainText("prices.csv");
+});

@@ -1,0 +1,88 @@
+//! Uploading documents from the dashboard: a plain multipart form post (so
+//! it works without JavaScript), authenticated by the session, answered
+//! with a redirect back to the assistant's page.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::api::v1::Input;
+use crate::auth::AuthSession;
+use crate::documents::{self, IncomingFile, UploadError};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// True when the request comes from another site (its `Origin` names
+/// another host than the one it was sent to).
+fn is_cross_site(headers: &HeaderMap) -> bool {
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    match (origin, host) {
+        (Some(origin), Some(host)) => origin.split("://").nth(1) != Some(host),
+        _ => false,
+    }
+}
+
+fn back_with_error(id: i64, message: &str) -> Response {
+    let query = serde_urlencoded::to_string([("upload_error", message)]).unwrap_or_default();
+    Redirect::to(&format!("/assistants/{id}?{query}#documents")).into_response()
+}
+
+/// `POST /assistants/{id}/documents`: adds the files of the form to the
+/// signed-in user's assistant.
+pub async fn upload_from_dashboard(
+    auth: AuthSession,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    input: Result<Input, ApiError>,
+) -> Response {
+    let Some(user) = auth.user else {
+        return Redirect::to(&crate::app::login_url(&format!("/assistants/{id}"))).into_response();
+    };
+    if is_cross_site(&headers) {
+        return (
+            axum::http::StatusCode::FORBIDDEN,
+            "Cross-site form posts are refused.",
+        )
+            .into_response();
+    }
+    let assistant = match state.db.assistant_of(user.id, id).await {
+        Ok(Some(assistant)) => assistant,
+        Ok(None) => return (axum::http::StatusCode::NOT_FOUND, "Not found.").into_response(),
+        Err(error) => {
+            tracing::error!(%error, "upload: cannot read the assistant");
+            return back_with_error(id, "Something went wrong on our side. Please try again.");
+        }
+    };
+    let input = match input {
+        Ok(input) => input,
+        Err(ApiError::Internal(cause)) => {
+            tracing::error!(error = ?cause, "upload failed");
+            return back_with_error(id, "Something went wrong on our side. Please try again.");
+        }
+        Err(error) => return back_with_error(id, &error.to_string()),
+    };
+    if input.files.is_empty() {
+        return back_with_error(id, "Choose one or more files to upload.");
+    }
+    let incoming = input
+        .files
+        .into_iter()
+        .map(|file| IncomingFile {
+            name: file.name,
+            declared_type: file.declared_type,
+            bytes: file.bytes,
+        })
+        .collect();
+    match documents::add_files(&state.db, &state.files, &state.jobs, assistant.id, incoming).await {
+        Ok(_) => Redirect::to(&format!("/assistants/{id}#documents")).into_response(),
+        Err(error @ (UploadError::Empty(_) | UploadError::Unsupported(_))) => {
+            back_with_error(id, &error.to_string())
+        }
+        Err(error) => {
+            tracing::error!(%error, "upload failed");
+            back_with_error(id, "Something went wrong on our side. Please try again.")
+        }
+    }
+}
