@@ -28,6 +28,16 @@ test("upload a document, watch it become ready, then delete it", async ({ page, 
   await expect(page.getByTestId("document-status")).toHaveText(["Ready", "Ready"]);
   await expect(page.getByTestId("document-row").first()).toContainText("Markdown");
 
+  await page.getByLabel("Question").fill("When are invoices due?");
+  await page.getByRole("button", { name: "Search", exact: true }).click();
+  const hit = page.getByTestId("search-hit").first();
+  await expect(hit).toContainText("terms.md");
+  await expect(hit).toContainText("Invoices are due within 30 days.");
+  await expect(hit.locator("mark").first()).toHaveText("Invoices");
+  await page.getByLabel("Question").fill("zebras on unicycles");
+  await page.getByRole("button", { name: "Search", exact: true }).click();
+  await expect(page.getByTestId("no-hits")).toBeVisible();
+
   await page.getByRole("button", { name: "Delete terms.md" }).click();
   await expect(page.getByTestId("document-row")).toHaveCount(1);
   await expect(page.getByTestId("document-row")).toContainText("prices.csv");

@@ -201,3 +201,40 @@ pub async fn list_documents(
     })
     .await
 }
+
+/// The passages one of the signed-in user's assistants would read for a question.
+#[server(prefix = "/fn", endpoint = "search_documents")]
+pub async fn search_documents(
+    assistant_id: i64,
+    q: String,
+) -> Result<Vec<crate::model::SearchHit>, AppError> {
+    use crate::functions::context::{internal, require_user, respond, state};
+    use crate::search::{self, query};
+
+    respond(async move {
+        let user = require_user().await?;
+        let db = state().db;
+        let assistant = db
+            .assistant_of(user.id, assistant_id)
+            .await
+            .map_err(internal)?
+            .ok_or(AppError::NotFound)?;
+        let question: String = q.trim().chars().take(2000).collect();
+        if question.is_empty() {
+            return Ok(Vec::new());
+        }
+        let terms = query::terms(&question);
+        let found = search::search(&db, assistant.id, &question, search::DEFAULT_K)
+            .await
+            .map_err(internal)?;
+        Ok(found
+            .into_iter()
+            .map(|hit| crate::model::SearchHit {
+                document: hit.document,
+                page: hit.page,
+                runs: query::highlight(&hit.text, &terms),
+            })
+            .collect())
+    })
+    .await
+}

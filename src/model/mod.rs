@@ -116,3 +116,12 @@ pub struct AssistantForm {
     pub company_name: String,
     pub instructions: String,
 }
+
+/// A passage found by the dashboard's search, with the words that matched.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub document: String,
+    pub page: Option<i64>,
+    /// The passage as runs of text, `true` where a word matched the question.
+    pub runs: Vec<(String, bool)>,
+}

@@ -152,3 +152,66 @@ mod tests {
         assert!(terms("??? !!!").is_empty());
     }
 }
+
+/// Splits `text` into runs, marking the words that match a query term (the
+/// same word, or one sharing its first letters with a term of 4 or more),
+/// so the dashboard can highlight why a passage was found.
+pub fn highlight(text: &str, terms: &[String]) -> Vec<(String, bool)> {
+    let matches = |word: &str| {
+        let word = word.to_lowercase();
+        terms.iter().any(|term| {
+            word == *term
+                || (term.chars().count() >= 4
+                    && (word.starts_with(term.as_str())
+                        || term.starts_with(&word) && word.chars().count() >= 4))
+        })
+    };
+    let mut runs: Vec<(String, bool)> = Vec::new();
+    let mut word = String::new();
+    let push = |piece: &str, marked: bool, runs: &mut Vec<(String, bool)>| match runs.last_mut() {
+        Some((last, last_marked)) if *last_marked == marked => last.push_str(piece),
+        _ => runs.push((piece.to_owned(), marked)),
+    };
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            word.push(c);
+        } else {
+            if !word.is_empty() {
+                push(&word, matches(&word), &mut runs);
+                word.clear();
+            }
+            push(c.encode_utf8(&mut [0; 4]), false, &mut runs);
+        }
+    }
+    if !word.is_empty() {
+        push(&word, matches(&word), &mut runs);
+    }
+    runs
+}
+
+#[cfg(test)]
+mod highlight_tests {
+    use super::{highlight, terms};
+
+    #[test]
+    fn matching_words_are_marked_and_nothing_is_lost() {
+        let runs = highlight("Capital expenditures rose.", &terms("capital expenditure"));
+        assert_eq!(
+            runs,
+            vec![
+                ("Capital".to_owned(), true),
+                (" ".to_owned(), false),
+                ("expenditures".to_owned(), true),
+                (" rose.".to_owned(), false)
+            ]
+        );
+        let text = "<b>not html</b> ünïcode";
+        assert_eq!(
+            highlight(text, &[])
+                .into_iter()
+                .map(|(s, _)| s)
+                .collect::<String>(),
+            text
+        );
+    }
+}

@@ -1,0 +1,202 @@
+//! Retrieval benchmark on FinanceBench filings: ingests each PDF through
+//! the server's own code (extraction, passages, index), asks each question
+//! through the same search the API uses, and prints page recall@1/5/10,
+//! ingestion speed and search latency.
+//!
+//! `cargo run --release --features ssr --bin bench -- [--data DIR] [--misses]`
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use aiconvokit::db::Db;
+use aiconvokit::db::assistants::AssistantFields;
+use aiconvokit::db::documents::{NewChunk, NewDocument};
+use aiconvokit::ingest::chunk::{indexed_text, passages};
+use aiconvokit::ingest::detect::Format;
+use aiconvokit::ingest::extract::{Progress, extract};
+use aiconvokit::search;
+use clap::Parser;
+use serde::Deserialize;
+
+#[derive(Debug, Parser)]
+#[command(about = "Page recall, ingestion speed and search latency on FinanceBench filings")]
+struct Args {
+    /// Folder with `questions.jsonl` and `pdfs/`.
+    #[arg(long, default_value = "../shared/bench/financebench-dev")]
+    data: PathBuf,
+    /// Database to use (default: a fresh SQLite file in a temporary folder).
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Print each question whose evidence page is not in the top 5.
+    #[arg(long)]
+    misses: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct Question {
+    doc_name: String,
+    question: String,
+    evidence: Vec<Evidence>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Evidence {
+    evidence_page_num: i64,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let questions: Vec<Question> = std::fs::read_to_string(args.data.join("questions.jsonl"))?
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(serde_json::from_str)
+        .collect::<Result<_, _>>()?;
+    let temp = tempfile::tempdir()?;
+    let url = args
+        .database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", temp.path().join("bench.db").display()));
+    let db = Db::connect(&url).await?;
+    let user = db
+        .insert_user(
+            &format!("bench{}", std::process::id()),
+            "bench@example.com",
+            "-",
+        )
+        .await?;
+
+    let mut documents: Vec<String> = questions.iter().map(|q| q.doc_name.clone()).collect();
+    documents.sort();
+    documents.dedup();
+    let (mut pages_total, mut bytes_total) = (0u64, 0u64);
+    let (mut extract_time, mut index_time) = (Duration::ZERO, Duration::ZERO);
+    let mut assistants = HashMap::new();
+    for name in &documents {
+        let bytes = std::fs::read(args.data.join("pdfs").join(format!("{name}.pdf")))?;
+        let company = name.split('_').next().unwrap_or_default().to_owned();
+        let fields = AssistantFields {
+            name: name.clone(),
+            company_name: company.clone(),
+            instructions: "-".into(),
+        };
+        let assistant = db
+            .insert_assistant(user.id, &format!("asst_{name}"), &fields)
+            .await?;
+        let file_name = format!("{name}.pdf");
+        let sha = aiconvokit::ingest::storage::sha256_hex(&bytes);
+        let new = NewDocument {
+            name: &file_name,
+            content_type: "application/pdf",
+            size: bytes.len() as i64,
+            sha256: &sha,
+        };
+        let Some(document) = db.insert_document(assistant.id, &new).await? else {
+            continue;
+        };
+
+        let started = Instant::now();
+        let pages = extract(Format::Pdf, &bytes, &Progress::default())
+            .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+        extract_time += started.elapsed();
+
+        let started = Instant::now();
+        let chunks: Vec<NewChunk> = passages(&pages)
+            .into_iter()
+            .map(|passage| NewChunk {
+                page: passage.page.map(i64::from),
+                indexed: indexed_text(&file_name, &company, &passage),
+                heading: passage.heading,
+                text: passage.text,
+            })
+            .collect();
+        let empty = pages.iter().filter(|p| p.blocks.is_empty()).count() as i64;
+        db.finish_document(&document, &chunks, pages.len() as i64, empty)
+            .await?;
+        index_time += started.elapsed();
+
+        pages_total += pages.len() as u64;
+        bytes_total += bytes.len() as u64;
+        assistants.insert(name.clone(), assistant.id);
+    }
+
+    let mut hits = [0usize; 3];
+    let mut latencies = Vec::new();
+    for question in &questions {
+        let Some(&assistant_id) = assistants.get(&question.doc_name) else {
+            continue;
+        };
+        let started = Instant::now();
+        let found = search::search(&db, assistant_id, &question.question, 10).await?;
+        latencies.push(started.elapsed());
+        let evidence: Vec<i64> = question
+            .evidence
+            .iter()
+            .map(|e| e.evidence_page_num + 1)
+            .collect();
+        let rank = found
+            .iter()
+            .position(|hit| hit.page.is_some_and(|page| evidence.contains(&page)));
+        for (slot, k) in [1, 5, 10].into_iter().enumerate() {
+            if rank.is_some_and(|r| r < k) {
+                hits[slot] += 1;
+            }
+        }
+        if args.misses && rank.is_none_or(|r| r >= 5) {
+            let pages: Vec<_> = found
+                .iter()
+                .take(5)
+                .map(|hit| hit.page.unwrap_or_default())
+                .collect();
+            println!(
+                "MISS {} | {} | evidence {evidence:?} | top5 {pages:?}",
+                question.doc_name, question.question
+            );
+        }
+    }
+    // Latency again on a warm cache, several rounds, for stable percentiles.
+    for _ in 0..4 {
+        for question in &questions {
+            if let Some(&assistant_id) = assistants.get(&question.doc_name) {
+                let started = Instant::now();
+                search::search(&db, assistant_id, &question.question, 10).await?;
+                latencies.push(started.elapsed());
+            }
+        }
+    }
+    latencies.sort();
+    let percentile = |p: f64| latencies[((latencies.len() as f64 - 1.0) * p).round() as usize];
+    let n = questions.len() as f64;
+    println!(
+        "documents: {}  pages: {pages_total}  MB: {:.1}",
+        documents.len(),
+        bytes_total as f64 / 1e6
+    );
+    println!(
+        "extraction: {:.0} pages/s, {:.1} MB/s ({:.1} s)",
+        pages_total as f64 / extract_time.as_secs_f64(),
+        bytes_total as f64 / 1e6 / extract_time.as_secs_f64(),
+        extract_time.as_secs_f64()
+    );
+    println!(
+        "indexing:   {:.0} pages/s, {:.1} MB/s ({:.1} s)",
+        pages_total as f64 / index_time.as_secs_f64(),
+        bytes_total as f64 / 1e6 / index_time.as_secs_f64(),
+        index_time.as_secs_f64()
+    );
+    println!(
+        "page recall@1 {:.2}  @5 {:.2}  @10 {:.2}  ({} questions)",
+        hits[0] as f64 / n,
+        hits[1] as f64 / n,
+        hits[2] as f64 / n,
+        questions.len()
+    );
+    println!(
+        "search latency p50 {:.2} ms  p99 {:.2} ms  ({} searches)",
+        percentile(0.5).as_secs_f64() * 1000.0,
+        percentile(0.99).as_secs_f64() * 1000.0,
+        latencies.len()
+    );
+    Ok(())
+}
