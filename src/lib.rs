@@ -2,6 +2,10 @@
 //!
 //! One crate, two builds: `ssr` (the server) and `hydrate` (the browser).
 
+// Leptos views are deeply nested types; the assistant page's goes past the
+// default limit of 128 in some builds.
+#![recursion_limit = "256"]
+
 pub mod app;
 pub mod components;
 pub mod error;

@@ -1,15 +1,8 @@
 import { expect, test } from "@playwright/test";
-import { PASSWORD, logIn, open, uniqueName } from "./helpers";
+import { newSignedInUser } from "./helpers";
 
 test("create, edit and delete an assistant from the dashboard", async ({ page, request }) => {
-  const username = uniqueName("maker");
-  const created = await request.post("/api/v1/users/", {
-    data: { username, email: `${username}@example.com`, password: PASSWORD },
-  });
-  expect(created.status()).toBe(201);
-  await open(page, "/login");
-  await logIn(page, username);
-  await expect(page).toHaveURL(/\/dashboard$/);
+  await newSignedInUser(page, request, "maker");
   await expect(page.getByTestId("no-assistants")).toBeVisible();
 
   await page.getByRole("link", { name: "New assistant" }).first().click();

@@ -1,15 +1,8 @@
 import { expect, test } from "@playwright/test";
-import { PASSWORD, logIn, open, uniqueName } from "./helpers";
+import { newSignedInUser, open } from "./helpers";
 
 test("upload a document, watch it become ready, then delete it", async ({ page, request }) => {
-  const username = uniqueName("docs");
-  const created = await request.post("/api/v1/users/", {
-    data: { username, email: `${username}@example.com`, password: PASSWORD },
-  });
-  expect(created.status()).toBe(201);
-  await open(page, "/login");
-  await logIn(page, username);
-  await expect(page).toHaveURL(/\/dashboard$/);
+  await newSignedInUser(page, request, "docs");
 
   await open(page, "/assistants/new");
   await page.getByLabel("Name", { exact: true }).fill("Terms helper");

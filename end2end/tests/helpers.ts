@@ -1,4 +1,4 @@
-import { expect, type Page } from "@playwright/test";
+import { expect, type APIRequestContext, type Page } from "@playwright/test";
 
 export const PASSWORD = "correct horse battery";
 
@@ -27,4 +27,17 @@ export async function logIn(page: Page, username: string, password = PASSWORD): 
   await page.getByLabel("Username").fill(username);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Log in", exact: true }).click();
+}
+
+/** Makes an account through the API and logs in to it in the browser. */
+export async function newSignedInUser(page: Page, request: APIRequestContext, prefix: string): Promise<string> {
+  const username = uniqueName(prefix);
+  const created = await request.post("/api/v1/users/", {
+    data: { username, email: `${username}@example.com`, password: PASSWORD },
+  });
+  expect(created.status()).toBe(201);
+  await open(page, "/login");
+  await logIn(page, username);
+  await expect(page).toHaveURL(/\/dashboard$/);
+  return username;
 }
