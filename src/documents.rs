@@ -16,6 +16,15 @@ pub struct IncomingFile {
     pub bytes: Vec<u8>,
 }
 
+impl std::fmt::Debug for IncomingFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IncomingFile")
+            .field("name", &self.name)
+            .field("size", &self.bytes.len())
+            .finish_non_exhaustive()
+    }
+}
+
 /// Why files were not added. Nothing is added unless every file is acceptable.
 #[derive(Debug, thiserror::Error)]
 pub enum UploadError {

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::api::v1::Input;
 use crate::auth::AuthSession;
-use crate::documents::{self, IncomingFile, UploadError};
+use crate::documents::{self, UploadError};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -66,16 +66,15 @@ pub async fn upload_from_dashboard(
     if input.files.is_empty() {
         return back_with_error(id, "Choose one or more files to upload.");
     }
-    let incoming = input
-        .files
-        .into_iter()
-        .map(|file| IncomingFile {
-            name: file.name,
-            declared_type: file.declared_type,
-            bytes: file.bytes,
-        })
-        .collect();
-    match documents::add_files(&state.db, &state.files, &state.jobs, assistant.id, incoming).await {
+    match documents::add_files(
+        &state.db,
+        &state.files,
+        &state.jobs,
+        assistant.id,
+        input.files,
+    )
+    .await
+    {
         Ok(_) => Redirect::to(&format!("/assistants/{id}#documents")).into_response(),
         Err(error @ (UploadError::Empty(_) | UploadError::Unsupported(_))) => {
             back_with_error(id, &error.to_string())

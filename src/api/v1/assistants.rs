@@ -10,7 +10,7 @@ use super::Input;
 use crate::assistants::{self, AssistantInput, Change};
 use crate::auth::ApiAuth;
 use crate::db::assistants::AssistantRow;
-use crate::documents::{self, IncomingFile, UploadError};
+use crate::documents::{self, UploadError};
 use crate::error::ApiError;
 use crate::ingest::detect::{self, SUPPORTED};
 use crate::model::AssistantView;
@@ -82,27 +82,24 @@ pub(super) async fn add_files(
     assistant_id: i64,
     input: Input,
 ) -> Result<(), ApiError> {
-    let incoming = input
-        .files
-        .into_iter()
-        .map(|file| IncomingFile {
-            name: file.name,
-            declared_type: file.declared_type,
-            bytes: file.bytes,
-        })
-        .collect();
-    documents::add_files(&state.db, &state.files, &state.jobs, assistant_id, incoming)
-        .await
-        .map(|_| ())
-        .map_err(|error| match error {
-            UploadError::Empty(_) => ApiError::field("files", error.to_string()),
-            UploadError::Unsupported(name) => ApiError::UnsupportedFile {
-                name,
-                supported: SUPPORTED,
-            },
-            UploadError::Storage(cause) => ApiError::Internal(cause.into()),
-            UploadError::Database(cause) => cause.into(),
-        })
+    documents::add_files(
+        &state.db,
+        &state.files,
+        &state.jobs,
+        assistant_id,
+        input.files,
+    )
+    .await
+    .map(|_| ())
+    .map_err(|error| match error {
+        UploadError::Empty(_) => ApiError::field("files", error.to_string()),
+        UploadError::Unsupported(name) => ApiError::UnsupportedFile {
+            name,
+            supported: SUPPORTED,
+        },
+        UploadError::Storage(cause) => ApiError::Internal(cause.into()),
+        UploadError::Database(cause) => cause.into(),
+    })
 }
 
 /// The caller's assistants, newest first.

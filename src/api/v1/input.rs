@@ -15,21 +15,7 @@ use crate::state::AppState;
 const TEXT_BODY_LIMIT: usize = 1024 * 1024;
 
 /// A file part of a multipart body.
-#[derive(Clone)]
-pub struct UploadedFile {
-    pub name: String,
-    pub declared_type: Option<String>,
-    pub bytes: Vec<u8>,
-}
-
-impl std::fmt::Debug for UploadedFile {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UploadedFile")
-            .field("name", &self.name)
-            .field("size", &self.bytes.len())
-            .finish_non_exhaustive()
-    }
-}
+pub use crate::documents::IncomingFile as UploadedFile;
 
 /// A request body: its text fields, and its files (multipart only).
 #[derive(Debug, Default)]
