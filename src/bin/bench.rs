@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 
 use aiconvokit::db::Db;
 use aiconvokit::db::assistants::AssistantFields;
-use aiconvokit::db::documents::{NewChunk, NewDocument};
-use aiconvokit::ingest::chunk::{indexed_text, passages};
+use aiconvokit::db::documents::NewDocument;
 use aiconvokit::ingest::detect::Format;
 use aiconvokit::ingest::extract::{Progress, extract};
+use aiconvokit::ingest::worker::chunks_for_index;
 use aiconvokit::search;
 use clap::Parser;
 use serde::Deserialize;
@@ -102,15 +102,7 @@ async fn main() -> anyhow::Result<()> {
         extract_time += started.elapsed();
 
         let started = Instant::now();
-        let chunks: Vec<NewChunk> = passages(&pages)
-            .into_iter()
-            .map(|passage| NewChunk {
-                page: passage.page.map(i64::from),
-                indexed: indexed_text(&file_name, &company, &passage),
-                heading: passage.heading,
-                text: passage.text,
-            })
-            .collect();
+        let chunks = chunks_for_index(&pages, &file_name, &company);
         let empty = pages.iter().filter(|p| p.blocks.is_empty()).count() as i64;
         db.finish_document(&document, &chunks, pages.len() as i64, empty)
             .await?;

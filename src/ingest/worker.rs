@@ -11,6 +11,7 @@ use tokio::sync::{Notify, Semaphore};
 
 use super::chunk::{indexed_text, passages};
 use super::detect::Format;
+use super::extract::Page;
 use super::extract::{Progress, extract};
 use super::storage::FileStore;
 use crate::db::Db;
@@ -113,16 +114,7 @@ async fn read_and_index(db: &Db, files: &FileStore, document: &DocumentRow) -> R
         let total = i64::try_from(pages.len()).unwrap_or(i64::MAX);
         let empty =
             i64::try_from(pages.iter().filter(|p| p.blocks.is_empty()).count()).unwrap_or(0);
-        let chunks = passages(&pages)
-            .into_iter()
-            .map(|passage| NewChunk {
-                page: passage.page.map(i64::from),
-                indexed: indexed_text(&name, &company, &passage),
-                heading: passage.heading,
-                text: passage.text,
-            })
-            .collect();
-        Ok((chunks, total, empty))
+        Ok((chunks_for_index(&pages, &name, &company), total, empty))
     });
     let reporter = tokio::spawn(report_progress(db.clone(), document.id, progress));
     let outcome = tokio::time::timeout(DOCUMENT_TIMEOUT, work).await;
@@ -169,4 +161,17 @@ async fn report_progress(db: Db, id: i64, progress: Arc<Progress>) {
             last = now;
         }
     }
+}
+
+/// A document's pages as passages ready for the index, each with its context.
+pub fn chunks_for_index(pages: &[Page], document: &str, company: &str) -> Vec<NewChunk> {
+    passages(pages)
+        .into_iter()
+        .map(|passage| NewChunk {
+            page: passage.page.map(i64::from),
+            indexed: indexed_text(document, company, &passage),
+            heading: passage.heading,
+            text: passage.text,
+        })
+        .collect()
 }
