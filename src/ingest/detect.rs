@@ -8,6 +8,7 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Format {
     Pdf,
+    Docx,
     Text,
     Markdown,
     Html,
@@ -16,13 +17,14 @@ pub enum Format {
 
 /// The formats accepted, as said in a 415.
 pub const SUPPORTED: &str =
-    "PDF (.pdf), plain text (.txt), Markdown (.md), HTML (.html) and CSV (.csv)";
+    "PDF (.pdf), Word (.docx), plain text (.txt), Markdown (.md), HTML (.html) and CSV (.csv)";
 
 impl Format {
     /// The MIME type a document of this format is stored and served with.
     pub fn content_type(self) -> &'static str {
         match self {
             Self::Pdf => "application/pdf",
+            Self::Docx => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
             Self::Text => "text/plain",
             Self::Markdown => "text/markdown",
             Self::Html => "text/html",
@@ -32,9 +34,16 @@ impl Format {
 
     /// The format of a stored content type.
     pub fn from_content_type(content_type: &str) -> Option<Self> {
-        [Self::Pdf, Self::Text, Self::Markdown, Self::Html, Self::Csv]
-            .into_iter()
-            .find(|f| f.content_type() == content_type)
+        [
+            Self::Pdf,
+            Self::Docx,
+            Self::Text,
+            Self::Markdown,
+            Self::Html,
+            Self::Csv,
+        ]
+        .into_iter()
+        .find(|f| f.content_type() == content_type)
     }
 }
 
@@ -51,6 +60,9 @@ pub fn detect(bytes: &[u8], file_name: &str, declared: Option<&str>) -> Option<F
     let start = &bytes[..bytes.len().min(1024)];
     if start.windows(5).any(|window| window == b"%PDF-") {
         return Some(Format::Pdf);
+    }
+    if super::docx::is_docx(bytes) {
+        return Some(Format::Docx);
     }
     let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).ok()?;
     if text.contains('\0') {
@@ -137,7 +149,19 @@ mod tests {
             Some(Format::Pdf),
             "a PDF is a PDF whatever its name"
         );
-        assert_eq!(detect(b"PK\x03\x04\x14\x00", "contract.docx", None), None);
+        assert_eq!(
+            detect(b"PK\x03\x04\x14\x00", "contract.docx", None),
+            None,
+            "a truncated zip is not a Word document"
+        );
+        assert_eq!(
+            detect(
+                &super::super::docx::fixtures::docx(""),
+                "named-wrong.pdf",
+                None
+            ),
+            Some(Format::Docx)
+        );
         assert_eq!(
             detect(b"\x89PNG\r\n\x1a\n", "report.txt", Some("text/plain")),
             None

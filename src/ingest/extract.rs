@@ -36,6 +36,13 @@ pub enum ExtractError {
     NotText,
     #[error("the CSV file could not be read: {0}")]
     Csv(String),
+    #[error("the Word document could not be read: {0}")]
+    BadDocx(String),
+    #[error(
+        "the Word document's text expands to more than {} MB (a zip bomb?)",
+        super::docx::MAX_DOCUMENT_XML_BYTES / 1024 / 1024
+    )]
+    DocxTooLarge,
 }
 
 /// How far extraction has got, shared with whoever shows progress.
@@ -53,6 +60,13 @@ pub fn extract(
 ) -> Result<Vec<Page>, ExtractError> {
     let blocks = match format {
         Format::Pdf => return pdf_pages(bytes, progress),
+        Format::Docx => {
+            let pages = super::docx::docx_pages(bytes)?;
+            let count = u32::try_from(pages.len()).unwrap_or(u32::MAX);
+            progress.pages_total.store(count, Ordering::Relaxed);
+            progress.pages_done.store(count, Ordering::Relaxed);
+            return Ok(pages);
+        }
         Format::Text => paragraphs(utf8(bytes)?, false),
         Format::Markdown => paragraphs(utf8(bytes)?, true),
         Format::Html => html_blocks(utf8(bytes)?),
@@ -82,7 +96,16 @@ fn pdf_pages(bytes: &[u8], progress: &Progress) -> Result<Vec<Page>, ExtractErro
             ExtractError::BadPdf(message.chars().take(200).collect())
         }
     };
-    let reader = PdfReader::new(Cursor::new(bytes.to_vec())).map_err(classify)?;
+    let mut reader = PdfReader::new(Cursor::new(bytes.to_vec())).map_err(classify)?;
+    // A PDF with only an owner password (no copying, no printing) opens with
+    // the empty user password, as in any viewer; one with a user password
+    // cannot be read without it.
+    if reader.is_encrypted()
+        && !reader.is_unlocked()
+        && !reader.try_empty_password().unwrap_or(false)
+    {
+        return Err(ExtractError::Encrypted);
+    }
     let document = PdfDocument::new(reader);
     let count = document.page_count().map_err(classify)?;
     progress.pages_total.store(count, Ordering::Relaxed);

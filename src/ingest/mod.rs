@@ -5,6 +5,7 @@
 
 pub mod chunk;
 pub mod detect;
+pub mod docx;
 pub mod extract;
 pub mod storage;
 pub mod worker;

@@ -234,7 +234,7 @@ fn DocumentsPanel(
     view! {
         <section id="documents" class="mt-6 rounded-xl border border-slate-200 bg-white p-6 shadow-sm" aria-labelledby="documents-heading">
             <h2 id="documents-heading" class="text-lg font-semibold text-slate-900">"Documents"</h2>
-            <p class="mt-1 text-sm text-slate-600">"The assistant answers from these. PDF, plain text, Markdown, HTML and CSV; up to 50 MB each."</p>
+            <p class="mt-1 text-sm text-slate-600">"The assistant answers from these. PDF, Word, plain text, Markdown, HTML and CSV; up to 50 MB each."</p>
             {upload_error.map(|message| view! {
                 <p role="alert" data-testid="upload-error" class="mt-4 rounded-lg border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-700">{message}</p>
             })}
@@ -242,7 +242,7 @@ fn DocumentsPanel(
                 <label class="flex cursor-pointer flex-col items-center justify-center gap-2 rounded-lg border-2 border-dashed border-slate-300 px-4 py-6 text-center hover:border-indigo-400 focus-within:border-indigo-500">
                     <span class="text-sm font-medium text-slate-800">"Drop files here or choose them"</span>
                     <span class="text-xs text-slate-500">"Several at once are fine."</span>
-                    <input type="file" name="files" multiple required accept=".pdf,.txt,.md,.markdown,.html,.htm,.csv" aria-label="Documents to upload" class="mt-2 block w-full max-w-sm text-sm text-slate-600 file:mr-3 file:rounded-md file:border-0 file:bg-indigo-50 file:px-3 file:py-1.5 file:text-sm file:font-semibold file:text-indigo-700" />
+                    <input type="file" name="files" multiple required accept=".pdf,.docx,.txt,.md,.markdown,.html,.htm,.csv" aria-label="Documents to upload" class="mt-2 block w-full max-w-sm text-sm text-slate-600 file:mr-3 file:rounded-md file:border-0 file:bg-indigo-50 file:px-3 file:py-1.5 file:text-sm file:font-semibold file:text-indigo-700" />
                 </label>
                 <button type="submit" class="mt-3 rounded-lg bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600">"Upload"</button>
             </form>

@@ -574,3 +574,143 @@ async fn damaged_pdfs_fail_with_a_reason_and_never_hang() {
         assert!(!error.is_empty() && !error.contains("panicked"), "{error}");
     }
 }
+
+#[tokio::test]
+async fn encrypted_pdfs_fail_with_a_reason_unless_they_open_without_a_password() {
+    let encrypted = |user_password: &str| {
+        let mut document = oxidize_pdf::Document::new();
+        let mut page = oxidize_pdf::Page::a4();
+        page.text()
+            .set_font(oxidize_pdf::Font::Helvetica, 12.0)
+            .at(50.0, 750.0)
+            .write("Confidential merger terms")
+            .expect("text");
+        document.add_page(page);
+        document.encrypt_with_passwords(user_password, "owner secret");
+        document.to_bytes().expect("pdf")
+    };
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token("ada").await;
+    let (status, created) = create_with_files(
+        &app,
+        &token,
+        vec![
+            file("locked.pdf", &encrypted("open sesame")),
+            file("owner-only.pdf", &encrypted("")),
+        ],
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let url = created["absolute_url"].as_str().expect("url").to_owned();
+    let assistant = settled(&app, &token, &url).await;
+    let locked = &assistant["documents"][0];
+    assert_eq!(locked["status"], "failed", "{locked}");
+    assert_eq!(
+        locked["error"],
+        "The file could not be read: the PDF is encrypted; remove its password and upload it again."
+    );
+    let owner_only = &assistant["documents"][1];
+    assert_eq!(
+        owner_only["status"], "ready",
+        "an owner password alone does not stop reading: {owner_only}"
+    );
+    let id = created["id"].as_i64().expect("id");
+    let (_, found) = get(
+        &app,
+        &token,
+        &format!("/api/v1/assistants/{id}/search/?q=merger terms"),
+    )
+    .await;
+    assert_eq!(found["results"][0]["document"], "owner-only.pdf", "{found}");
+}
+
+/// A Word document with two pages (an explicit page break) and a table.
+fn two_page_docx() -> Vec<u8> {
+    let word = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
+    let body = "<w:p><w:pPr><w:pStyle w:val=\"Heading1\"/></w:pPr><w:r><w:t>Master services agreement</w:t></w:r></w:p>\
+        <w:p><w:r><w:t>Acme supplies anvils to the Coyote.</w:t></w:r></w:p>\
+        <w:p><w:r><w:br w:type=\"page\"/></w:r></w:p>\
+        <w:p><w:pPr><w:pStyle w:val=\"Heading2\"/></w:pPr><w:r><w:t>Termination</w:t></w:r></w:p>\
+        <w:tbl><w:tr><w:tc><w:p><w:r><w:t>Notice period</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>90 days</w:t></w:r></w:p></w:tc></w:tr></w:tbl>";
+    let document = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><w:document xmlns:w=\"{word}\"><w:body>{body}</w:body></w:document>"
+    );
+    zip_of(&[
+        ("[Content_Types].xml", b"<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>"),
+        ("word/document.xml", document.as_bytes()),
+    ])
+}
+
+fn zip_of(parts: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    for (name, bytes) in parts {
+        writer.start_file(*name, options).expect("zip entry");
+        writer.write_all(bytes).expect("zip write");
+    }
+    writer.finish().expect("zip").into_inner()
+}
+
+#[tokio::test]
+async fn a_word_document_is_read_with_its_pages_and_table_rows() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token("ada").await;
+    // Named .bin and declared as octet-stream: recognised by its content.
+    let part = Part::bytes(two_page_docx())
+        .file_name("contract.bin")
+        .mime_str("application/octet-stream")
+        .expect("mime");
+    let (status, created) = create_with_files(&app, &token, vec![part]).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(
+        created["documents"][0]["content_type"],
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    );
+    let url = created["absolute_url"].as_str().expect("url").to_owned();
+    let assistant = settled(&app, &token, &url).await;
+    let document = &assistant["documents"][0];
+    assert_eq!(document["status"], "ready", "{document}");
+    assert_eq!(document["pages"], 2);
+
+    let id = created["id"].as_i64().expect("id");
+    let (_, found) = get(
+        &app,
+        &token,
+        &format!("/api/v1/assistants/{id}/search/?q=What is the notice period for termination?"),
+    )
+    .await;
+    let first = &found["results"][0];
+    assert_eq!(first["page"], 2, "{found}");
+    assert!(
+        first["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("Notice period | 90 days")),
+        "{first}"
+    );
+}
+
+#[tokio::test]
+async fn a_word_zip_bomb_fails_with_a_reason_and_the_server_stays_up() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token("ada").await;
+    // 100 MB of text deflates to about 100 KB.
+    let bomb = zip_of(&[("word/document.xml", &vec![b' '; 100 * 1024 * 1024])]);
+    assert!(bomb.len() < 1024 * 1024);
+    let (status, created) = create_with_files(&app, &token, vec![file("bomb.docx", &bomb)]).await;
+    assert_eq!(status, 201, "{created}");
+    let url = created["absolute_url"].as_str().expect("url").to_owned();
+    let assistant = settled(&app, &token, &url).await;
+    let document = &assistant["documents"][0];
+    assert_eq!(document["status"], "failed", "{document}");
+    assert!(
+        document["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("more than 64 MB")),
+        "{document}"
+    );
+    let (status, _) = get(&app, &token, "/api/v1/me/").await;
+    assert_eq!(status, 200);
+}
