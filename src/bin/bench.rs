@@ -73,6 +73,7 @@ async fn main() -> anyhow::Result<()> {
     let (mut pages_total, mut bytes_total) = (0u64, 0u64);
     let (mut extract_time, mut index_time) = (Duration::ZERO, Duration::ZERO);
     let mut assistants = HashMap::new();
+    let mut extracted = Vec::new();
     for name in &documents {
         let bytes = std::fs::read(args.data.join("pdfs").join(format!("{name}.pdf")))?;
         let company = name.split('_').next().unwrap_or_default().to_owned();
@@ -111,6 +112,45 @@ async fn main() -> anyhow::Result<()> {
         pages_total += pages.len() as u64;
         bytes_total += bytes.len() as u64;
         assistants.insert(name.clone(), assistant.id);
+        extracted.push((file_name, company, sha, pages));
+    }
+
+    // Larger assistants, for latency: the first filings up to 1,000 pages,
+    // and every filing in one assistant (which also measures recall when the
+    // right document must be found among all of them).
+    let mut large = Vec::new();
+    for (label, page_budget) in [("1000 pages", 1000), ("all filings", usize::MAX)] {
+        let fields = AssistantFields {
+            name: label.into(),
+            company_name: String::new(),
+            instructions: "-".into(),
+        };
+        let assistant = db
+            .insert_assistant(
+                user.id,
+                &format!("asst_{}", label.replace(' ', "_")),
+                &fields,
+            )
+            .await?;
+        let mut pages_in = 0;
+        for (file_name, company, sha, pages) in &extracted {
+            if pages_in >= page_budget {
+                break;
+            }
+            let new = NewDocument {
+                name: file_name,
+                content_type: "application/pdf",
+                size: 0,
+                sha256: sha,
+            };
+            if let Some(document) = db.insert_document(assistant.id, &new).await? {
+                let chunks = chunks_for_index(pages, file_name, company);
+                db.finish_document(&document, &chunks, pages.len() as i64, 0)
+                    .await?;
+                pages_in += pages.len();
+            }
+        }
+        large.push((label, assistant.id, pages_in));
     }
 
     let mut hits = [0usize; 3];
@@ -157,7 +197,36 @@ async fn main() -> anyhow::Result<()> {
             }
         }
     }
+    let mut large_latencies = Vec::new();
+    for &(label, assistant_id, pages) in &large {
+        let mut times = Vec::new();
+        let mut found_in_top5 = 0;
+        for round in 0..5 {
+            for question in &questions {
+                let started = Instant::now();
+                let found = search::search(&db, assistant_id, &question.question, 10).await?;
+                times.push(started.elapsed());
+                let file_name = format!("{}.pdf", question.doc_name);
+                if round == 0
+                    && found.iter().take(5).any(|hit| {
+                        hit.document == file_name
+                            && question
+                                .evidence
+                                .iter()
+                                .any(|e| hit.page == Some(e.evidence_page_num + 1))
+                    })
+                {
+                    found_in_top5 += 1;
+                }
+            }
+        }
+        times.sort();
+        large_latencies.push((label, pages, times, found_in_top5));
+    }
     latencies.sort();
+    let percentile_of = |times: &[Duration], p: f64| {
+        times[((times.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1000.0
+    };
     let percentile = |p: f64| latencies[((latencies.len() as f64 - 1.0) * p).round() as usize];
     let n = questions.len() as f64;
     println!(
@@ -190,5 +259,13 @@ async fn main() -> anyhow::Result<()> {
         percentile(0.99).as_secs_f64() * 1000.0,
         latencies.len()
     );
+    for (label, pages, times, found_in_top5) in &large_latencies {
+        println!(
+            "one assistant, {label} ({pages} pages): search p50 {:.2} ms  p99 {:.2} ms; page recall@5 {:.2}",
+            percentile_of(times, 0.5),
+            percentile_of(times, 0.99),
+            *found_in_top5 as f64 / n
+        );
+    }
     Ok(())
 }

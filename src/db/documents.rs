@@ -208,11 +208,14 @@ impl Db {
                     .bind(&chunk.text)
                     .fetch_one(&mut *tx)
                     .await?;
-                    sqlx::query("INSERT INTO chunks_fts (rowid, body) VALUES ($1, $2)")
-                        .bind(id)
-                        .bind(&chunk.indexed)
-                        .execute(&mut *tx)
-                        .await?;
+                    sqlx::query(
+                        "INSERT INTO chunks_fts (rowid, body, assistant) VALUES ($1, $2, $3)",
+                    )
+                    .bind(id)
+                    .bind(&chunk.indexed)
+                    .bind(assistant_token(document.assistant_id))
+                    .execute(&mut *tx)
+                    .await?;
                 }
                 sqlx::query(
                     "UPDATE documents SET status = 'ready', error = NULL, pages = $1, pages_done = $1, empty_pages = $2, updated_at = $3 WHERE id = $4",
@@ -272,21 +275,28 @@ impl Db {
         }
         match self {
             Db::Sqlite(pool) => {
-                let query = terms
+                // Only the assistant's postings are read (the `assistant`
+                // column), and only the best `limit` rows are joined.
+                let any_term = terms
                     .iter()
                     .map(|t| format!("\"{}\"", t.replace('"', "")))
                     .collect::<Vec<_>>()
                     .join(" OR ");
+                let query = format!(
+                    "assistant : {} AND body : ({any_term})",
+                    assistant_token(assistant_id)
+                );
                 sqlx::query_as(
-                    "SELECT c.id AS chunk_id, c.document_id, d.name AS document, c.page, c.heading, c.text, \
-                            -bm25(chunks_fts) AS score \
-                     FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid JOIN documents d ON d.id = c.document_id \
-                     WHERE chunks_fts MATCH $1 AND c.assistant_id = $2 \
-                     ORDER BY bm25(chunks_fts) LIMIT $3",
+                    "SELECT c.id AS chunk_id, c.document_id, d.name AS document, c.page, c.heading, c.text, best.score \
+                     FROM (SELECT rowid, -bm25(chunks_fts, 1.0, 0.0) AS score FROM chunks_fts \
+                           WHERE chunks_fts MATCH $1 ORDER BY score DESC LIMIT $2) best \
+                     JOIN chunks c ON c.id = best.rowid JOIN documents d ON d.id = c.document_id \
+                     WHERE c.assistant_id = $3 \
+                     ORDER BY best.score DESC",
                 )
                 .bind(query)
-                .bind(assistant_id)
                 .bind(limit)
+                .bind(assistant_id)
                 .fetch_all(pool)
                 .await
             }
@@ -306,4 +316,9 @@ impl Db {
             }
         }
     }
+}
+
+/// The keyword index's word for an assistant, in the `assistant` column.
+fn assistant_token(assistant_id: i64) -> String {
+    format!("a{assistant_id}")
 }

@@ -74,12 +74,15 @@ pub async fn get_assistant(id: i64) -> Result<AssistantView, AppError> {
     .await
 }
 
-/// Creates an assistant and opens its page.
+/// Creates an assistant and opens its page, unless `uploads_follow`: then
+/// the browser uploads the documents chosen in the form first, and opens
+/// the page itself.
 #[server(prefix = "/fn", endpoint = "create_assistant")]
 pub async fn create_assistant(
     name: String,
     company_name: String,
     instructions: String,
+    #[server(default)] uploads_follow: bool,
 ) -> Result<AssistantView, AppError> {
     use crate::assistants::{self, Change};
     use crate::functions::assistants::checked_fields;
@@ -93,7 +96,9 @@ pub async fn create_assistant(
             .insert_assistant(user.id, &assistants::new_public_id(), &fields)
             .await
             .map_err(internal)?;
-        leptos_axum::redirect(&format!("/assistants/{}", row.id));
+        if !uploads_follow {
+            leptos_axum::redirect(&format!("/assistants/{}", row.id));
+        }
         Ok(assistants::to_view(row, Vec::new()))
     })
     .await

@@ -95,12 +95,14 @@ fn floor_char_boundary(text: &str, index: usize) -> usize {
 
 /// What the keyword index holds for a passage: its text with its context,
 /// so a question that names the document, company or section matches.
+/// Numbers lose their grouping commas, as they do in questions.
 pub fn indexed_text(document: &str, company: &str, passage: &Passage) -> String {
     let stem = document
         .rsplit_once('.')
         .map_or(document, |(stem, _)| stem)
         .replace(['_', '-'], " ");
-    format!("{stem} | {company} | {}\n{}", passage.heading, passage.text)
+    let indexed = format!("{stem} | {company} | {}\n{}", passage.heading, passage.text);
+    crate::search::query::remove_thousands_separators(&indexed)
 }
 
 #[cfg(test)]
@@ -194,11 +196,11 @@ mod tests {
         let passage = Passage {
             page: Some(3),
             heading: "Cash flows".into(),
-            text: "Capex rose.".into(),
+            text: "Capex rose to 1,577.".into(),
         };
         assert_eq!(
             indexed_text("3M_2018_10K.pdf", "3M", &passage),
-            "3M 2018 10K | 3M | Cash flows\nCapex rose."
+            "3M 2018 10K | 3M | Cash flows\nCapex rose to 1577."
         );
     }
 }

@@ -2,32 +2,61 @@
 //! without the words of question phrasing ("what", "is", "the", "give", …)
 //! that would otherwise drown the content words.
 
-/// Words that say how a question is asked, not what it is about.
+/// Words that say how a question is asked, or how its answer should be
+/// given ("round your answer to two decimal places", "base your judgment on
+/// the information provided"), not what it is about.
 const QUESTION_WORDS: &[&str] = &[
     "a",
+    "abilities",
     "about",
+    "access",
     "according",
+    "account",
+    "address",
     "all",
     "also",
     "am",
     "an",
+    "analyst",
     "and",
+    "answer",
     "any",
+    "approach",
     "are",
     "as",
+    "asked",
+    "assuming",
     "at",
+    "base",
+    "based",
+    "basing",
     "be",
     "been",
+    "best",
     "by",
+    "calculate",
     "can",
+    "clearly",
+    "compute",
+    "computing",
+    "consider",
+    "considering",
     "could",
+    "decimal",
+    "define",
+    "defined",
+    "details",
     "did",
     "do",
     "does",
     "during",
     "each",
+    "explain",
+    "extract",
+    "following",
     "for",
     "from",
+    "fy",
     "give",
     "had",
     "has",
@@ -36,27 +65,50 @@ const QUESTION_WORDS: &[&str] = &[
     "i",
     "if",
     "in",
+    "information",
     "into",
     "is",
     "it",
     "its",
+    "judgement",
+    "judgements",
+    "judgment",
+    "judgments",
+    "like",
     "me",
     "much",
     "my",
+    "need",
+    "not",
     "of",
     "on",
+    "only",
     "or",
     "our",
+    "outlined",
+    "percents",
+    "place",
+    "places",
     "please",
+    "primarily",
     "provide",
+    "provided",
+    "question",
+    "respond",
+    "round",
     "show",
+    "shown",
     "so",
+    "standpoint",
+    "state",
+    "taking",
     "tell",
     "than",
     "that",
     "the",
     "their",
     "them",
+    "then",
     "there",
     "these",
     "they",
@@ -64,8 +116,13 @@ const QUESTION_WORDS: &[&str] = &[
     "those",
     "to",
     "total",
+    "units",
     "us",
+    "usd",
+    "useful",
     "using",
+    "utilising",
+    "utilizing",
     "was",
     "we",
     "were",
@@ -84,22 +141,72 @@ const QUESTION_WORDS: &[&str] = &[
 ];
 
 /// The terms of a question, in order, without duplicates. Thousands
-/// separators are dropped from numbers ("1,577" → "1577").
+/// separators are dropped from numbers ("1,577" → "1577", as in the index),
+/// and a fiscal period also gives its year and quarter ("FY2023Q1" → "fy2023q1",
+/// "2023", "q1"), since documents mostly write "2023" in their tables.
 pub fn terms(question: &str) -> Vec<String> {
     let mut terms: Vec<String> = Vec::new();
     let cleaned = remove_thousands_separators(question);
     for word in cleaned.split(|c: char| !c.is_alphanumeric()) {
         let word = word.to_lowercase();
-        if word.is_empty() || QUESTION_WORDS.contains(&word.as_str()) || terms.contains(&word) {
+        if word.is_empty() || QUESTION_WORDS.contains(&word.as_str()) {
             continue;
         }
-        terms.push(word);
+        let parts = period_parts(&word);
+        for term in std::iter::once(word).chain(parts) {
+            if !terms.contains(&term) {
+                terms.push(term);
+            }
+        }
     }
     terms.truncate(32);
     terms
 }
 
-fn remove_thousands_separators(text: &str) -> String {
+/// The year and quarter inside a fiscal-period word: "fy2019" → ["2019"],
+/// "2022q2" → ["2022", "q2"]; nothing for other words.
+fn period_parts(word: &str) -> Vec<String> {
+    let mut runs: Vec<String> = Vec::new();
+    for c in word.chars() {
+        match runs.last_mut() {
+            Some(run)
+                if run
+                    .chars()
+                    .last()
+                    .is_some_and(|l| l.is_ascii_digit() == c.is_ascii_digit()) =>
+            {
+                run.push(c);
+            }
+            _ => runs.push(c.to_string()),
+        }
+    }
+    let is_year = |run: &str| {
+        run.len() == 4
+            && (run.starts_with("19") || run.starts_with("20"))
+            && run.chars().all(|c| c.is_ascii_digit())
+    };
+    if runs.len() < 2 || !runs.iter().any(|run| is_year(run)) {
+        return Vec::new();
+    }
+    let mut parts = Vec::new();
+    let mut previous_q = false;
+    for run in runs {
+        let is_q = run == "q";
+        if is_year(&run) {
+            parts.push(run);
+        } else if previous_q && matches!(run.as_str(), "1" | "2" | "3" | "4") {
+            parts.push(format!("q{run}"));
+        } else if !matches!(run.as_str(), "fy" | "q" | "h" | "cy") {
+            return Vec::new();
+        }
+        previous_q = is_q;
+    }
+    parts
+}
+
+/// Drops the commas that group digits ("1,577,000" → "1577000"), so a
+/// number is one term in questions and in the index alike.
+pub fn remove_thousands_separators(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
     for (i, c) in chars.iter().enumerate() {
@@ -124,12 +231,40 @@ mod tests {
             terms("What is the FY2018 capital expenditure amount (in USD millions) for 3M?"),
             [
                 "fy2018",
+                "2018",
                 "capital",
                 "expenditure",
                 "amount",
-                "usd",
                 "millions",
                 "3m"
+            ]
+        );
+    }
+
+    #[test]
+    fn fiscal_periods_also_give_their_year_and_quarter() {
+        assert_eq!(
+            terms("As of FY2023Q1, why did guidance change since 2022Q4 and FY 2021?"),
+            [
+                "fy2023q1", "2023", "q1", "guidance", "change", "since", "2022q4", "2022", "q4",
+                "2021"
+            ]
+        );
+        assert_eq!(
+            terms("mp3 a4 x2019y"),
+            ["mp3", "a4", "x2019y"],
+            "not periods"
+        );
+    }
+
+    #[test]
+    fn answer_instructions_are_not_searched_for() {
+        assert_eq!(
+            terms(
+                "What is the FY2016 working capital ratio? Round your answer to two decimal places, based on the information provided in the balance sheet."
+            ),
+            [
+                "fy2016", "2016", "working", "capital", "ratio", "two", "balance", "sheet"
             ]
         );
     }
