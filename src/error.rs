@@ -160,6 +160,9 @@ mod api {
             name: String,
             supported: &'static str,
         },
+        /// 502 or 503: the language model provider failed or was too slow.
+        #[error("{0}")]
+        Provider(crate::chat::provider::ProviderError),
         /// 500: the cause is logged, never shown.
         #[error("internal error: {0}")]
         Internal(#[from] anyhow::Error),
@@ -195,6 +198,10 @@ mod api {
                 Self::UnsupportedMediaType(_) | Self::UnsupportedFile { .. } => {
                     StatusCode::UNSUPPORTED_MEDIA_TYPE
                 }
+                Self::Provider(crate::chat::provider::ProviderError::Failed(_)) => {
+                    StatusCode::BAD_GATEWAY
+                }
+                Self::Provider(_) => StatusCode::SERVICE_UNAVAILABLE,
                 Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             }
         }

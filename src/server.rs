@@ -65,12 +65,14 @@ pub async fn build_app(
     let files = FileStore::new(&config.data_dir);
     let jobs = JobQueue::default();
     crate::ingest::worker::start(db.clone(), files.clone(), jobs.clone()).await?;
+    let config_model = config.model.clone();
     let state = AppState {
         db,
         config: Arc::new(config),
         leptos_options,
         files,
         jobs,
+        provider: crate::chat::provider::Provider::from_config(&config_model).map(Arc::new),
     };
     Ok((router(state.clone(), sessions), state))
 }

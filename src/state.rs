@@ -20,6 +20,8 @@ pub struct AppState {
     pub files: FileStore,
     /// Wakes the document processor.
     pub jobs: JobQueue,
+    /// The language model, when one is configured.
+    pub provider: Option<Arc<crate::chat::provider::Provider>>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -5,6 +5,7 @@
 
 pub mod api_tokens;
 pub mod assistants;
+pub mod chats;
 pub mod documents;
 pub mod users;
 

@@ -2,10 +2,12 @@
 
 mod assistants;
 mod browser_forms;
+mod chat;
 mod documents;
 mod helpers;
 mod http;
 mod me;
+mod mock_model;
 mod startup;
 mod tokens;
 mod users;

@@ -3,6 +3,7 @@
 //! (unknown paths, wrong methods, oversized bodies, timeouts).
 
 mod assistants;
+mod chat;
 mod documents;
 mod input;
 mod me;
@@ -52,6 +53,11 @@ pub fn router() -> Router<AppState> {
             get(documents::get_document).delete(documents::delete_document),
         )
         .route("/assistants/{id}/search", get(documents::search_assistant))
+        .route("/chat", get(chat::list_chats).post(chat::create_chat))
+        .route(
+            "/chat/{id}",
+            get(chat::get_chat).put(chat::ask).delete(chat::delete_chat),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }

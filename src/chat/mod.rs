@@ -1,0 +1,152 @@
+//! Answering a question in a chat: retrieve passages (with the conversation
+//! for follow-ups), refuse without a model call when none is relevant,
+//! otherwise ask the model (or, with none configured, quote the passages),
+//! and keep the question, the answer and the passages it cites.
+//!
+//! The steps are pure functions in [`prompt`]; the model is reached through
+//! [`provider`]. The question is stored before anything can fail, so it is
+//! never lost.
+
+pub mod prompt;
+pub mod provider;
+
+use tokio::sync::mpsc;
+
+use crate::db::Db;
+use crate::db::assistants::AssistantRow;
+use crate::db::chats::{ChatRow, MessageRow};
+use crate::search;
+use prompt::{Budget, Passage, Persona, Turn};
+use provider::{Provider, ProviderError};
+
+/// Passages retrieved for each question.
+const PASSAGES_PER_QUESTION: i64 = 6;
+/// Earlier exchanges read for the conversation (then cut to the token budget).
+const HISTORY_EXCHANGES: i64 = 20;
+
+/// Why a question was not answered.
+#[derive(Debug, thiserror::Error)]
+pub enum ChatError {
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// A question answered: the stored message and the passages it cites.
+#[derive(Debug, Clone)]
+pub struct Answered {
+    pub message: MessageRow,
+    pub sources: Vec<Passage>,
+}
+
+/// Answers `input` in `chat`, sending the answer's text to `deltas` as it
+/// is written (when given). The question is stored first; on failure it
+/// stays, marked `failed` with the reason.
+pub async fn answer(
+    db: &Db,
+    provider: Option<&Provider>,
+    assistant: &AssistantRow,
+    chat: &ChatRow,
+    input: &str,
+    deltas: Option<mpsc::Sender<String>>,
+) -> Result<Answered, ChatError> {
+    let message = db.insert_message(chat.id, input).await?;
+    match respond(db, provider, assistant, chat, &message, deltas).await {
+        Ok((output, sources)) => {
+            let sources_json = serde_json::to_string(&sources).unwrap_or_else(|_| "[]".into());
+            let message = db
+                .answer_message(message.id, assistant.id, &output, &sources_json)
+                .await?;
+            Ok(Answered { message, sources })
+        }
+        Err(error) => {
+            db.fail_message(message.id, &error.to_string()).await?;
+            Err(error)
+        }
+    }
+}
+
+async fn respond(
+    db: &Db,
+    provider: Option<&Provider>,
+    assistant: &AssistantRow,
+    chat: &ChatRow,
+    message: &MessageRow,
+    deltas: Option<mpsc::Sender<String>>,
+) -> Result<(String, Vec<Passage>), ChatError> {
+    let history: Vec<Turn> = db
+        .history_of(chat.id, message.id, HISTORY_EXCHANGES)
+        .await?
+        .into_iter()
+        .map(|row| Turn {
+            question: row.input,
+            answer: row.output.unwrap_or_default(),
+        })
+        .collect();
+    let query = prompt::retrieval_query(&history, &message.input);
+    let found: Vec<Passage> = search::search(db, assistant.id, &query, PASSAGES_PER_QUESTION)
+        .await?
+        .into_iter()
+        .map(|hit| Passage {
+            document_id: hit.document_id,
+            document: hit.document,
+            page: hit.page,
+            text: hit.text,
+        })
+        .collect();
+    let passages = prompt::relevant(found.clone(), &query);
+    let settings = db.answer_settings(assistant.id).await?;
+
+    let send = |text: String| {
+        let deltas = deltas.clone();
+        async move {
+            if let Some(deltas) = deltas {
+                // A client that left does not stop the answer being kept.
+                let _ = deltas.send(text).await;
+            }
+        }
+    };
+
+    if settings.grounded && passages.is_empty() {
+        let refusal = if settings.refusal.trim().is_empty() {
+            prompt::DEFAULT_REFUSAL.to_owned()
+        } else {
+            settings.refusal.clone()
+        };
+        send(refusal.clone()).await;
+        return Ok((refusal, Vec::new()));
+    }
+    let Some(provider) = provider else {
+        // Without a model, quote what was found even if it is only loosely
+        // related (when not grounded): the user judges it.
+        let shown = if passages.is_empty() { found } else { passages };
+        let shown: Vec<Passage> = shown.into_iter().take(3).collect();
+        let output = prompt::offline_answer(&shown);
+        send(output.clone()).await;
+        return Ok((output, shown));
+    };
+
+    let messages = prompt::build_prompt(
+        Persona {
+            name: &assistant.name,
+            company: &assistant.company_name,
+            instructions: &assistant.instructions,
+        },
+        &passages,
+        &history,
+        &message.input,
+        Budget::default(),
+        provider::count_tokens,
+    );
+    let output = provider
+        .complete(
+            &messages,
+            settings.chat_model.as_deref(),
+            settings.temperature,
+            deltas,
+        )
+        .await?;
+    let sources = prompt::cited(&output, &passages);
+    Ok((output, sources))
+}

@@ -1,0 +1,348 @@
+//! The answer pipeline's pure steps: what to search for, whether what was
+//! found is relevant enough to answer from, the prompt the model gets, the
+//! sources an answer cites, and the answer given when no model is configured.
+
+use serde::{Deserialize, Serialize};
+
+use crate::search::query;
+
+/// A passage the assistant may answer from, numbered `[n]` in the prompt.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Passage {
+    pub document_id: i64,
+    pub document: String,
+    pub page: Option<i64>,
+    pub text: String,
+}
+
+/// One earlier turn of the conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Turn {
+    pub question: String,
+    pub answer: String,
+}
+
+/// A message of the prompt, as the chat-completions API takes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PromptMessage {
+    System(String),
+    User(String),
+    Assistant(String),
+}
+
+impl PromptMessage {
+    /// Its text.
+    pub fn text(&self) -> &str {
+        match self {
+            Self::System(text) | Self::User(text) | Self::Assistant(text) => text,
+        }
+    }
+}
+
+/// Who the assistant is, for the prompt.
+#[derive(Debug, Clone, Copy)]
+pub struct Persona<'a> {
+    pub name: &'a str,
+    pub company: &'a str,
+    pub instructions: &'a str,
+}
+
+/// Questions with fewer content words than this are taken as follow-ups
+/// ("and in 2019?") and searched together with the previous question.
+const FOLLOW_UP_TERMS: usize = 4;
+
+/// What to search the documents for: the question, and for a short
+/// follow-up also the question before it, so "and in 2019?" still finds
+/// what the conversation is about.
+pub fn retrieval_query(history: &[Turn], question: &str) -> String {
+    match history.last() {
+        Some(previous) if query::terms(question).len() < FOLLOW_UP_TERMS => {
+            format!("{question} {}", previous.question)
+        }
+        _ => question.to_owned(),
+    }
+}
+
+/// The passages that share enough words with the question to answer from:
+/// at least two of its terms (one, for a one-term question) in the passage
+/// text itself, not only in its document name or heading.
+pub fn relevant(passages: Vec<Passage>, question: &str) -> Vec<Passage> {
+    let terms = query::terms(question);
+    let needed = terms.len().min(2);
+    if needed == 0 {
+        return Vec::new();
+    }
+    passages
+        .into_iter()
+        .filter(|passage| {
+            let mut matched: Vec<String> = query::highlight(&passage.text, &terms)
+                .into_iter()
+                .filter(|(_, marked)| *marked)
+                .map(|(word, _)| word.to_lowercase())
+                .collect();
+            matched.sort();
+            matched.dedup();
+            // Words sharing a stem ("expenditure", "expenditures") count once.
+            let distinct = terms
+                .iter()
+                .filter(|term| {
+                    matched.iter().any(|word| {
+                        word == *term
+                            || (term.chars().count() >= 4
+                                && (word.starts_with(term.as_str())
+                                    || term.starts_with(word.as_str())))
+                    })
+                })
+                .count();
+            distinct >= needed
+        })
+        .collect()
+}
+
+/// The default reply when the documents do not cover a question.
+pub const DEFAULT_REFUSAL: &str = "I couldn't find that in my documents, so I can't answer it. \
+Try asking in other words, or about something the documents cover.";
+
+/// The sentence that opens an answer made without a language model.
+pub const OFFLINE_INTRO: &str = "No language model is configured, so here are the passages \
+from the documents that best match your question:";
+
+/// An answer without a language model: the best passages, each with its
+/// document and page, introduced by a sentence that says so.
+pub fn offline_answer(passages: &[Passage]) -> String {
+    let mut answer = String::from(OFFLINE_INTRO);
+    for (index, passage) in passages.iter().enumerate() {
+        let place = match passage.page {
+            Some(page) => format!("{}, page {page}", passage.document),
+            None => passage.document.clone(),
+        };
+        let quoted = passage
+            .text
+            .lines()
+            .map(|line| format!("> {line}"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        answer.push_str(&format!("\n\n[{}] **{place}**\n{quoted}", index + 1));
+    }
+    answer
+}
+
+/// Token budgets of the prompt.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    /// For the earlier conversation; the oldest turns go first.
+    pub history_tokens: usize,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Self {
+            history_tokens: 2_000,
+        }
+    }
+}
+
+/// The messages sent to the model: the assistant's persona and rules, the
+/// passages numbered `[1]…[n]` with document and page, as much recent
+/// conversation as fits the budget (counted with `count_tokens`), and the
+/// question.
+pub fn build_prompt(
+    persona: Persona,
+    passages: &[Passage],
+    history: &[Turn],
+    question: &str,
+    budget: Budget,
+    count_tokens: impl Fn(&str) -> usize,
+) -> Vec<PromptMessage> {
+    let company = if persona.company.trim().is_empty() {
+        String::new()
+    } else {
+        format!(" for {}", persona.company.trim())
+    };
+    let mut system = format!(
+        "You are {name}, an assistant{company}.\n{instructions}\n\n\
+         Answer only from the numbered passages below, taken from the documents you were given. \
+         After each fact, cite the passage it comes from as [n], for example [2]. \
+         If the passages do not contain the answer, say that the documents do not cover it; \
+         do not use outside knowledge and do not guess. Answer in the language of the question.\n\nPassages:",
+        name = persona.name.trim(),
+        instructions = persona.instructions.trim(),
+    );
+    for (index, passage) in passages.iter().enumerate() {
+        let place = match passage.page {
+            Some(page) => format!("{}, page {page}", passage.document),
+            None => passage.document.clone(),
+        };
+        system.push_str(&format!("\n\n[{}] ({place})\n{}", index + 1, passage.text));
+    }
+
+    let mut kept: Vec<&Turn> = Vec::new();
+    let mut used = 0;
+    for turn in history.iter().rev() {
+        let cost = count_tokens(&turn.question) + count_tokens(&turn.answer) + 8;
+        if used + cost > budget.history_tokens {
+            break;
+        }
+        used += cost;
+        kept.push(turn);
+    }
+    let mut messages = vec![PromptMessage::System(system)];
+    for turn in kept.into_iter().rev() {
+        messages.push(PromptMessage::User(turn.question.clone()));
+        messages.push(PromptMessage::Assistant(turn.answer.clone()));
+    }
+    messages.push(PromptMessage::User(question.to_owned()));
+    messages
+}
+
+/// The passages an answer cites, in the order first cited, each once;
+/// `[n]` outside `1..=passages.len()` is ignored. `[1, 3]` and `[1][3]`
+/// both cite two passages.
+pub fn cited(answer: &str, passages: &[Passage]) -> Vec<Passage> {
+    let mut order: Vec<usize> = Vec::new();
+    let mut rest = answer;
+    while let Some(open) = rest.find('[') {
+        rest = &rest[open + 1..];
+        let Some(close) = rest.find(']') else { break };
+        let inside = &rest[..close];
+        if inside
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == ',' || c == ' ')
+        {
+            for number in inside
+                .split(',')
+                .filter_map(|n| n.trim().parse::<usize>().ok())
+            {
+                if (1..=passages.len()).contains(&number) && !order.contains(&number) {
+                    order.push(number);
+                }
+            }
+        }
+        rest = &rest[close..];
+    }
+    order
+        .into_iter()
+        .map(|number| passages[number - 1].clone())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn passage(document: &str, page: i64, text: &str) -> Passage {
+        Passage {
+            document_id: 1,
+            document: document.into(),
+            page: Some(page),
+            text: text.into(),
+        }
+    }
+
+    fn words(text: &str) -> usize {
+        text.split_whitespace().count()
+    }
+
+    #[test]
+    fn follow_ups_are_searched_with_the_previous_question() {
+        let history = [Turn {
+            question: "What were capital expenditures in 2018?".into(),
+            answer: "$1,577 million [1].".into(),
+        }];
+        assert_eq!(
+            retrieval_query(&history, "and in 2017?"),
+            "and in 2017? What were capital expenditures in 2018?"
+        );
+        let full = "What were the total dividends paid to shareholders in 2017?";
+        assert_eq!(retrieval_query(&history, full), full);
+        assert_eq!(retrieval_query(&[], "and in 2017?"), "and in 2017?");
+    }
+
+    #[test]
+    fn only_passages_that_share_words_with_the_question_are_relevant() {
+        let found = vec![
+            passage(
+                "10k.pdf",
+                61,
+                "Purchases of property, plant and equipment 1,577",
+            ),
+            passage("10k.pdf", 3, "Our company makes anvils."),
+        ];
+        let kept = relevant(
+            found.clone(),
+            "How much were purchases of property and equipment?",
+        );
+        assert_eq!(kept, vec![found[0].clone()]);
+        assert!(relevant(found.clone(), "Who won the football match?").is_empty());
+        assert!(relevant(found, "???").is_empty());
+    }
+
+    #[test]
+    fn the_prompt_carries_persona_passages_history_and_question() {
+        let passages = [
+            passage("3M_2018_10K.pdf", 61, "Capex 1,577"),
+            passage("3M_2018_10K.pdf", 62, "Dividends 3,193"),
+        ];
+        let history = [
+            Turn {
+                question: "old question one two three".into(),
+                answer: "old answer".into(),
+            },
+            Turn {
+                question: "recent question".into(),
+                answer: "recent answer [1]".into(),
+            },
+        ];
+        let persona = Persona {
+            name: "Report helper",
+            company: "3M",
+            instructions: "Be precise.",
+        };
+        let messages = build_prompt(
+            persona,
+            &passages,
+            &history,
+            "What was capex?",
+            Budget { history_tokens: 14 },
+            words,
+        );
+        let system = messages[0].text();
+        assert!(system.starts_with("You are Report helper, an assistant for 3M.\nBe precise."));
+        assert!(system.contains("[1] (3M_2018_10K.pdf, page 61)\nCapex 1,577"));
+        assert!(system.contains("[2] (3M_2018_10K.pdf, page 62)\nDividends 3,193"));
+        assert!(system.contains("cite the passage"));
+        assert_eq!(
+            messages[1..],
+            [
+                PromptMessage::User("recent question".into()),
+                PromptMessage::Assistant("recent answer [1]".into()),
+                PromptMessage::User("What was capex?".into()),
+            ],
+            "the older turn did not fit the budget"
+        );
+    }
+
+    #[test]
+    fn citations_map_to_their_passages_once_in_order() {
+        let passages = [
+            passage("a.pdf", 1, "one"),
+            passage("a.pdf", 2, "two"),
+            passage("b.pdf", 9, "three"),
+        ];
+        let answer = "Capex rose [3]. Dividends too [1, 3][2]. Not a citation: [x] [7] [].";
+        let pages: Vec<_> = cited(answer, &passages)
+            .into_iter()
+            .map(|p| p.page)
+            .collect();
+        assert_eq!(pages, [Some(9), Some(1), Some(2)]);
+        assert!(cited("No citations here.", &passages).is_empty());
+        assert!(cited("[", &passages).is_empty());
+    }
+
+    #[test]
+    fn the_offline_answer_says_so_and_quotes_the_passages_with_places() {
+        let answer = offline_answer(&[passage("10k.pdf", 61, "Capex\n1,577")]);
+        assert!(answer.starts_with(OFFLINE_INTRO));
+        assert!(answer.ends_with("[1] **10k.pdf, page 61**\n> Capex\n> 1,577"));
+    }
+}

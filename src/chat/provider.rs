@@ -1,0 +1,202 @@
+//! The language model, reached through async-openai at whatever
+//! OpenAI-compatible endpoint the operator configures (OpenAI, Ollama, vLLM,
+//! llama.cpp server, …): streamed answers, bounded waits, and retries with
+//! backoff on 429 and 5xx that honour `Retry-After`.
+//!
+//! Errors say what went wrong with the provider in plain words and never
+//! carry the API key or the provider's own message (which may echo it).
+
+use std::time::Duration;
+
+use async_openai::Client;
+use async_openai::config::OpenAIConfig;
+use async_openai::error::OpenAIError;
+use async_openai::middleware::ReqwestService;
+use async_openai::middleware::retry::OpenAIRetryLayer;
+use async_openai::types::chat::{ChatCompletionRequestMessage, CreateChatCompletionRequestArgs};
+use futures_util::StreamExt;
+use tokio::sync::mpsc;
+
+use super::prompt::PromptMessage;
+use crate::config::ModelConfig;
+
+/// Why the model gave no answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProviderError {
+    /// 502: it answered with an error, or with something unreadable.
+    #[error("The language model provider failed: {0}.")]
+    Failed(String),
+    /// 503: it did not answer in time.
+    #[error("The language model provider did not answer in time.")]
+    Timeout,
+    /// 503: it kept refusing with 429 after the retries.
+    #[error("The language model provider is over its rate limit; try again in a moment.")]
+    RateLimited,
+}
+
+/// A configured model provider.
+#[derive(Clone)]
+pub struct Provider {
+    client: Client<OpenAIConfig>,
+    default_model: String,
+    first_token: Duration,
+    total: Duration,
+}
+
+impl std::fmt::Debug for Provider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Provider")
+            .field("default_model", &self.default_model)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The tokens `text` makes for the model (cl100k, as GPT-4-class models
+/// and most others count closely enough for a budget).
+pub fn count_tokens(text: &str) -> usize {
+    tiktoken_rs::cl100k_base_singleton()
+        .encode_ordinary(text)
+        .len()
+}
+
+impl Provider {
+    /// The provider the configuration describes, or `None` when no model is
+    /// configured (no API key and no base URL).
+    pub fn from_config(config: &ModelConfig) -> Option<Self> {
+        let key = config.api_key.clone().filter(|k| !k.trim().is_empty());
+        let base = config.base_url.clone().filter(|b| !b.trim().is_empty());
+        if key.is_none() && base.is_none() {
+            return None;
+        }
+        let mut openai = OpenAIConfig::new().with_api_key(key.unwrap_or_default());
+        if let Some(base) = base {
+            openai = openai.with_api_base(base.trim_end_matches('/'));
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(config.connect_timeout_secs))
+            .build()
+            .ok()?;
+        // 429 and 5xx are retried, after `Retry-After` when given; the
+        // response must begin within the first-token wait, retries included.
+        let service = tower::ServiceBuilder::new()
+            .timeout(Duration::from_secs(config.first_token_timeout_secs))
+            .layer(OpenAIRetryLayer::new(config.max_retries))
+            .service(ReqwestService::new(http));
+        Some(Self {
+            client: Client::with_config(openai).with_http_service(service),
+            default_model: config.chat_model.clone(),
+            first_token: Duration::from_secs(config.first_token_timeout_secs),
+            total: Duration::from_secs(config.total_timeout_secs),
+        })
+    }
+
+    /// Streams an answer to `messages`, sending each piece of text to
+    /// `deltas` as it arrives; returns the whole answer.
+    pub async fn complete(
+        &self,
+        messages: &[PromptMessage],
+        model: Option<&str>,
+        temperature: Option<f64>,
+        deltas: Option<mpsc::Sender<String>>,
+    ) -> Result<String, ProviderError> {
+        let model = model
+            .filter(|m| !m.trim().is_empty())
+            .unwrap_or(&self.default_model);
+        let mut request = CreateChatCompletionRequestArgs::default();
+        request
+            .model(model)
+            .messages(messages.iter().map(to_openai).collect::<Vec<_>>());
+        if let Some(temperature) = temperature {
+            #[allow(clippy::cast_possible_truncation)]
+            request.temperature(temperature as f32);
+        }
+        let request = request
+            .build()
+            .map_err(|_| ProviderError::Failed("the request could not be built".into()))?;
+
+        let work = async {
+            let mut stream = self
+                .client
+                .chat()
+                .create_stream(request)
+                .await
+                .map_err(classify)?;
+            let mut answer = String::new();
+            let mut first = true;
+            loop {
+                let next = if first {
+                    tokio::time::timeout(self.first_token, stream.next())
+                        .await
+                        .map_err(|_| ProviderError::Timeout)?
+                } else {
+                    stream.next().await
+                };
+                first = false;
+                let Some(chunk) = next else { break };
+                let chunk = chunk.map_err(classify)?;
+                for choice in chunk.choices {
+                    if let Some(text) = choice.delta.content.filter(|t| !t.is_empty()) {
+                        answer.push_str(&text);
+                        if let Some(deltas) = &deltas {
+                            // A client that left does not stop the answer being kept.
+                            let _ = deltas.send(text).await;
+                        }
+                    }
+                }
+            }
+            if answer.trim().is_empty() {
+                return Err(ProviderError::Failed("it returned an empty answer".into()));
+            }
+            Ok(answer)
+        };
+        tokio::time::timeout(self.total, work)
+            .await
+            .map_err(|_| ProviderError::Timeout)?
+    }
+}
+
+fn to_openai(message: &PromptMessage) -> ChatCompletionRequestMessage {
+    match message {
+        PromptMessage::System(text) => ChatCompletionRequestMessage::System(text.as_str().into()),
+        PromptMessage::User(text) => ChatCompletionRequestMessage::User(text.clone().into()),
+        PromptMessage::Assistant(text) => {
+            ChatCompletionRequestMessage::Assistant(text.as_str().into())
+        }
+    }
+}
+
+/// The provider's failure in words a user understands, without its message.
+fn classify(error: OpenAIError) -> ProviderError {
+    match error {
+        OpenAIError::ApiError(response) => {
+            let status = response.status_code.as_u16();
+            match status {
+                429 => ProviderError::RateLimited,
+                401 | 403 => ProviderError::Failed(format!(
+                    "it refused the configured credentials (HTTP {status})"
+                )),
+                404 => ProviderError::Failed(format!(
+                    "it does not know the configured model (HTTP {status})"
+                )),
+                _ => ProviderError::Failed(format!("it answered with HTTP {status}")),
+            }
+        }
+        OpenAIError::Reqwest(error) if error.is_timeout() => ProviderError::Timeout,
+        OpenAIError::Reqwest(error) if error.is_connect() => {
+            ProviderError::Failed("it could not be reached".into())
+        }
+        OpenAIError::Reqwest(_) => ProviderError::Failed("the connection to it broke".into()),
+        OpenAIError::Boxed(error) if error.is::<tower::timeout::error::Elapsed>() => {
+            ProviderError::Timeout
+        }
+        // Errors from inside the middleware stack come boxed.
+        OpenAIError::Boxed(error) => match error.downcast::<OpenAIError>() {
+            Ok(inner) => classify(*inner),
+            Err(_) => ProviderError::Failed("the request to it failed".into()),
+        },
+        OpenAIError::JSONDeserialize(..) | OpenAIError::StreamError(_) => {
+            ProviderError::Failed("it sent an answer that could not be read".into())
+        }
+        _ => ProviderError::Failed("the request to it failed".into()),
+    }
+}

@@ -1,0 +1,236 @@
+//! Chats and their messages, always reached through their owner.
+
+use chrono::{DateTime, Utc};
+
+use super::{Db, on_pool};
+
+/// A row of `chats`.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ChatRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub assistant_id: i64,
+    pub thread_id: String,
+    pub origin: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A row of `messages`: a question and, once answered, its answer.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MessageRow {
+    pub id: i64,
+    pub chat_id: i64,
+    pub input: String,
+    pub output: Option<String>,
+    /// The cited passages, as JSON.
+    pub sources: String,
+    pub status: String,
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub answered_at: Option<DateTime<Utc>>,
+}
+
+/// How an assistant answers.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AnswerSettings {
+    pub grounded: bool,
+    pub refusal: String,
+    pub chat_model: Option<String>,
+    pub temperature: Option<f64>,
+}
+
+const CHAT_COLUMNS: &str = "id, user_id, assistant_id, thread_id, origin, created_at, updated_at";
+const MESSAGE_COLUMNS: &str =
+    "id, chat_id, input, output, sources, status, error, created_at, answered_at";
+
+impl Db {
+    /// Starts a chat of `user_id` with one of their assistants.
+    pub async fn insert_chat(
+        &self,
+        user_id: i64,
+        assistant_id: i64,
+        thread_id: &str,
+        origin: &str,
+    ) -> sqlx::Result<ChatRow> {
+        let sql = format!(
+            "INSERT INTO chats (user_id, assistant_id, thread_id, origin, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $5) RETURNING {CHAT_COLUMNS}"
+        );
+        on_pool!(self, |pool| sqlx::query_as(&sql)
+            .bind(user_id)
+            .bind(assistant_id)
+            .bind(thread_id)
+            .bind(origin)
+            .bind(Utc::now())
+            .fetch_one(pool)
+            .await)
+    }
+
+    /// The user's chat with this id, if it is theirs.
+    pub async fn chat_of(&self, user_id: i64, id: i64) -> sqlx::Result<Option<ChatRow>> {
+        let sql = format!("SELECT {CHAT_COLUMNS} FROM chats WHERE id = $1 AND user_id = $2");
+        on_pool!(self, |pool| sqlx::query_as(&sql)
+            .bind(id)
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await)
+    }
+
+    /// The user's chats, most recently active first; only those with one
+    /// assistant when `assistant_id` is given.
+    pub async fn chats_of(
+        &self,
+        user_id: i64,
+        assistant_id: Option<i64>,
+        limit: i64,
+        offset: i64,
+    ) -> sqlx::Result<Vec<ChatRow>> {
+        let sql = format!(
+            "SELECT {CHAT_COLUMNS} FROM chats WHERE user_id = $1 AND ($2 IS NULL OR assistant_id = $2) \
+             ORDER BY updated_at DESC, id DESC LIMIT $3 OFFSET $4"
+        );
+        on_pool!(self, |pool| sqlx::query_as(&sql)
+            .bind(user_id)
+            .bind(assistant_id)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(pool)
+            .await)
+    }
+
+    /// Deletes the user's chat with its messages; false when there was none.
+    pub async fn delete_chat(&self, user_id: i64, id: i64) -> sqlx::Result<bool> {
+        let result = on_pool!(self, |pool| sqlx::query(
+            "DELETE FROM chats WHERE id = $1 AND user_id = $2"
+        )
+        .bind(id)
+        .bind(user_id)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected()))?;
+        Ok(result > 0)
+    }
+
+    /// Keeps a question before it is answered, so it survives a failure.
+    pub async fn insert_message(&self, chat_id: i64, input: &str) -> sqlx::Result<MessageRow> {
+        let now = Utc::now();
+        let sql = format!(
+            "INSERT INTO messages (chat_id, input, created_at) VALUES ($1, $2, $3) RETURNING {MESSAGE_COLUMNS}"
+        );
+        let row = on_pool!(self, |pool| sqlx::query_as(&sql)
+            .bind(chat_id)
+            .bind(input)
+            .bind(now)
+            .fetch_one(pool)
+            .await)?;
+        self.touch_chat(chat_id, now).await?;
+        Ok(row)
+    }
+
+    /// Records the answer to a message and counts it for the assistant.
+    pub async fn answer_message(
+        &self,
+        message_id: i64,
+        assistant_id: i64,
+        output: &str,
+        sources_json: &str,
+    ) -> sqlx::Result<MessageRow> {
+        let now = Utc::now();
+        let sql = format!(
+            "UPDATE messages SET output = $1, sources = $2, status = 'answered', error = NULL, answered_at = $3 \
+             WHERE id = $4 RETURNING {MESSAGE_COLUMNS}"
+        );
+        let row: MessageRow = on_pool!(self, |pool| sqlx::query_as(&sql)
+            .bind(output)
+            .bind(sources_json)
+            .bind(now)
+            .bind(message_id)
+            .fetch_one(pool)
+            .await)?;
+        on_pool!(self, |pool| sqlx::query(
+            "UPDATE assistants SET query_count = query_count + 1 WHERE id = $1"
+        )
+        .bind(assistant_id)
+        .execute(pool)
+        .await
+        .map(|_| ()))?;
+        self.touch_chat(row.chat_id, now).await?;
+        Ok(row)
+    }
+
+    /// Marks a message as not answered, saying why.
+    pub async fn fail_message(&self, message_id: i64, error: &str) -> sqlx::Result<()> {
+        on_pool!(self, |pool| sqlx::query(
+            "UPDATE messages SET status = 'failed', error = $1 WHERE id = $2"
+        )
+        .bind(error)
+        .bind(message_id)
+        .execute(pool)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// A chat's messages, oldest first.
+    pub async fn messages_of(
+        &self,
+        chat_id: i64,
+        limit: i64,
+        offset: i64,
+    ) -> sqlx::Result<Vec<MessageRow>> {
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = $1 ORDER BY id LIMIT $2 OFFSET $3"
+        );
+        on_pool!(self, |pool| sqlx::query_as(&sql)
+            .bind(chat_id)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(pool)
+            .await)
+    }
+
+    /// The answered exchanges of a chat before a message, most recent last,
+    /// at most `limit` of them.
+    pub async fn history_of(
+        &self,
+        chat_id: i64,
+        before_message: i64,
+        limit: i64,
+    ) -> sqlx::Result<Vec<MessageRow>> {
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = $1 AND id < $2 AND status = 'answered' \
+             ORDER BY id DESC LIMIT $3"
+        );
+        let mut rows: Vec<MessageRow> = on_pool!(self, |pool| sqlx::query_as(&sql)
+            .bind(chat_id)
+            .bind(before_message)
+            .bind(limit)
+            .fetch_all(pool)
+            .await)?;
+        rows.reverse();
+        Ok(rows)
+    }
+
+    /// How an assistant answers.
+    pub async fn answer_settings(&self, assistant_id: i64) -> sqlx::Result<AnswerSettings> {
+        on_pool!(self, |pool| sqlx::query_as(
+            "SELECT grounded, refusal, chat_model, temperature FROM assistants WHERE id = $1"
+        )
+        .bind(assistant_id)
+        .fetch_one(pool)
+        .await)
+    }
+
+    async fn touch_chat(&self, chat_id: i64, now: DateTime<Utc>) -> sqlx::Result<()> {
+        on_pool!(self, |pool| sqlx::query(
+            "UPDATE chats SET updated_at = $1 WHERE id = $2"
+        )
+        .bind(now)
+        .bind(chat_id)
+        .execute(pool)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+}
