@@ -11,7 +11,7 @@ use crate::error::AppError;
 use crate::functions::accounts::{LogOut, current_user};
 use crate::model::UserView;
 use crate::pages::{
-    AccountPage, AssistantPage, DashboardPage, LandingPage, LogInPage, NewAssistantPage,
+    AccountPage, AssistantPage, ChatPage, DashboardPage, LandingPage, LogInPage, NewAssistantPage,
     NotFoundPage, SignUpPage,
 };
 
@@ -105,6 +105,7 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("account") view=AccountPage ssr=SsrMode::Async />
                 <Route path=path!("assistants/new") view=NewAssistantPage ssr=SsrMode::Async />
                 <Route path=path!("assistants/:id") view=AssistantPage ssr=SsrMode::Async />
+                <Route path=path!("assistants/:id/chats/:chat_id") view=ChatPage ssr=SsrMode::Async />
             </Routes>
         </main>
     }

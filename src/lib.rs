@@ -10,6 +10,7 @@ pub mod app;
 pub mod components;
 pub mod error;
 pub mod functions;
+pub mod markdown;
 pub mod model;
 pub mod pages;
 

@@ -91,6 +91,10 @@ fn router(state: AppState, sessions: SessionStorage) -> AppService {
     let router = Router::new()
         .nest("/api/v1", crate::api::v1::router())
         .route("/assistants/{id}/documents", axum::routing::post(crate::uploads::upload_from_dashboard))
+        .route(
+            "/chats/{id}/messages",
+            axum::routing::post(crate::uploads::ask_from_dashboard),
+        )
         .merge(pages)
         .layer(auth_layer(&state.db, sessions, config.secure_cookies))
         // The body limit below governs; axum's own 2 MB default would cut uploads short.

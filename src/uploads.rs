@@ -1,6 +1,7 @@
-//! Uploading documents from the dashboard: a plain multipart form post (so
-//! it works without JavaScript), authenticated by the session, answered
-//! with a redirect back to the assistant's page.
+//! The dashboard's own posts that are not server functions, authenticated
+//! by the session and refused from other sites: uploading documents (a
+//! plain multipart form, answered with a redirect back to the assistant's
+//! page) and asking in a chat (answered as a stream of Server-Sent Events).
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
@@ -84,4 +85,50 @@ pub async fn upload_from_dashboard(
             back_with_error(id, "Something went wrong on our side. Please try again.")
         }
     }
+}
+
+/// The question of the in-app chat.
+#[derive(Debug, serde::Deserialize)]
+pub struct AskForm {
+    input: String,
+}
+
+/// `POST /chats/{id}/messages`: asks in the signed-in user's chat; the
+/// answer streams back as the API's events (`delta`, then `done` or `error`).
+pub async fn ask_from_dashboard(
+    auth: AuthSession,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    axum::Json(form): axum::Json<AskForm>,
+) -> Result<Response, ApiError> {
+    let user = auth.user.ok_or(ApiError::Unauthorized("Log in to chat."))?;
+    if is_cross_site(&headers) {
+        return Ok((
+            axum::http::StatusCode::FORBIDDEN,
+            "Cross-site posts are refused.",
+        )
+            .into_response());
+    }
+    let chat = state
+        .db
+        .chat_of(user.id, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let assistant = state
+        .db
+        .assistant_of(user.id, chat.assistant_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let input = form.input.trim().to_owned();
+    if input.is_empty() {
+        return Err(ApiError::field("input", "Type a question first."));
+    }
+    if input.contains('\0') || input.chars().count() > crate::api::v1::chat::MAX_INPUT_CHARS {
+        return Err(ApiError::field(
+            "input",
+            "The question is too long or holds characters that cannot be stored.",
+        ));
+    }
+    crate::api::v1::chat::stream_answer(state, assistant, chat, input).await
 }

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { newSignedInUser, open } from "./helpers";
+import { annualReportPdf, newSignedInUser, open } from "./helpers";
 
 test("upload a document, watch it become ready, then delete it", async ({ page, request }) => {
   await newSignedInUser(page, request, "docs");
@@ -35,22 +35,6 @@ test("upload a document, watch it become ready, then delete it", async ({ page, 
   await expect(page.getByTestId("document-row")).toHaveCount(1);
   await expect(page.getByTestId("document-row")).toContainText("prices.csv");
 });
-
-/** A three-page annual report, printed to PDF by Chromium itself. */
-async function annualReportPdf(browser: import("@playwright/test").Browser): Promise<Buffer> {
-  const printer = await browser.newPage();
-  await printer.setContent(`
-    <style>section { page-break-after: always; font: 12pt serif } td { padding: 2px 12px }</style>
-    <section><h1>ACME CORPORATION</h1><p>Annual report for the fiscal year 2018. Letter to our shareholders.</p></section>
-    <section><h2>CONSOLIDATED STATEMENTS OF CASH FLOWS</h2>
-      <table><tr><td>Net income</td><td>4,756</td><td>4,822</td></tr>
-      <tr><td>Purchases of property, plant and equipment</td><td>(1,577)</td><td>(1,373)</td></tr>
-      <tr><td>Dividends paid</td><td>(3,193)</td><td>(2,803)</td></tr></table></section>
-    <section><h2>RISK FACTORS</h2><p>Roadrunner related losses remain a material risk to the business.</p></section>`);
-  const pdf = await printer.pdf({ format: "A4" });
-  await printer.close();
-  return pdf;
-}
 
 test("a PDF is processed page by page and search shows the right page", async ({ page, request, browser }) => {
   await newSignedInUser(page, request, "pdf");

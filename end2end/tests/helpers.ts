@@ -41,3 +41,19 @@ export async function newSignedInUser(page: Page, request: APIRequestContext, pr
   await expect(page).toHaveURL(/\/dashboard$/);
   return username;
 }
+
+/** A three-page annual report, printed to PDF by Chromium itself. */
+export async function annualReportPdf(browser: import("@playwright/test").Browser): Promise<Buffer> {
+  const printer = await browser.newPage();
+  await printer.setContent(`
+    <style>section { page-break-after: always; font: 12pt serif } td { padding: 2px 12px }</style>
+    <section><h1>ACME CORPORATION</h1><p>Annual report for the fiscal year 2018. Letter to our shareholders.</p></section>
+    <section><h2>CONSOLIDATED STATEMENTS OF CASH FLOWS</h2>
+      <table><tr><td>Net income</td><td>4,756</td><td>4,822</td></tr>
+      <tr><td>Purchases of property, plant and equipment</td><td>(1,577)</td><td>(1,373)</td></tr>
+      <tr><td>Dividends paid</td><td>(3,193)</td><td>(2,803)</td></tr></table></section>
+    <section><h2>RISK FACTORS</h2><p>Roadrunner related losses remain a material risk to the business.</p></section>`);
+  const pdf = await printer.pdf({ format: "A4" });
+  await printer.close();
+  return pdf;
+}

@@ -116,12 +116,13 @@ pub fn offline_answer(passages: &[Passage]) -> String {
             Some(page) => format!("{}, page {page}", passage.document),
             None => passage.document.clone(),
         };
+        // Each line ends in a hard break, so table rows stay rows.
         let quoted = passage
             .text
             .lines()
             .map(|line| format!("> {line}"))
             .collect::<Vec<_>>()
-            .join("\n");
+            .join("  \n");
         answer.push_str(&format!("\n\n[{}] **{place}**\n{quoted}", index + 1));
     }
     answer
@@ -343,6 +344,6 @@ mod tests {
     fn the_offline_answer_says_so_and_quotes_the_passages_with_places() {
         let answer = offline_answer(&[passage("10k.pdf", 61, "Capex\n1,577")]);
         assert!(answer.starts_with(OFFLINE_INTRO));
-        assert!(answer.ends_with("[1] **10k.pdf, page 61**\n> Capex\n> 1,577"));
+        assert!(answer.ends_with("[1] **10k.pdf, page 61**\n> Capex  \n> 1,577"));
     }
 }

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod assistants;
+pub mod chats;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod context {

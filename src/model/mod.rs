@@ -125,3 +125,35 @@ pub struct SearchHit {
     /// The passage as runs of text, `true` where a word matched the question.
     pub runs: Vec<(String, bool)>,
 }
+
+/// A passage an answer cites: the document, the page (1-based; `None` for
+/// formats without pages) and the text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceView {
+    pub document_id: i64,
+    pub document: String,
+    pub page: Option<i64>,
+    pub text: String,
+}
+
+/// A chat as the assistant's page lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChatView {
+    pub id: i64,
+    pub assistant_id: i64,
+    /// The first question asked, or `None` for a chat not yet used.
+    pub title: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A question of a chat with its answer and the passages it cites.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageView {
+    pub id: i64,
+    pub input: String,
+    pub output: Option<String>,
+    pub sources: Vec<SourceView>,
+    /// `pending`, `answered` or `failed`.
+    pub status: String,
+    pub error: Option<String>,
+}

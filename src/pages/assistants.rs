@@ -15,7 +15,8 @@ use crate::functions::assistants::{
     CreateAssistant, DeleteAssistant, DeleteDocument, UpdateAssistant, get_assistant,
     list_assistants, list_documents, search_documents,
 };
-use crate::model::{AssistantView, DocumentView, SearchHit};
+use crate::functions::chats::{DeleteChat, StartChat, list_chats};
+use crate::model::{AssistantView, ChatView, DocumentView, SearchHit};
 use leptos_router::hooks::use_query_map;
 
 const INSTRUCTIONS_PLACEHOLDER: &str = "e.g. You answer questions about our 2023 annual report for investors. Be precise, quote figures with their units, and say so when the report does not cover a question.";
@@ -237,6 +238,17 @@ pub fn AssistantPage() -> impl IntoView {
     };
     let update = ServerAction::<UpdateAssistant>::new();
     let delete_document = ServerAction::<DeleteDocument>::new();
+    let start_chat = ServerAction::<StartChat>::new();
+    let delete_chat = ServerAction::<DeleteChat>::new();
+    let chats = Resource::new(
+        move || (id(), delete_chat.version().get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => list_chats(id).await,
+                None => Err(crate::error::AppError::NotFound),
+            }
+        },
+    );
     let assistant = Resource::new(
         move || (id(), update.version().get()),
         |(id, _)| async move {
@@ -295,6 +307,7 @@ pub fn AssistantPage() -> impl IntoView {
                                         let assistant_id = found.id;
                                         view! {
                                             <AssistantDetail assistant=found update />
+                                            <ChatsPanel assistant_id chats start=start_chat delete=delete_chat />
                                             <DocumentsPanel assistant_id documents delete=delete_document upload_error />
                                             <SearchPanel question=question() hits />
                                         }
@@ -564,5 +577,57 @@ fn AssistantDetail(
                 </section>
             </aside>
         </div>
+    }
+}
+
+/// The assistant's chats: start one, open or delete an earlier one.
+#[component]
+fn ChatsPanel(
+    assistant_id: i64,
+    chats: Resource<Result<Vec<ChatView>, crate::error::AppError>>,
+    start: ServerAction<StartChat>,
+    delete: ServerAction<DeleteChat>,
+) -> impl IntoView {
+    view! {
+        <section id="chats" class="mt-6 rounded-xl border border-slate-200 bg-white p-6 shadow-sm" aria-labelledby="chats-heading">
+            <div class="flex flex-wrap items-center justify-between gap-3">
+                <div>
+                    <h2 id="chats-heading" class="text-lg font-semibold text-slate-900">"Chat"</h2>
+                    <p class="mt-1 text-sm text-slate-600">"Try the assistant: it answers from its documents and shows the pages it used."</p>
+                </div>
+                <ActionForm action=start>
+                    <input type="hidden" name="assistant_id" value=assistant_id />
+                    <button type="submit" class=PRIMARY>"New chat"</button>
+                </ActionForm>
+            </div>
+            <Transition fallback=|| view! { <Loading /> }>
+                {move || Suspend::new(async move {
+                    match chats.await {
+                        Ok(list) if list.is_empty() => view! {
+                            <p class="mt-4 text-sm text-slate-500" data-testid="no-chats">"No chats yet."</p>
+                        }.into_any(),
+                        Ok(list) => view! {
+                            <ul class="mt-4 divide-y divide-slate-100">
+                                {list.into_iter().map(|chat| {
+                                    let title = chat.title.clone().unwrap_or_else(|| "New chat".into());
+                                    let label = format!("Delete chat “{title}”");
+                                    view! {
+                                        <li class="flex items-center justify-between gap-3 py-2" data-testid="chat-row">
+                                            <a href=format!("/assistants/{}/chats/{}", chat.assistant_id, chat.id) class="min-w-0 flex-1 truncate text-sm font-medium text-indigo-700 hover:underline">{title}</a>
+                                            <span class="shrink-0 text-xs text-slate-500">{format_time(chat.updated_at)}</span>
+                                            <ActionForm action=delete>
+                                                <input type="hidden" name="chat_id" value=chat.id />
+                                                <button type="submit" aria-label=label class="rounded-md px-2 py-1 text-sm font-medium text-red-600 hover:bg-red-50">"Delete"</button>
+                                            </ActionForm>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(error) => view! { <p role="alert" class="mt-4 text-sm text-red-600">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
     }
 }

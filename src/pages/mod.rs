@@ -3,6 +3,7 @@
 mod account;
 mod assistants;
 mod auth;
+mod chat;
 mod dashboard;
 mod landing;
 mod not_found;
@@ -10,6 +11,7 @@ mod not_found;
 pub use account::AccountPage;
 pub use assistants::{AssistantList, AssistantPage, NewAssistantPage, assistants_resource};
 pub use auth::{LogInPage, SignUpPage};
+pub use chat::ChatPage;
 pub use dashboard::DashboardPage;
 pub use landing::LandingPage;
 pub use not_found::NotFoundPage;

@@ -286,7 +286,7 @@ pub async fn ask(
 /// Streams an answer. The answer runs in its own task, so it is kept even
 /// when the client leaves. A failure before the first piece of text is an
 /// ordinary 502/503; one after it ends the stream with an `error` event.
-async fn stream_answer(
+pub(crate) async fn stream_answer(
     state: AppState,
     assistant: AssistantRow,
     chat: ChatRow,

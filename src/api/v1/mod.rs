@@ -3,7 +3,7 @@
 //! (unknown paths, wrong methods, oversized bodies, timeouts).
 
 mod assistants;
-mod chat;
+pub(crate) mod chat;
 mod documents;
 mod input;
 mod me;

@@ -1,0 +1,320 @@
+//! The in-app chat with an assistant: earlier questions and answers, a box
+//! to ask (Enter sends, Shift+Enter adds a line), answers that stream in as
+//! they are written, and the passages each answer cites with their pages.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::components::guard::RequireUser;
+use crate::components::layout::Loading;
+use crate::functions::assistants::get_assistant;
+use crate::functions::chats::chat_messages;
+use crate::model::{MessageView, SourceView};
+
+/// One event of the answer stream: its name and its data.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub fn parse_event(block: &str) -> Option<(String, String)> {
+    let mut name = String::from("message");
+    let mut data = Vec::new();
+    for line in block.lines() {
+        if let Some(value) = line.strip_prefix("event:") {
+            name = value.trim().to_owned();
+        } else if let Some(value) = line.strip_prefix("data:") {
+            data.push(value.strip_prefix(' ').unwrap_or(value));
+        }
+    }
+    (!data.is_empty()).then(|| (name, data.join("\n")))
+}
+
+/// A question asked on this page: its answer fills in as it streams.
+#[derive(Clone, Copy)]
+struct LiveMessage {
+    key: usize,
+    input: StoredValue<String>,
+    output: RwSignal<String>,
+    sources: RwSignal<Vec<SourceView>>,
+    error: RwSignal<Option<String>>,
+    streaming: RwSignal<bool>,
+}
+
+/// `/assistants/:id/chats/:chat_id`.
+#[component]
+pub fn ChatPage() -> impl IntoView {
+    let params = use_params_map();
+    let assistant_id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or_default()
+    };
+    let chat_id = move || {
+        params
+            .read()
+            .get("chat_id")
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or_default()
+    };
+    let assistant = Resource::new(assistant_id, get_assistant);
+    let history = Resource::new(chat_id, chat_messages);
+    let live = RwSignal::new(Vec::<LiveMessage>::new());
+    let draft = RwSignal::new(String::new());
+
+    let send = move || {
+        let input = draft.get_untracked().trim().to_owned();
+        if input.is_empty()
+            || live.with_untracked(|l| l.iter().any(|m| m.streaming.get_untracked()))
+        {
+            return;
+        }
+        draft.set(String::new());
+        let message = LiveMessage {
+            key: live.with_untracked(Vec::len),
+            input: StoredValue::new(input.clone()),
+            output: RwSignal::new(String::new()),
+            sources: RwSignal::new(Vec::new()),
+            error: RwSignal::new(None),
+            streaming: RwSignal::new(true),
+        };
+        live.update(|l| l.push(message));
+        let chat = chat_id();
+        leptos::task::spawn_local(async move {
+            stream_answer(chat, input, message).await;
+            message.streaming.set(false);
+        });
+    };
+
+    view! {
+        <Title text="Chat" />
+        <RequireUser render=move |_| view! {
+            <div class="mx-auto flex max-w-3xl flex-col">
+                <nav aria-label="Breadcrumb" class="mb-2 text-sm">
+                    <a href=move || format!("/assistants/{}", assistant_id()) class="font-medium text-indigo-600 hover:text-indigo-500">
+                        <Transition fallback=|| "Assistant">
+                            {move || Suspend::new(async move {
+                                assistant.await.map(|a| format!("← {}", a.name)).unwrap_or_else(|_| "← Assistant".into())
+                            })}
+                        </Transition>
+                    </a>
+                </nav>
+                <h1 class="text-2xl font-bold tracking-tight text-slate-900">"Chat"</h1>
+                <noscript><p class="mt-2 text-sm text-amber-700">"The chat needs JavaScript."</p></noscript>
+                <ol class="mt-6 space-y-6" data-testid="messages" aria-live="polite">
+                    <Transition fallback=|| view! { <Loading /> }>
+                        {move || Suspend::new(async move {
+                            match history.await {
+                                Ok(messages) => messages.into_iter().map(|m| view! { <StoredMessage message=m /> }).collect_view().into_any(),
+                                Err(error) => view! { <li role="alert" class="text-sm text-red-600">{error.to_string()}</li> }.into_any(),
+                            }
+                        })}
+                    </Transition>
+                    <For each=move || live.get() key=|m| m.key let:message>
+                        <Exchange
+                            input=message.input.get_value()
+                            output=Signal::derive(move || message.output.get())
+                            sources=Signal::derive(move || message.sources.get())
+                            error=Signal::derive(move || message.error.get())
+                            streaming=Signal::derive(move || message.streaming.get())
+                        />
+                    </For>
+                </ol>
+                <form class="sticky bottom-0 mt-6 flex items-end gap-2 border-t border-slate-200 bg-slate-50 py-4"
+                    on:submit=move |event| { event.prevent_default(); send(); }>
+                    <label for="chat-input" class="sr-only">"Your question"</label>
+                    <textarea id="chat-input" rows="2" placeholder="Ask about the documents… (Enter sends, Shift+Enter adds a line)"
+                        class="min-h-[3rem] flex-1 resize-y rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30"
+                        prop:value=move || draft.get()
+                        on:input=move |event| draft.set(event_target_value(&event))
+                        on:keydown=move |event| {
+                            if event.key() == "Enter" && !event.shift_key() && !event.is_composing() {
+                                event.prevent_default();
+                                send();
+                            }
+                        }
+                    ></textarea>
+                    <button type="submit" class="rounded-lg bg-indigo-600 px-4 py-2.5 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 disabled:opacity-50"
+                        disabled=move || live.with(|l| l.iter().any(|m| m.streaming.get()))>"Send"</button>
+                </form>
+            </div>
+        } />
+    }
+}
+
+#[component]
+fn StoredMessage(message: MessageView) -> impl IntoView {
+    let failed = (message.status == "failed").then(|| {
+        message
+            .error
+            .clone()
+            .unwrap_or_else(|| "The answer failed.".into())
+    });
+    view! {
+        <Exchange
+            input=message.input
+            output=Signal::stored(message.output.unwrap_or_default())
+            sources=Signal::stored(message.sources)
+            error=Signal::stored(failed)
+            streaming=Signal::stored(false)
+        />
+    }
+}
+
+/// A question and its answer, with the cited passages below it.
+#[component]
+fn Exchange(
+    input: String,
+    output: Signal<String>,
+    sources: Signal<Vec<SourceView>>,
+    error: Signal<Option<String>>,
+    streaming: Signal<bool>,
+) -> impl IntoView {
+    view! {
+        <li class="space-y-3" data-testid="exchange">
+            <div class="ml-auto w-fit max-w-[85%] whitespace-pre-wrap rounded-2xl rounded-br-sm bg-indigo-600 px-4 py-2 text-sm text-white" data-testid="question">{input}</div>
+            <div class="max-w-[95%] rounded-2xl rounded-bl-sm border border-slate-200 bg-white px-4 py-3 text-sm text-slate-800 shadow-sm">
+                <div class="answer break-words" data-testid="answer" inner_html=move || crate::markdown::to_safe_html(&output.get())></div>
+                {move || (streaming.get() && output.with(String::is_empty)).then(|| view! { <span class="text-sm text-slate-400">"Thinking…"</span> })}
+                {move || error.get().map(|message| view! {
+                    <p role="alert" class="mt-2 rounded-md bg-red-50 px-3 py-2 text-sm text-red-700" data-testid="answer-error">{message}" Your question is kept; send it again to retry."</p>
+                })}
+                {move || {
+                    let list = sources.get();
+                    (!list.is_empty()).then(|| view! {
+                        <div class="mt-3 border-t border-slate-100 pt-2">
+                            <p class="text-xs font-semibold uppercase tracking-wide text-slate-500">"Sources"</p>
+                            <ul class="mt-1 space-y-1">
+                                {list.into_iter().enumerate().map(|(index, source)| {
+                                    let place = match source.page {
+                                        Some(page) => format!("{} · page {page}", source.document),
+                                        None => source.document.clone(),
+                                    };
+                                    view! {
+                                        <li data-testid="source">
+                                            <details class="group">
+                                                <summary class="cursor-pointer text-sm text-indigo-700 hover:underline">{format!("[{}] {place}", index + 1)}</summary>
+                                                <blockquote class="mt-1 whitespace-pre-wrap border-l-2 border-slate-200 pl-3 text-xs text-slate-600">{source.text}</blockquote>
+                                            </details>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        </div>
+                    })
+                }}
+            </div>
+        </li>
+    }
+}
+
+/// Asks the question and fills `message` in as the answer streams.
+#[cfg(feature = "hydrate")]
+async fn stream_answer(chat_id: i64, input: String, message: LiveMessage) {
+    use wasm_bindgen::{JsCast, JsValue};
+    use wasm_bindgen_futures::JsFuture;
+
+    let fail = |text: &str| message.error.set(Some(text.to_owned()));
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    if let Ok(headers) = web_sys::Headers::new() {
+        let _ = headers.set("Content-Type", "application/json");
+        let _ = headers.set("Accept", "text/event-stream");
+        init.set_headers(&headers);
+    }
+    init.set_body(&JsValue::from_str(
+        &serde_json::json!({ "input": input }).to_string(),
+    ));
+    let url = format!("/chats/{chat_id}/messages");
+    let Ok(response) = JsFuture::from(window.fetch_with_str_and_init(&url, &init)).await else {
+        return fail("The server could not be reached.");
+    };
+    let Ok(response) = response.dyn_into::<web_sys::Response>() else {
+        return;
+    };
+    if !response.ok() {
+        let text = match response.text() {
+            Ok(promise) => JsFuture::from(promise)
+                .await
+                .ok()
+                .and_then(|t| t.as_string()),
+            Err(_) => None,
+        }
+        .unwrap_or_default();
+        let detail = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| {
+                v["detail"]
+                    .as_str()
+                    .or_else(|| v["input"][0].as_str())
+                    .map(str::to_owned)
+            })
+            .unwrap_or_else(|| "The answer failed.".into());
+        return fail(&detail);
+    }
+    let Some(body) = response.body() else { return };
+    let reader: web_sys::ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+    let mut buffer: Vec<u8> = Vec::new();
+    loop {
+        let Ok(chunk) = JsFuture::from(reader.read()).await else {
+            return fail("The connection broke before the answer was complete.");
+        };
+        let done = js_sys::Reflect::get(&chunk, &JsValue::from_str("done"))
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(true);
+        if done {
+            break;
+        }
+        if let Ok(value) = js_sys::Reflect::get(&chunk, &JsValue::from_str("value")) {
+            buffer.extend(js_sys::Uint8Array::new(&value).to_vec());
+        }
+        while let Some(end) = buffer.windows(2).position(|w| w == b"\n\n") {
+            let block: Vec<u8> = buffer.drain(..end + 2).collect();
+            let Some((name, data)) = parse_event(&String::from_utf8_lossy(&block)) else {
+                continue;
+            };
+            let data: serde_json::Value = serde_json::from_str(&data).unwrap_or_default();
+            match name.as_str() {
+                "delta" => {
+                    if let Some(text) = data["text"].as_str() {
+                        message.output.update(|o| o.push_str(text));
+                    }
+                }
+                "done" => {
+                    if let Some(output) = data["output"].as_str() {
+                        message.output.set(output.to_owned());
+                    }
+                    let sources: Vec<SourceView> =
+                        serde_json::from_value(data["sources"].clone()).unwrap_or_default();
+                    message.sources.set(sources);
+                }
+                "error" => fail(data["detail"].as_str().unwrap_or("The answer failed.")),
+                _ => {}
+            }
+        }
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+async fn stream_answer(_chat_id: i64, _input: String, _message: LiveMessage) {}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_event;
+
+    #[test]
+    fn events_are_read_with_their_name_and_data() {
+        assert_eq!(
+            parse_event("event: delta\ndata: {\"text\":\"Hi\"}\n\n"),
+            Some(("delta".into(), "{\"text\":\"Hi\"}".into()))
+        );
+        assert_eq!(parse_event(": keep-alive\n\n"), None);
+        assert_eq!(
+            parse_event("data: a\ndata: b"),
+            Some(("message".into(), "a\nb".into()))
+        );
+    }
+}
