@@ -137,9 +137,12 @@ impl Provider {
                 for choice in chunk.choices {
                     if let Some(text) = choice.delta.content.filter(|t| !t.is_empty()) {
                         answer.push_str(&text);
-                        if let Some(deltas) = &deltas {
-                            // A client that left does not stop the answer being kept.
-                            let _ = deltas.send(text).await;
+                        if let Some(deltas) = &deltas
+                            && deltas.send(text).await.is_err()
+                        {
+                            // The reader stopped the answer (or left): stop
+                            // the model and keep what it wrote so far.
+                            return Ok(answer);
                         }
                     }
                 }

@@ -27,6 +27,12 @@ pub fn parse_event(block: &str) -> Option<(String, String)> {
     (!data.is_empty()).then(|| (name, data.join("\n")))
 }
 
+/// Ends a request in flight (the browser's `AbortController`).
+#[cfg(feature = "hydrate")]
+type Aborter = web_sys::AbortController;
+#[cfg(not(feature = "hydrate"))]
+type Aborter = ();
+
 /// A question asked on this page: its answer fills in as it streams.
 #[derive(Clone, Copy)]
 struct LiveMessage {
@@ -36,6 +42,23 @@ struct LiveMessage {
     sources: RwSignal<Vec<SourceView>>,
     error: RwSignal<Option<String>>,
     streaming: RwSignal<bool>,
+    stopped: RwSignal<bool>,
+    /// Only the browser build aborts requests.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    abort: StoredValue<Option<Aborter>, LocalStorage>,
+}
+
+impl LiveMessage {
+    /// Stops the answer: the server stops the model and keeps what was written.
+    fn stop(self) {
+        self.stopped.set(true);
+        #[cfg(feature = "hydrate")]
+        self.abort.with_value(|abort| {
+            if let Some(abort) = abort {
+                abort.abort();
+            }
+        });
+    }
 }
 
 /// `/assistants/:id/chats/:chat_id`.
@@ -61,14 +84,14 @@ pub fn ChatPage() -> impl IntoView {
     let live = RwSignal::new(Vec::<LiveMessage>::new());
     let draft = RwSignal::new(String::new());
 
-    let send = move || {
-        let input = draft.get_untracked().trim().to_owned();
+    let streaming = move || live.with(|l| l.iter().find(|m| m.streaming.get()).copied());
+    let ask = Callback::new(move |input: String| {
+        let input = input.trim().to_owned();
         if input.is_empty()
             || live.with_untracked(|l| l.iter().any(|m| m.streaming.get_untracked()))
         {
             return;
         }
-        draft.set(String::new());
         let message = LiveMessage {
             key: live.with_untracked(Vec::len),
             input: StoredValue::new(input.clone()),
@@ -76,6 +99,8 @@ pub fn ChatPage() -> impl IntoView {
             sources: RwSignal::new(Vec::new()),
             error: RwSignal::new(None),
             streaming: RwSignal::new(true),
+            stopped: RwSignal::new(false),
+            abort: StoredValue::new_local(None),
         };
         live.update(|l| l.push(message));
         let chat = chat_id();
@@ -83,6 +108,13 @@ pub fn ChatPage() -> impl IntoView {
             stream_answer(chat, input, message).await;
             message.streaming.set(false);
         });
+    });
+    let send = move || {
+        let input = draft.get_untracked();
+        if !input.trim().is_empty() && streaming().is_none() {
+            draft.set(String::new());
+            ask.run(input);
+        }
     };
 
     view! {
@@ -104,7 +136,7 @@ pub fn ChatPage() -> impl IntoView {
                     <Transition fallback=|| view! { <Loading /> }>
                         {move || Suspend::new(async move {
                             match history.await {
-                                Ok(messages) => messages.into_iter().map(|m| view! { <StoredMessage message=m /> }).collect_view().into_any(),
+                                Ok(messages) => messages.into_iter().map(|m| view! { <StoredMessage message=m retry=ask /> }).collect_view().into_any(),
                                 Err(error) => view! { <li role="alert" class="text-sm text-red-600">{error.to_string()}</li> }.into_any(),
                             }
                         })}
@@ -116,6 +148,8 @@ pub fn ChatPage() -> impl IntoView {
                             sources=Signal::derive(move || message.sources.get())
                             error=Signal::derive(move || message.error.get())
                             streaming=Signal::derive(move || message.streaming.get())
+                            stopped=Signal::derive(move || message.stopped.get())
+                            retry=ask
                         />
                     </For>
                 </ol>
@@ -133,8 +167,14 @@ pub fn ChatPage() -> impl IntoView {
                             }
                         }
                     ></textarea>
-                    <button type="submit" class="rounded-lg bg-indigo-600 px-4 py-2.5 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 disabled:opacity-50"
-                        disabled=move || live.with(|l| l.iter().any(|m| m.streaming.get()))>"Send"</button>
+                    {move || match streaming() {
+                        Some(message) => view! {
+                            <button type="button" on:click=move |_| message.stop() class="rounded-lg border border-slate-300 bg-white px-4 py-2.5 text-sm font-semibold text-slate-800 shadow-sm hover:bg-slate-50">"Stop"</button>
+                        }.into_any(),
+                        None => view! {
+                            <button type="submit" class="rounded-lg bg-indigo-600 px-4 py-2.5 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500">"Send"</button>
+                        }.into_any(),
+                    }}
                 </form>
             </div>
         } />
@@ -142,7 +182,7 @@ pub fn ChatPage() -> impl IntoView {
 }
 
 #[component]
-fn StoredMessage(message: MessageView) -> impl IntoView {
+fn StoredMessage(message: MessageView, retry: Callback<String>) -> impl IntoView {
     let failed = (message.status == "failed").then(|| {
         message
             .error
@@ -156,6 +196,8 @@ fn StoredMessage(message: MessageView) -> impl IntoView {
             sources=Signal::stored(message.sources)
             error=Signal::stored(failed)
             streaming=Signal::stored(false)
+            stopped=Signal::stored(false)
+            retry
         />
     }
 }
@@ -168,15 +210,22 @@ fn Exchange(
     sources: Signal<Vec<SourceView>>,
     error: Signal<Option<String>>,
     streaming: Signal<bool>,
+    stopped: Signal<bool>,
+    retry: Callback<String>,
 ) -> impl IntoView {
+    let question = StoredValue::new(input.clone());
     view! {
         <li class="space-y-3" data-testid="exchange">
             <div class="ml-auto w-fit max-w-[85%] whitespace-pre-wrap rounded-2xl rounded-br-sm bg-indigo-600 px-4 py-2 text-sm text-white" data-testid="question">{input}</div>
             <div class="max-w-[95%] rounded-2xl rounded-bl-sm border border-slate-200 bg-white px-4 py-3 text-sm text-slate-800 shadow-sm">
                 <div class="answer break-words" data-testid="answer" inner_html=move || crate::markdown::to_safe_html(&output.get())></div>
                 {move || (streaming.get() && output.with(String::is_empty)).then(|| view! { <span class="text-sm text-slate-400">"Thinking…"</span> })}
+                {move || stopped.get().then(|| view! { <p class="mt-2 text-xs text-slate-500">"Stopped."</p> })}
                 {move || error.get().map(|message| view! {
-                    <p role="alert" class="mt-2 rounded-md bg-red-50 px-3 py-2 text-sm text-red-700" data-testid="answer-error">{message}" Your question is kept; send it again to retry."</p>
+                    <div role="alert" class="mt-2 flex flex-wrap items-center gap-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-700" data-testid="answer-error">
+                        <span class="flex-1">{message}" Your question is kept."</span>
+                        <button type="button" on:click=move |_| retry.run(question.get_value()) class="rounded-md border border-red-200 bg-white px-3 py-1 text-sm font-medium text-red-700 hover:bg-red-50">"Retry"</button>
+                    </div>
                 })}
                 {move || {
                     let list = sources.get();
@@ -227,9 +276,16 @@ async fn stream_answer(chat_id: i64, input: String, message: LiveMessage) {
     init.set_body(&JsValue::from_str(
         &serde_json::json!({ "input": input }).to_string(),
     ));
+    if let Ok(controller) = web_sys::AbortController::new() {
+        init.set_signal(Some(&controller.signal()));
+        message.abort.set_value(Some(controller));
+    }
     let url = format!("/chats/{chat_id}/messages");
     let Ok(response) = JsFuture::from(window.fetch_with_str_and_init(&url, &init)).await else {
-        return fail("The server could not be reached.");
+        if !message.stopped.get_untracked() {
+            fail("The server could not be reached.");
+        }
+        return;
     };
     let Ok(response) = response.dyn_into::<web_sys::Response>() else {
         return;
@@ -259,7 +315,10 @@ async fn stream_answer(chat_id: i64, input: String, message: LiveMessage) {
     let mut buffer: Vec<u8> = Vec::new();
     loop {
         let Ok(chunk) = JsFuture::from(reader.read()).await else {
-            return fail("The connection broke before the answer was complete.");
+            if !message.stopped.get_untracked() {
+                fail("The connection broke before the answer was complete.");
+            }
+            return;
         };
         let done = js_sys::Reflect::get(&chunk, &JsValue::from_str("done"))
             .ok()

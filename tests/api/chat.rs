@@ -580,3 +580,43 @@ async fn chat_rules_ownership_listing_and_deletion() {
     let (_, list) = call(&app, &token, "GET", "/api/v1/chat/", None).await;
     assert_eq!(list, json!([]), "an assistant's chats go with it");
 }
+
+#[tokio::test]
+async fn a_reader_that_leaves_the_stream_stops_the_model_and_keeps_what_was_written() {
+    let mock = MockModel::start().await;
+    let app = spawn_app_with(with_model(&mock)).await;
+    let (token, assistant) = assistant_with_report(&app).await;
+    let chat = new_chat(&app, &token, assistant).await;
+    let pieces: Vec<String> = (1..=20).map(|n| format!("Part {n}. ")).collect();
+    mock.then([Behaviour::Slow {
+        pieces,
+        gap: Duration::from_millis(150),
+    }]);
+    let mut response = app
+        .api
+        .put(app.url(&format!("/api/v1/chat/{chat}/?stream=true")))
+        .header("Authorization", format!("Token {token}"))
+        .json(&json!({"assistant_id": assistant, "input": "What were purchases of property, plant and equipment in 2018?"}))
+        .send()
+        .await
+        .expect("request");
+    let first = response.chunk().await.expect("chunk").expect("data");
+    assert!(String::from_utf8_lossy(&first).contains("Part 1."));
+    drop(response);
+
+    for _ in 0..60 {
+        let (_, detail) = call(&app, &token, "GET", &format!("/api/v1/chat/{chat}/"), None).await;
+        let message = &detail["messages"][0];
+        if message["status"] == "answered" {
+            let output = message["output"].as_str().unwrap_or_default();
+            assert!(output.starts_with("Part 1."), "{output}");
+            assert!(
+                !output.contains("Part 20."),
+                "the model was stopped: {output}"
+            );
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the partial answer was not kept");
+}

@@ -24,6 +24,8 @@ pub enum Behaviour {
         pieces: Vec<String>,
         delay: Duration,
     },
+    /// Streams these pieces with `gap` between them.
+    Slow { pieces: Vec<String>, gap: Duration },
     /// Answers with this HTTP status and an OpenAI-shaped error.
     Status(u16),
     /// 429 with `Retry-After: seconds`.
@@ -129,6 +131,18 @@ async fn completions(
                 }))
                 .into_response()
             }
+        }
+        Behaviour::Slow { pieces, gap } => {
+            let events = futures::stream::unfold(pieces.into_iter(), move |mut rest| async move {
+                let piece = rest.next()?;
+                tokio::time::sleep(gap).await;
+                let event = format!("data: {}\n\n", chunk(&json!({"content": piece}), None));
+                Some((Ok::<_, std::convert::Infallible>(event), rest))
+            });
+            Response::builder()
+                .header(header::CONTENT_TYPE, "text/event-stream")
+                .body(Body::from_stream(events))
+                .expect("response")
         }
         Behaviour::Status(status) => error(status, None),
         Behaviour::RateLimited { retry_after_secs } => error(429, Some(retry_after_secs)),
