@@ -122,7 +122,11 @@ async fn respond(
         // related (when not grounded): the user judges it.
         let shown = if passages.is_empty() { found } else { passages };
         let shown: Vec<Passage> = shown.into_iter().take(3).collect();
-        let output = prompt::offline_answer(&shown);
+        let output = if shown.is_empty() {
+            prompt::OFFLINE_NOTHING_FOUND.to_owned()
+        } else {
+            prompt::offline_answer(&shown)
+        };
         send(output.clone()).await;
         return Ok((output, shown));
     };
@@ -132,6 +136,7 @@ async fn respond(
             name: &assistant.name,
             company: &assistant.company_name,
             instructions: &assistant.instructions,
+            grounded: settings.grounded,
         },
         &passages,
         &history,

@@ -45,6 +45,8 @@ pub struct Persona<'a> {
     pub name: &'a str,
     pub company: &'a str,
     pub instructions: &'a str,
+    /// Only from the passages; otherwise general knowledge may fill gaps.
+    pub grounded: bool,
 }
 
 /// Questions with fewer content words than this are taken as follow-ups
@@ -99,13 +101,15 @@ pub fn relevant(passages: Vec<Passage>, question: &str) -> Vec<Passage> {
         .collect()
 }
 
-/// The default reply when the documents do not cover a question.
-pub const DEFAULT_REFUSAL: &str = "I couldn't find that in my documents, so I can't answer it. \
-Try asking in other words, or about something the documents cover.";
+pub use crate::model::DEFAULT_REFUSAL;
 
 /// The sentence that opens an answer made without a language model.
 pub const OFFLINE_INTRO: &str = "No language model is configured, so here are the passages \
 from the documents that best match your question:";
+
+/// The answer without a language model when nothing matches at all.
+pub const OFFLINE_NOTHING_FOUND: &str = "No language model is configured, and no passage of \
+the documents matches your question. Try other words.";
 
 /// An answer without a language model: the best passages, each with its
 /// document and page, introduced by a sentence that says so.
@@ -160,12 +164,19 @@ pub fn build_prompt(
     } else {
         format!(" for {}", persona.company.trim())
     };
-    let mut system = format!(
-        "You are {name}, an assistant{company}.\n{instructions}\n\n\
-         Answer only from the numbered passages below, taken from the documents you were given. \
+    let rule = if persona.grounded {
+        "Answer only from the numbered passages below, taken from the documents you were given. \
          After each fact, cite the passage it comes from as [n], for example [2]. \
          If the passages do not contain the answer, say that the documents do not cover it; \
-         do not use outside knowledge and do not guess. Answer in the language of the question.\n\nPassages:",
+         do not use outside knowledge and do not guess."
+    } else {
+        "Answer from the numbered passages below, taken from the documents you were given, \
+         citing the passage of each fact as [n], for example [2]. When they do not cover the \
+         question, you may answer from general knowledge, and say that you do."
+    };
+    let mut system = format!(
+        "You are {name}, an assistant{company}.\n{instructions}\n\n{rule} \
+         Answer in the language of the question.\n\nPassages:",
         name = persona.name.trim(),
         instructions = persona.instructions.trim(),
     );
@@ -298,6 +309,7 @@ mod tests {
             name: "Report helper",
             company: "3M",
             instructions: "Be precise.",
+            grounded: true,
         };
         let messages = build_prompt(
             persona,
@@ -312,6 +324,23 @@ mod tests {
         assert!(system.contains("[1] (3M_2018_10K.pdf, page 61)\nCapex 1,577"));
         assert!(system.contains("[2] (3M_2018_10K.pdf, page 62)\nDividends 3,193"));
         assert!(system.contains("cite the passage"));
+        assert!(system.contains("do not use outside knowledge"));
+        let free = build_prompt(
+            Persona {
+                grounded: false,
+                ..persona
+            },
+            &passages,
+            &[],
+            "q",
+            Budget::default(),
+            words,
+        );
+        assert!(
+            free[0]
+                .text()
+                .contains("you may answer from general knowledge")
+        );
         assert_eq!(
             messages[1..],
             [

@@ -149,6 +149,7 @@ pub fn TextArea(
     #[prop(optional, into)] hint: Option<String>,
     #[prop(optional, into)] placeholder: Option<String>,
     #[prop(default = 6)] rows: u32,
+    #[prop(default = true)] required: bool,
     #[prop(into)] errors: Signal<Vec<String>>,
 ) -> impl IntoView {
     let input_id = format!("field-{name}");
@@ -164,7 +165,7 @@ pub fn TextArea(
                 name=name
                 rows=rows
                 placeholder=placeholder
-                required=true
+                required=required
                 aria-invalid=move || if has_errors() { "true" } else { "false" }
                 aria-describedby=described_by
                 class="mt-1.5 block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-slate-900 shadow-sm placeholder:text-slate-400 focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30 aria-[invalid=true]:border-red-500"

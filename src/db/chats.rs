@@ -222,6 +222,33 @@ impl Db {
         .await)
     }
 
+    /// Changes how one of the user's assistants answers; false when it is
+    /// not theirs.
+    pub async fn update_answer_settings(
+        &self,
+        user_id: i64,
+        assistant_id: i64,
+        settings: &AnswerSettings,
+    ) -> sqlx::Result<bool> {
+        let done = on_pool!(self, |pool| {
+            sqlx::query(
+            "UPDATE assistants SET grounded = $1, refusal = $2, chat_model = $3, temperature = $4, updated_at = $5 \
+             WHERE id = $6 AND user_id = $7"
+        )
+        .bind(settings.grounded)
+        .bind(&settings.refusal)
+        .bind(&settings.chat_model)
+        .bind(settings.temperature)
+        .bind(Utc::now())
+        .bind(assistant_id)
+        .bind(user_id)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected())
+        })?;
+        Ok(done > 0)
+    }
+
     async fn touch_chat(&self, chat_id: i64, now: DateTime<Utc>) -> sqlx::Result<()> {
         on_pool!(self, |pool| sqlx::query(
             "UPDATE chats SET updated_at = $1 WHERE id = $2"

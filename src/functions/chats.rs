@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::model::{ChatView, MessageView};
+use crate::model::{AnswerSettingsView, ChatView, MessageView};
 
 /// Questions listed per chat page.
 #[cfg(feature = "ssr")]
@@ -108,6 +108,99 @@ pub async fn delete_chat(chat_id: i64) -> Result<(), AppError> {
         if state()
             .db
             .delete_chat(user.id, chat_id)
+            .await
+            .map_err(internal)?
+        {
+            Ok(())
+        } else {
+            Err(AppError::NotFound)
+        }
+    })
+    .await
+}
+
+/// How one of the signed-in user's assistants answers.
+#[server(prefix = "/fn", endpoint = "answer_settings")]
+pub async fn answer_settings(assistant_id: i64) -> Result<AnswerSettingsView, AppError> {
+    use super::context::{internal, require_user, respond, state};
+
+    respond(async move {
+        let user = require_user().await?;
+        let state = state();
+        let assistant = state
+            .db
+            .assistant_of(user.id, assistant_id)
+            .await
+            .map_err(internal)?
+            .ok_or(AppError::NotFound)?;
+        let settings = state
+            .db
+            .answer_settings(assistant.id)
+            .await
+            .map_err(internal)?;
+        Ok(AnswerSettingsView {
+            grounded: settings.grounded,
+            refusal: settings.refusal,
+            chat_model: settings.chat_model,
+            temperature: settings.temperature,
+            default_model: state.config.model.chat_model.clone(),
+            model_configured: state.provider.is_some(),
+        })
+    })
+    .await
+}
+
+/// Saves how one of the signed-in user's assistants answers. `grounded` is
+/// a checkbox: present when ticked.
+#[server(prefix = "/fn", endpoint = "save_answer_settings")]
+pub async fn save_answer_settings(
+    assistant_id: i64,
+    #[server(default)] grounded: Option<String>,
+    refusal: String,
+    chat_model: String,
+    temperature: String,
+) -> Result<(), AppError> {
+    use super::context::{internal, require_user, respond, state};
+
+    respond(async move {
+        let user = require_user().await?;
+        let invalid = |field: &str, message: &str| {
+            AppError::field(field, message).with_values([
+                ("refusal", refusal.as_str()),
+                ("chat_model", chat_model.as_str()),
+                ("temperature", temperature.as_str()),
+            ])
+        };
+        if refusal.chars().count() > 2000 {
+            return Err(invalid("refusal", "Keep it under 2,000 characters."));
+        }
+        if chat_model.chars().count() > 200 || chat_model.chars().any(char::is_control) {
+            return Err(invalid(
+                "chat_model",
+                "Enter a model name, e.g. gpt-4o-mini or llama3.1.",
+            ));
+        }
+        let temperature_value = match temperature.trim() {
+            "" => None,
+            text => match text.replace(',', ".").parse::<f64>() {
+                Ok(value) if (0.0..=2.0).contains(&value) => Some(value),
+                _ => {
+                    return Err(invalid(
+                        "temperature",
+                        "Enter a number from 0 to 2, or leave it empty.",
+                    ));
+                }
+            },
+        };
+        let settings = crate::db::chats::AnswerSettings {
+            grounded: grounded.is_some(),
+            refusal: refusal.trim().to_owned(),
+            chat_model: Some(chat_model.trim().to_owned()).filter(|m| !m.is_empty()),
+            temperature: temperature_value,
+        };
+        if state()
+            .db
+            .update_answer_settings(user.id, assistant_id, &settings)
             .await
             .map_err(internal)?
         {

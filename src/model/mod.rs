@@ -157,3 +157,23 @@ pub struct MessageView {
     pub status: String,
     pub error: Option<String>,
 }
+
+/// How an assistant answers, as its settings form shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnswerSettingsView {
+    /// Answer only from the documents (refuse when they hold nothing relevant).
+    pub grounded: bool,
+    /// What it says when the documents do not cover a question; empty for
+    /// the product's default.
+    pub refusal: String,
+    pub chat_model: Option<String>,
+    pub temperature: Option<f64>,
+    /// The server's model, used when `chat_model` is empty.
+    pub default_model: String,
+    /// Whether a language model is configured at all.
+    pub model_configured: bool,
+}
+
+/// The default reply when the documents do not cover a question.
+pub const DEFAULT_REFUSAL: &str = "I couldn't find that in my documents, so I can't answer it. \
+Try asking in other words, or about something the documents cover.";

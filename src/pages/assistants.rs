@@ -15,7 +15,9 @@ use crate::functions::assistants::{
     CreateAssistant, DeleteAssistant, DeleteDocument, UpdateAssistant, get_assistant,
     list_assistants, list_documents, search_documents,
 };
-use crate::functions::chats::{DeleteChat, StartChat, list_chats};
+use crate::functions::chats::{
+    DeleteChat, SaveAnswerSettings, StartChat, answer_settings, list_chats,
+};
 use crate::model::{AssistantView, ChatView, DocumentView, SearchHit};
 use leptos_router::hooks::use_query_map;
 
@@ -240,6 +242,16 @@ pub fn AssistantPage() -> impl IntoView {
     let delete_document = ServerAction::<DeleteDocument>::new();
     let start_chat = ServerAction::<StartChat>::new();
     let delete_chat = ServerAction::<DeleteChat>::new();
+    let save_settings = ServerAction::<SaveAnswerSettings>::new();
+    let settings = Resource::new(
+        move || (id(), save_settings.version().get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => answer_settings(id).await,
+                None => Err(crate::error::AppError::NotFound),
+            }
+        },
+    );
     let chats = Resource::new(
         move || (id(), delete_chat.version().get()),
         |(id, _)| async move {
@@ -308,6 +320,7 @@ pub fn AssistantPage() -> impl IntoView {
                                         view! {
                                             <AssistantDetail assistant=found update />
                                             <ChatsPanel assistant_id chats start=start_chat delete=delete_chat />
+                                            <AnswerSettingsPanel assistant_id settings save=save_settings />
                                             <DocumentsPanel assistant_id documents delete=delete_document upload_error />
                                             <SearchPanel question=question() hits />
                                         }
@@ -624,6 +637,66 @@ fn ChatsPanel(
                                 }).collect_view()}
                             </ul>
                         }.into_any(),
+                        Err(error) => view! { <p role="alert" class="mt-4 text-sm text-red-600">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// How the assistant answers: only from its documents (and what it says
+/// when they do not cover a question), and which model, how creatively.
+#[component]
+fn AnswerSettingsPanel(
+    assistant_id: i64,
+    settings: Resource<Result<crate::model::AnswerSettingsView, crate::error::AppError>>,
+    save: ServerAction<SaveAnswerSettings>,
+) -> impl IntoView {
+    let saved = move || matches!(save.value().get(), Some(Ok(())));
+    view! {
+        <section id="answers" class="mt-6 rounded-xl border border-slate-200 bg-white p-6 shadow-sm" aria-labelledby="answers-heading">
+            <h2 id="answers-heading" class="text-lg font-semibold text-slate-900">"Answers"</h2>
+            <Transition fallback=|| view! { <Loading /> }>
+                {move || Suspend::new(async move {
+                    match settings.await {
+                        Ok(current) => {
+                            let typed_or = |field: &str, current: String| {
+                                let typed = typed_value(save, field);
+                                if typed.is_empty() { current } else { typed }
+                            };
+                            let refusal = typed_or("refusal", current.refusal.clone());
+                            let model = typed_or("chat_model", current.chat_model.clone().unwrap_or_default());
+                            let temperature = typed_or("temperature", current.temperature.map(|t| t.to_string()).unwrap_or_default());
+                            let model_hint = if current.model_configured {
+                                format!("Empty: the server's model, {}.", current.default_model)
+                            } else {
+                                "No language model is configured on this server: answers quote the best passages.".to_owned()
+                            };
+                            view! {
+                                <ActionForm action=save>
+                                    <div class="mt-4 space-y-5">
+                                        <input type="hidden" name="assistant_id" value=assistant_id />
+                                        <FormAlert messages=general_errors(save) />
+                                        <label class="flex items-start gap-3 text-sm text-slate-800">
+                                            <input type="checkbox" name="grounded" value="on" checked=current.grounded class="mt-0.5 h-4 w-4 rounded border-slate-300 text-indigo-600" />
+                                            <span><span class="font-medium">"Answer only from the documents"</span><br /><span class="text-slate-500">"When they hold nothing relevant, say so instead of asking the model."</span></span>
+                                        </label>
+                                        <TextArea label="When the documents do not cover a question" name="refusal" value=refusal rows=2 required=false placeholder=crate::model::DEFAULT_REFUSAL errors=field_errors(save, "refusal") />
+                                        <div class="grid gap-5 sm:grid-cols-2">
+                                            <TextField label="Model" name="chat_model" value=model required=false placeholder="e.g. gpt-4o-mini" hint=model_hint errors=field_errors(save, "chat_model") />
+                                            <TextField label="Temperature" name="temperature" value=temperature required=false placeholder="e.g. 0.2" hint="0 (precise) to 2 (creative); empty for the model's default." errors=field_errors(save, "temperature") />
+                                        </div>
+                                        <div class="flex flex-wrap items-center gap-4">
+                                            <div class="w-40"><SubmitButton label="Save answers" busy_label="Saving…" pending=save.pending() /></div>
+                                            <Show when=saved>
+                                                <p role="status" class="text-sm font-medium text-emerald-700" data-testid="answers-saved">"Saved."</p>
+                                            </Show>
+                                        </div>
+                                    </div>
+                                </ActionForm>
+                            }.into_any()
+                        }
                         Err(error) => view! { <p role="alert" class="mt-4 text-sm text-red-600">{error.to_string()}</p> }.into_any(),
                     }
                 })}

@@ -555,3 +555,155 @@ async fn documents_are_uploaded_from_the_dashboard_with_a_plain_form() {
         "only the one good upload"
     );
 }
+
+#[tokio::test]
+async fn answer_settings_are_checked_saved_and_used_by_the_in_app_chat() {
+    let mock = crate::mock_model::MockModel::start().await;
+    let base_url = mock.base_url.clone();
+    let app = crate::helpers::spawn_app_with(move |config| {
+        config.model.base_url = Some(base_url);
+    })
+    .await;
+    let ada = app.browser();
+    sign_up(&app, &ada, "ada").await;
+    let response = post_form(
+        &app,
+        &ada,
+        "/fn/create_assistant",
+        "/assistants/new",
+        &[
+            ("name", "Contracts"),
+            ("company_name", "Acme"),
+            ("instructions", "Quote the clause."),
+        ],
+    )
+    .await;
+    let page_path = location(&response);
+    let id = page_path.trim_start_matches("/assistants/").to_owned();
+    let upload = reqwest::multipart::Form::new().part(
+        "files",
+        reqwest::multipart::Part::bytes(
+            b"# Payment\n\nInvoices are due within 30 days of delivery.\n".to_vec(),
+        )
+        .file_name("terms.md"),
+    );
+    let response = ada
+        .post(app.url(&format!("{page_path}/documents")))
+        .multipart(upload)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(response.status(), 303);
+    for _ in 0..100 {
+        if page(&app, &ada, &page_path).await.1.contains("Ready") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    let save = |temperature: &'static str, grounded: bool| {
+        let mut fields = vec![
+            ("assistant_id", id.as_str()),
+            ("refusal", "Sorry, our contract does not say."),
+            ("chat_model", "llama3.1"),
+            ("temperature", temperature),
+        ];
+        if grounded {
+            fields.push(("grounded", "on"));
+        }
+        let fields: Vec<(String, String)> = fields
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        ada.post(app.url("/fn/save_answer_settings"))
+            .header("Accept", "application/json")
+            .form(&fields)
+            .send()
+    };
+    let response = save("5", true).await.expect("request");
+    assert_eq!(response.status(), 400);
+    let body = response.text().await.expect("body");
+    assert!(body.contains("Enter a number from 0 to 2"), "{body}");
+    let response = save("0.2", true).await.expect("request");
+    assert_eq!(response.status(), 200, "{:?}", response.text().await);
+
+    let response = post_form(
+        &app,
+        &ada,
+        "/fn/start_chat",
+        &page_path,
+        &[("assistant_id", &id)],
+    )
+    .await;
+    let chat_path = location(&response);
+    let chat_id = chat_path.rsplit('/').next().unwrap_or_default().to_owned();
+    let ask = |question: &'static str| {
+        ada.post(app.url(&format!("/chats/{chat_id}/messages")))
+            .header("Origin", app.url(""))
+            .json(&serde_json::json!({ "input": question }))
+            .send()
+    };
+    let body = ask("Who won the football world cup?")
+        .await
+        .expect("ask")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        body.contains("Sorry, our contract does not say."),
+        "the custom refusal: {body}"
+    );
+    assert!(mock.requests().is_empty());
+
+    mock.then([crate::mock_model::Behaviour::answer(&[
+        "Within 30 days [1].",
+    ])]);
+    let body = ask("When are invoices due?")
+        .await
+        .expect("ask")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        body.contains("event: done") && body.contains("Within 30 days [1]."),
+        "{body}"
+    );
+    let request = &mock.requests()[0];
+    assert_eq!(request["model"], "llama3.1");
+    assert!((request["temperature"].as_f64().unwrap_or_default() - 0.2).abs() < 1e-6);
+
+    // Not grounded: the model is asked even when the documents hold nothing relevant.
+    let response = save("", false).await.expect("request");
+    assert_eq!(response.status(), 200);
+    mock.then([crate::mock_model::Behaviour::answer(&[
+        "From general knowledge: Argentina.",
+    ])]);
+    let body = ask("Who won the football world cup?")
+        .await
+        .expect("ask")
+        .text()
+        .await
+        .expect("body");
+    assert!(body.contains("From general knowledge"), "{body}");
+    let request = &mock.requests()[1];
+    assert!(
+        request["messages"][0]["content"]
+            .as_str()
+            .is_some_and(|s| s.contains("general knowledge"))
+    );
+    assert!(
+        request
+            .get("temperature")
+            .is_none_or(serde_json::Value::is_null)
+    );
+
+    // A cross-site post is refused.
+    let response = ada
+        .post(app.url(&format!("/chats/{chat_id}/messages")))
+        .header("Origin", "https://evil.example")
+        .json(&serde_json::json!({ "input": "When are invoices due?" }))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 403);
+}
