@@ -3,6 +3,11 @@
 //! through the same search the API uses, and prints page recall@1/5/10,
 //! ingestion speed and search latency.
 //!
+//! Then it serves the app with a mock language model (OpenAI wire format,
+//! answering after a fixed delay) and measures the time the server adds
+//! before an answer's first words reach the client, on the filing closest
+//! to 300 pages.
+//!
 //! `cargo run --release --features ssr --bin bench -- [--data DIR] [--misses]`
 
 use std::collections::HashMap;
@@ -267,5 +272,180 @@ async fn main() -> anyhow::Result<()> {
             *found_in_top5 as f64 / n
         );
     }
+
+    let (file_name, pages) = extracted
+        .iter()
+        .min_by_key(|(_, _, _, pages)| pages.len().abs_diff(300))
+        .map(|(name, _, _, pages)| (name.clone(), pages.len()))
+        .ok_or_else(|| anyhow::anyhow!("no filings"))?;
+    let bytes = std::fs::read(args.data.join("pdfs").join(&file_name))?;
+    let questions: Vec<String> = questions.iter().map(|q| q.question.clone()).collect();
+    let mut added = chat::server_added_latency(&file_name, bytes, &questions).await?;
+    added.sort();
+    println!(
+        "chat, {file_name} ({pages} pages): time the server adds before the first words p50 {:.2} ms  p99 {:.2} ms  ({} answers, mock model delay {} ms)",
+        percentile_of(&added, 0.5),
+        percentile_of(&added, 0.99),
+        added.len(),
+        chat::MODEL_DELAY.as_millis()
+    );
     Ok(())
+}
+
+mod chat {
+    //! The app served with a mock model, asked through the streaming API.
+
+    use std::time::{Duration, Instant};
+
+    use aiconvokit::config::Config;
+    use aiconvokit::server::{build_app, serve};
+    use axum::body::Body;
+    use axum::response::Response;
+    use leptos::config::LeptosOptions;
+    use serde_json::{Value, json};
+
+    /// How long the mock model takes before its first words.
+    pub const MODEL_DELAY: Duration = Duration::from_millis(20);
+
+    async fn mock_completion() -> Response {
+        tokio::time::sleep(MODEL_DELAY).await;
+        let chunk = |content: &str| {
+            json!({"id": "b", "object": "chat.completion.chunk", "created": 0, "model": "mock",
+                   "choices": [{"index": 0, "delta": {"content": content}, "finish_reason": null}]})
+        };
+        let body = format!(
+            "data: {}\n\ndata: {}\n\ndata: [DONE]\n\n",
+            chunk("The answer "),
+            chunk("is on the page [1].")
+        );
+        Response::builder()
+            .header("content-type", "text/event-stream")
+            .body(Body::from(body))
+            .unwrap_or_default()
+    }
+
+    async fn listen() -> anyhow::Result<(tokio::net::TcpListener, String)> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let address = format!("http://{}", listener.local_addr()?);
+        Ok((listener, address))
+    }
+
+    /// For each question, the time from sending it until the first words
+    /// arrive, less the mock model's own delay.
+    pub async fn server_added_latency(
+        file_name: &str,
+        bytes: Vec<u8>,
+        questions: &[String],
+    ) -> anyhow::Result<Vec<Duration>> {
+        let (model_listener, model_url) = listen().await?;
+        let model =
+            axum::Router::new().route("/v1/chat/completions", axum::routing::post(mock_completion));
+        tokio::spawn(async move { axum::serve(model_listener, model).await });
+
+        let data = tempfile::tempdir()?;
+        let mut config = Config::with_data_dir(data.path());
+        config.model.base_url = Some(format!("{model_url}/v1"));
+        let options = LeptosOptions::builder()
+            .output_name("aiconvokit")
+            .site_root(data.path().join("site").display().to_string())
+            .build();
+        let (service, state) = build_app(config, options)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let (listener, app) = listen().await?;
+        tokio::spawn(async move { serve(listener, service).await });
+
+        let client = reqwest::Client::new();
+        let user: Value = client
+            .post(format!("{app}/api/v1/users/"))
+            .json(&json!({"username": "bench", "email": "bench@example.com", "password": "bench password"}))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let token: Value = client
+            .post(format!("{app}/api/v1/tokens/"))
+            .json(&json!({"username": "bench", "password": "bench password"}))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let auth = format!("Token {}", token["token"].as_str().unwrap_or_default());
+        let form = reqwest::multipart::Form::new()
+            .text("name", "Bench")
+            .text("company_name", "Bench")
+            .text("instructions", "Answer from the filing.")
+            .part(
+                "files",
+                reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned()),
+            );
+        let assistant: Value = client
+            .post(format!("{app}/api/v1/assistants/"))
+            .header("Authorization", &auth)
+            .multipart(form)
+            .send()
+            .await?
+            .json()
+            .await?;
+        let assistant_id = assistant["id"].as_i64().unwrap_or_default();
+        loop {
+            let current: Value = client
+                .get(format!("{app}/api/v1/assistants/{assistant_id}/"))
+                .header("Authorization", &auth)
+                .send()
+                .await?
+                .json()
+                .await?;
+            match current["documents"][0]["status"].as_str() {
+                Some("ready") => break,
+                Some("failed") => anyhow::bail!("the filing failed: {current}"),
+                _ => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+        // Every question goes to the model (none is refused for want of passages).
+        let settings = aiconvokit::db::chats::AnswerSettings {
+            grounded: false,
+            refusal: String::new(),
+            chat_model: None,
+            temperature: None,
+        };
+        let user_id = user["id"].as_i64().unwrap_or_default();
+        state
+            .db
+            .update_answer_settings(user_id, assistant_id, &settings)
+            .await?;
+        let chat: Value = client
+            .post(format!("{app}/api/v1/chat/"))
+            .header("Authorization", &auth)
+            .json(&json!({"assistant_id": assistant_id}))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let chat_id = chat["id"].as_i64().unwrap_or_default();
+
+        let mut added = Vec::new();
+        for round in 0..3 {
+            for question in questions {
+                let started = Instant::now();
+                let mut response = client
+                    .put(format!("{app}/api/v1/chat/{chat_id}/?stream=true"))
+                    .header("Authorization", &auth)
+                    .json(&json!({"assistant_id": assistant_id, "input": question}))
+                    .send()
+                    .await?;
+                let mut first = None;
+                while let Some(bytes) = response.chunk().await? {
+                    if first.is_none() && String::from_utf8_lossy(&bytes).contains("event: delta") {
+                        first = Some(started.elapsed());
+                    }
+                }
+                // The first round warms caches.
+                if let (Some(first), true) = (first, round > 0) {
+                    added.push(first.saturating_sub(MODEL_DELAY));
+                }
+            }
+        }
+        Ok(added)
+    }
 }
