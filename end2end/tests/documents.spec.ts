@@ -21,13 +21,13 @@ test("upload a document, watch it become ready, then delete it", async ({ page, 
   await expect(page.getByTestId("document-status")).toHaveText(["Ready", "Ready"]);
   await expect(page.getByTestId("document-row").first()).toContainText("Markdown");
 
-  await page.getByLabel("Question").fill("When are invoices due?");
+  await page.getByLabel("Question", { exact: true }).fill("When are invoices due?");
   await page.getByRole("button", { name: "Search", exact: true }).click();
   const hit = page.getByTestId("search-hit").first();
   await expect(hit).toContainText("terms.md");
   await expect(hit).toContainText("Invoices are due within 30 days.");
   await expect(hit.locator("mark").first()).toHaveText("Invoices");
-  await page.getByLabel("Question").fill("zebras on unicycles");
+  await page.getByLabel("Question", { exact: true }).fill("zebras on unicycles");
   await page.getByRole("button", { name: "Search", exact: true }).click();
   await expect(page.getByTestId("no-hits")).toBeVisible();
 
@@ -57,7 +57,7 @@ test("a PDF is processed page by page and search shows the right page", async ({
   await expect(row).toContainText("PDF");
   await expect(row).toContainText("3 pages");
 
-  await page.getByLabel("Question").fill("What was capital expenditure (purchases of property, plant and equipment) in 2018?");
+  await page.getByLabel("Question", { exact: true }).fill("What was capital expenditure (purchases of property, plant and equipment) in 2018?");
   await page.getByRole("button", { name: "Search", exact: true }).click();
   const hit = page.getByTestId("search-hit").first();
   await expect(hit).toContainText("acme_2018_annual_report.pdf · page 2");
