@@ -4,13 +4,25 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 // The built app (`cargo leptos build`) on its own port with a fresh data
-// folder, in Debian's Chromium: no browser download.
+// folder, in Debian's Chromium: no browser download. A second copy of the
+// app talks to a mock OpenAI-compatible model (end2end/mock-model.mjs);
+// specs that need a model use its address, `modelURL`.
 const port = Number(process.env.E2E_PORT ?? 3100);
+const modelAppPort = port + 1;
+const mockModelPort = port + 99;
 const baseURL = `http://127.0.0.1:${port}`;
+const modelURL = `http://127.0.0.1:${modelAppPort}`;
 const root = path.resolve(__dirname, "..");
-const dataDir =
-  process.env.E2E_DATA_DIR ?? mkdtempSync(path.join(tmpdir(), "aiconvokit-e2e-"));
-process.env.E2E_DATA_DIR = dataDir;
+function freshDir(variable: string): string {
+  const dir = process.env[variable] ?? mkdtempSync(path.join(tmpdir(), "aiconvokit-e2e-"));
+  process.env[variable] = dir;
+  return dir;
+}
+const dataDir = freshDir("E2E_DATA_DIR");
+const modelDataDir = freshDir("E2E_MODEL_DATA_DIR");
+const app = (listen: number, dir: string) =>
+  `${root}/target/debug/aiconvokit serve --addr 127.0.0.1:${listen} --data-dir ${dir}`;
+const appEnv = { LEPTOS_SITE_ROOT: `${root}/target/site`, RUST_LOG: "warn" };
 
 export default defineConfig({
   testDir: "./tests",
@@ -40,16 +52,36 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    command: `${root}/target/debug/aiconvokit serve --addr 127.0.0.1:${port} --data-dir ${dataDir}`,
-    url: `${baseURL}/`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    stdout: "ignore",
-    stderr: "pipe",
-    env: {
-      LEPTOS_SITE_ROOT: `${root}/target/site`,
-      RUST_LOG: "warn",
+  webServer: [
+    {
+      command: app(port, dataDir),
+      url: `${baseURL}/`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: "ignore",
+      stderr: "pipe",
+      env: appEnv,
     },
-  },
+    {
+      command: `node ${__dirname}/mock-model.mjs`,
+      url: `http://127.0.0.1:${mockModelPort}/`,
+      reuseExistingServer: false,
+      timeout: 20_000,
+      env: { MOCK_MODEL_PORT: String(mockModelPort) },
+    },
+    {
+      command: app(modelAppPort, modelDataDir),
+      url: `${modelURL}/`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: "ignore",
+      stderr: "pipe",
+      env: {
+        ...appEnv,
+        OPENAI_BASE_URL: `http://127.0.0.1:${mockModelPort}/v1`,
+        OPENAI_API_KEY: "sk-e2e-not-a-real-key",
+        AICONVOKIT_CHAT_MODEL: "mock-e2e",
+      },
+    },
+  ],
 });

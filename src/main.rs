@@ -1,5 +1,6 @@
 //! `aiconvokit`: reads the configuration, opens the database and serves.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use aiconvokit::config::{Cli, find_site_root};
@@ -13,7 +14,9 @@ const LEPTOS_TOML: &str = include_str!("../Leptos.toml");
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // Logs go to standard output; colours only when a person reads them there.
     tracing_subscriber::fmt()
+        .with_ansi(std::io::stdout().is_terminal())
         .with_env_filter(
             EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| EnvFilter::new("info,aiconvokit=info")),

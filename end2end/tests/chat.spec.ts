@@ -1,19 +1,9 @@
 import { expect, test } from "@playwright/test";
-import { annualReportPdf, newSignedInUser, open } from "./helpers";
+import { assistantWithReport, newSignedInUser } from "./helpers";
 
 test("chat with an assistant built from a PDF: the answer shows the passage and its page", async ({ page, request, browser }) => {
   await newSignedInUser(page, request, "chat");
-  const pdf = await annualReportPdf(browser);
-
-  await open(page, "/assistants/new");
-  await page.getByLabel("Name", { exact: true }).fill("Report chat");
-  await page.getByLabel("Company name").fill("Acme");
-  await page.getByLabel("Instructions").fill("Answer from the annual report.");
-  await page.getByLabel("Documents", { exact: true }).setInputFiles([
-    { name: "acme_2018_annual_report.pdf", mimeType: "application/pdf", buffer: pdf },
-  ]);
-  await page.getByRole("button", { name: "Create assistant" }).click();
-  await expect(page.getByTestId("document-status")).toHaveText("Ready");
+  await assistantWithReport(page, browser, "Report chat");
   await expect(page.getByTestId("no-chats")).toBeVisible();
 
   await page.getByRole("button", { name: "New chat" }).click();
@@ -32,9 +22,16 @@ test("chat with an assistant built from a PDF: the answer shows the passage and 
   await expect(exchange.getByTestId("question")).toHaveText("How much were purchases of property, plant and equipment?\nIn 2018 please.");
   await expect(exchange.getByTestId("answer")).toContainText("No language model is configured");
   const source = exchange.getByTestId("source").first();
-  await expect(source).toContainText("acme_2018_annual_report.pdf · page 2");
-  await source.getByText("acme_2018_annual_report.pdf · page 2").click();
-  await expect(source.locator("blockquote")).toContainText("(1,577)");
+  await expect(source).toHaveText("[1] acme_2018_annual_report.pdf · page 2");
+  await source.getByRole("button").click();
+  const panel = page.getByRole("dialog", { name: "Sources" });
+  await expect(panel.locator('[aria-current="true"]').getByTestId("panel-passage")).toContainText("(1,577)");
+  await panel.getByRole("button", { name: "Close sources" }).click();
+  await expect(panel).toBeHidden();
+  // The quoted passages are cited [n] in the text too: a link to the same panel.
+  await exchange.getByTestId("answer").getByRole("link", { name: "Source 1" }).click();
+  await expect(panel.locator('[aria-current="true"]').getByTestId("panel-page")).toHaveText("Page 2");
+  await page.keyboard.press("Escape");
 
   // The conversation is kept: it is there after a reload, and listed on the assistant's page.
   await page.reload();

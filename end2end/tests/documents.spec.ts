@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { annualReportPdf, newSignedInUser, open } from "./helpers";
+import { assistantWithReport, newSignedInUser, open } from "./helpers";
 
 test("upload a document, watch it become ready, then delete it", async ({ page, request }) => {
   await newSignedInUser(page, request, "docs");
@@ -38,17 +38,7 @@ test("upload a document, watch it become ready, then delete it", async ({ page, 
 
 test("a PDF is processed page by page and search shows the right page", async ({ page, request, browser }) => {
   await newSignedInUser(page, request, "pdf");
-  const pdf = await annualReportPdf(browser);
-
-  await open(page, "/assistants/new");
-  await page.getByLabel("Name", { exact: true }).fill("Annual report helper");
-  await page.getByLabel("Company name").fill("Acme");
-  await page.getByLabel("Instructions").fill("Answer from the annual report.");
-  await page.getByLabel("Documents", { exact: true }).setInputFiles([
-    { name: "acme_2018_annual_report.pdf", mimeType: "application/pdf", buffer: pdf },
-  ]);
-  await page.getByRole("button", { name: "Create assistant" }).click();
-  await expect(page).toHaveURL(/\/assistants\/\d+$/);
+  await assistantWithReport(page, browser, "Annual report helper");
 
   const row = page.getByTestId("document-row");
   await expect(row).toHaveCount(1);

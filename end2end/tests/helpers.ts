@@ -57,3 +57,25 @@ export async function annualReportPdf(browser: import("@playwright/test").Browse
   await printer.close();
   return pdf;
 }
+
+/** The copy of the app that talks to the mock model (see playwright.config.ts). */
+export const modelURL = `http://127.0.0.1:${Number(process.env.E2E_PORT ?? 3100) + 1}`;
+
+/**
+ * Creates an assistant through the form, with the three-page annual report
+ * as its document (uploaded by the form), and waits on its page until the
+ * report is processed.
+ */
+export async function assistantWithReport(page: Page, browser: import("@playwright/test").Browser, name: string): Promise<void> {
+  const pdf = await annualReportPdf(browser);
+  await open(page, "/assistants/new");
+  await page.getByLabel("Name", { exact: true }).fill(name);
+  await page.getByLabel("Company name").fill("Acme");
+  await page.getByLabel("Instructions").fill("Answer from the annual report.");
+  await page.getByLabel("Documents", { exact: true }).setInputFiles([
+    { name: "acme_2018_annual_report.pdf", mimeType: "application/pdf", buffer: pdf },
+  ]);
+  await page.getByRole("button", { name: "Create assistant" }).click();
+  await expect(page).toHaveURL(/\/assistants\/\d+$/);
+  await expect(page.getByTestId("document-status")).toHaveText("Ready");
+}

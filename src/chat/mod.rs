@@ -144,14 +144,38 @@ async fn respond(
         Budget::default(),
         provider::count_tokens,
     );
-    let output = provider
-        .complete(
-            &messages,
-            settings.chat_model.as_deref(),
-            settings.temperature,
-            deltas,
-        )
-        .await?;
-    let sources = prompt::cited(&output, &passages);
+    // The model's `[n]` are renumbered on the way, so that the text read
+    // while it streams already matches the sources listed at the end.
+    let (model_deltas, mut model_rx) = mpsc::channel::<String>(32);
+    let completion = provider.complete(
+        &messages,
+        settings.chat_model.as_deref(),
+        settings.temperature,
+        deltas.is_some().then_some(model_deltas),
+    );
+    let passage_count = passages.len();
+    let forward = async move {
+        let Some(deltas) = deltas else { return };
+        let mut citations = prompt::Citations::new(passage_count);
+        // A reader who left stops the model: `model_rx` dropped tells it.
+        loop {
+            let piece = tokio::select! {
+                piece = model_rx.recv() => piece,
+                () = deltas.closed() => return,
+            };
+            let Some(piece) = piece else { break };
+            let text = citations.push(&piece);
+            if !text.is_empty() && deltas.send(text).await.is_err() {
+                return;
+            }
+        }
+        let (rest, _) = citations.finish();
+        if !rest.is_empty() {
+            let _ = deltas.send(rest).await;
+        }
+    };
+    let (output, ()) = tokio::join!(completion, forward);
+    let (output, cited) = prompt::Citations::apply(&output?, &passages);
+    let sources = cited.into_iter().cloned().collect();
     Ok((output, sources))
 }

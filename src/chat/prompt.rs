@@ -207,35 +207,101 @@ pub fn build_prompt(
     messages
 }
 
-/// The passages an answer cites, in the order first cited, each once;
-/// `[n]` outside `1..=passages.len()` is ignored. `[1, 3]` and `[1][3]`
-/// both cite two passages.
-pub fn cited(answer: &str, passages: &[Passage]) -> Vec<Passage> {
-    let mut order: Vec<usize> = Vec::new();
-    let mut rest = answer;
-    while let Some(open) = rest.find('[') {
-        rest = &rest[open + 1..];
-        let Some(close) = rest.find(']') else { break };
-        let inside = &rest[..close];
-        if inside
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == ',' || c == ' ')
-        {
-            for number in inside
-                .split(',')
-                .filter_map(|n| n.trim().parse::<usize>().ok())
-            {
-                if (1..=passages.len()).contains(&number) && !order.contains(&number) {
-                    order.push(number);
+/// The longest citation group read as one: `[1, 2, 3]` fits, a long run of
+/// digits in brackets is text.
+const MAX_CITATION_CHARS: usize = 24;
+
+/// Renumbers an answer's citations as it streams, so that `[n]` in the text
+/// is the n-th source listed: passages are numbered in the order the answer
+/// first cites them. `[n]` outside `1..=passages` stays as written, and a
+/// group split between two pieces of the stream is held back until whole.
+#[derive(Debug, Clone)]
+pub struct Citations {
+    passages: usize,
+    /// Prompt numbers of the passages cited, in the order first cited.
+    order: Vec<usize>,
+    /// Text from an unfinished `[` on, not yet given out.
+    pending: String,
+}
+
+impl Citations {
+    /// For an answer written from `passages` numbered passages.
+    pub fn new(passages: usize) -> Self {
+        Self {
+            passages,
+            order: Vec::new(),
+            pending: String::new(),
+        }
+    }
+
+    /// Takes the next piece of the answer; gives the text ready to show.
+    pub fn push(&mut self, piece: &str) -> String {
+        let text = std::mem::take(&mut self.pending) + piece;
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text.as_str();
+        while let Some(open) = rest.find('[') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            match after.find(|c: char| !(c.is_ascii_digit() || c == ',' || c == ' ')) {
+                None if after.len() <= MAX_CITATION_CHARS => {
+                    self.pending = rest[open..].to_owned();
+                    return out;
+                }
+                Some(close) if close <= MAX_CITATION_CHARS && after[close..].starts_with(']') => {
+                    out.push_str(&self.renumber(&after[..close]));
+                    rest = &after[close + 1..];
+                }
+                _ => {
+                    out.push('[');
+                    rest = after;
                 }
             }
         }
-        rest = &rest[close..];
+        out.push_str(rest);
+        out
     }
-    order
-        .into_iter()
-        .map(|number| passages[number - 1].clone())
-        .collect()
+
+    /// Ends the answer: the text held back, and the prompt numbers of the
+    /// passages cited, in their new order.
+    pub fn finish(self) -> (String, Vec<usize>) {
+        (self.pending, self.order)
+    }
+
+    /// The whole of `answer` renumbered, and the passages it cites in order.
+    pub fn apply<'p>(answer: &str, passages: &'p [Passage]) -> (String, Vec<&'p Passage>) {
+        let mut citations = Self::new(passages.len());
+        let mut text = citations.push(answer);
+        let (rest, order) = citations.finish();
+        text.push_str(&rest);
+        let cited = order.into_iter().map(|n| &passages[n - 1]).collect();
+        (text, cited)
+    }
+
+    fn renumber(&mut self, inside: &str) -> String {
+        let numbers: Vec<usize> = inside
+            .split(',')
+            .filter_map(|n| n.trim().parse::<usize>().ok())
+            .filter(|n| (1..=self.passages).contains(n))
+            .collect();
+        if numbers.is_empty() {
+            return format!("[{inside}]");
+        }
+        let mut renumbered: Vec<String> = Vec::new();
+        for number in numbers {
+            let position = match self.order.iter().position(|&n| n == number) {
+                Some(position) => position,
+                None => {
+                    self.order.push(number);
+                    self.order.len() - 1
+                }
+            };
+            let label = (position + 1).to_string();
+            if !renumbered.contains(&label) {
+                renumbered.push(label);
+            }
+        }
+        format!("[{}]", renumbered.join(", "))
+    }
 }
 
 #[cfg(test)]
@@ -353,20 +419,64 @@ mod tests {
     }
 
     #[test]
-    fn citations_map_to_their_passages_once_in_order() {
+    fn citations_are_renumbered_in_the_order_first_cited() {
         let passages = [
             passage("a.pdf", 1, "one"),
             passage("a.pdf", 2, "two"),
             passage("b.pdf", 9, "three"),
         ];
-        let answer = "Capex rose [3]. Dividends too [1, 3][2]. Not a citation: [x] [7] [].";
-        let pages: Vec<_> = cited(answer, &passages)
-            .into_iter()
-            .map(|p| p.page)
-            .collect();
+        let answer = "Capex rose [3]. Dividends too [1, 3][2]. Not a citation: [x] [7] [] [2019].";
+        let (text, cited) = Citations::apply(answer, &passages);
+        assert_eq!(
+            text,
+            "Capex rose [1]. Dividends too [2, 1][3]. Not a citation: [x] [7] [] [2019]."
+        );
+        let pages: Vec<_> = cited.iter().map(|p| p.page).collect();
         assert_eq!(pages, [Some(9), Some(1), Some(2)]);
-        assert!(cited("No citations here.", &passages).is_empty());
-        assert!(cited("[", &passages).is_empty());
+        assert!(
+            Citations::apply("No citations here.", &passages)
+                .1
+                .is_empty()
+        );
+        assert_eq!(Citations::apply("[", &passages).0, "[");
+        assert_eq!(Citations::apply("a [3, 7] b", &passages).0, "a [1] b");
+    }
+
+    #[test]
+    fn streamed_citations_split_between_pieces_come_out_whole_and_renumbered() {
+        let pieces = [
+            "Capex [",
+            "3",
+            "] and [2",
+            "][",
+            "3, 1] in [20",
+            "19] [x",
+            "y] end [",
+        ];
+        let mut citations = Citations::new(3);
+        let mut shown = Vec::new();
+        for piece in pieces {
+            shown.push(citations.push(piece));
+        }
+        assert_eq!(shown[0], "Capex ", "the unfinished group is held back");
+        assert_eq!(shown[2], "[1] and ");
+        let (rest, order) = citations.finish();
+        assert_eq!(
+            rest, "[",
+            "an unfinished group at the end is given out as text"
+        );
+        assert_eq!(order, [3, 2, 1]);
+        let whole: String = shown.concat() + &rest;
+        assert_eq!(whole, "Capex [1] and [2][1, 3] in [2019] [xy] end [");
+        assert_eq!(whole, Citations::apply(&pieces.concat(), &three()).0);
+    }
+
+    fn three() -> [Passage; 3] {
+        [
+            passage("a", 1, "x"),
+            passage("a", 2, "y"),
+            passage("a", 3, "z"),
+        ]
     }
 
     #[test]

@@ -124,12 +124,14 @@ impl Provider {
             let mut answer = String::new();
             let mut first = true;
             loop {
-                let next = if first {
-                    tokio::time::timeout(self.first_token, stream.next())
-                        .await
-                        .map_err(|_| ProviderError::Timeout)?
-                } else {
-                    stream.next().await
+                let wait = if first { self.first_token } else { self.total };
+                let next = tokio::select! {
+                    next = tokio::time::timeout(wait, stream.next()) => {
+                        next.map_err(|_| ProviderError::Timeout)?
+                    }
+                    // The reader stopped the answer (or left) while the
+                    // model was thinking: stop now, keep what was written.
+                    () = reader_gone(deltas.as_ref()) => return Ok(answer),
                 };
                 first = false;
                 let Some(chunk) = next else { break };
@@ -155,6 +157,14 @@ impl Provider {
         tokio::time::timeout(self.total, work)
             .await
             .map_err(|_| ProviderError::Timeout)?
+    }
+}
+
+/// Resolves when nobody reads the answer any more; never without a reader.
+async fn reader_gone(deltas: Option<&mpsc::Sender<String>>) {
+    match deltas {
+        Some(deltas) => deltas.closed().await,
+        None => std::future::pending().await,
     }
 }
 

@@ -1,6 +1,7 @@
 //! The in-app chat with an assistant: earlier questions and answers, a box
 //! to ask (Enter sends, Shift+Enter adds a line), answers that stream in as
-//! they are written, and the passages each answer cites with their pages.
+//! they are written, and the passages each answer cites with their pages:
+//! a citation `[n]` opens the sources panel on that passage.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -61,6 +62,16 @@ impl LiveMessage {
     }
 }
 
+/// The sources panel: the sources of one answer, one of them selected.
+#[derive(Debug, Clone, PartialEq)]
+struct OpenSources {
+    sources: Vec<SourceView>,
+    selected: usize,
+}
+
+/// What opens and closes the sources panel.
+type SourcesPanelState = RwSignal<Option<OpenSources>>;
+
 /// `/assistants/:id/chats/:chat_id`.
 #[component]
 pub fn ChatPage() -> impl IntoView {
@@ -83,6 +94,8 @@ pub fn ChatPage() -> impl IntoView {
     let history = Resource::new(chat_id, chat_messages);
     let live = RwSignal::new(Vec::<LiveMessage>::new());
     let draft = RwSignal::new(String::new());
+    let panel: SourcesPanelState = RwSignal::new(None);
+    provide_context(panel);
 
     let streaming = move || live.with(|l| l.iter().find(|m| m.streaming.get()).copied());
     let ask = Callback::new(move |input: String| {
@@ -143,6 +156,7 @@ pub fn ChatPage() -> impl IntoView {
                     </Transition>
                     <For each=move || live.get() key=|m| m.key let:message>
                         <Exchange
+                            anchor=format!("live{}", message.key)
                             input=message.input.get_value()
                             output=Signal::derive(move || message.output.get())
                             sources=Signal::derive(move || message.sources.get())
@@ -176,6 +190,7 @@ pub fn ChatPage() -> impl IntoView {
                         }.into_any(),
                     }}
                 </form>
+                <SourcesPanel />
             </div>
         } />
     }
@@ -183,14 +198,21 @@ pub fn ChatPage() -> impl IntoView {
 
 #[component]
 fn StoredMessage(message: MessageView, retry: Callback<String>) -> impl IntoView {
-    let failed = (message.status == "failed").then(|| {
-        message
-            .error
-            .clone()
-            .unwrap_or_else(|| "The answer failed.".into())
-    });
+    let failed = match message.status.as_str() {
+        "failed" => Some(
+            message
+                .error
+                .clone()
+                .unwrap_or_else(|| "The answer failed.".into()),
+        ),
+        "pending" => Some(
+            "The answer was not finished when this page loaded: reload to see it, or retry.".into(),
+        ),
+        _ => None,
+    };
     view! {
         <Exchange
+            anchor=format!("m{}", message.id)
             input=message.input
             output=Signal::stored(message.output.unwrap_or_default())
             sources=Signal::stored(message.sources)
@@ -202,9 +224,11 @@ fn StoredMessage(message: MessageView, retry: Callback<String>) -> impl IntoView
     }
 }
 
-/// A question and its answer, with the cited passages below it.
+/// A question and its answer, with the sources it cites below it. Sources
+/// are anchored at `#{anchor}-{n}`.
 #[component]
 fn Exchange(
+    anchor: String,
     input: String,
     output: Signal<String>,
     sources: Signal<Vec<SourceView>>,
@@ -213,12 +237,31 @@ fn Exchange(
     stopped: Signal<bool>,
     retry: Callback<String>,
 ) -> impl IntoView {
+    let panel = expect_context::<SourcesPanelState>();
     let question = StoredValue::new(input.clone());
+    let anchor = StoredValue::new(anchor);
+    let open = move |selected: usize| {
+        panel.set(Some(OpenSources {
+            sources: sources.get_untracked(),
+            selected,
+        }));
+    };
+    let html = move || {
+        let count = sources.with(Vec::len);
+        anchor.with_value(|anchor| crate::markdown::answer_html(&output.get(), count, anchor))
+    };
     view! {
         <li class="space-y-3" data-testid="exchange">
             <div class="ml-auto w-fit max-w-[85%] whitespace-pre-wrap rounded-2xl rounded-br-sm bg-indigo-600 px-4 py-2 text-sm text-white" data-testid="question">{input}</div>
             <div class="max-w-[95%] rounded-2xl rounded-bl-sm border border-slate-200 bg-white px-4 py-3 text-sm text-slate-800 shadow-sm">
-                <div class="answer break-words" data-testid="answer" inner_html=move || crate::markdown::to_safe_html(&output.get())></div>
+                <div class="answer break-words" data-testid="answer" inner_html=html
+                    on:click=move |event| {
+                        if let Some(n) = cited_number(&event) {
+                            event.prevent_default();
+                            open(n - 1);
+                        }
+                    }
+                ></div>
                 {move || (streaming.get() && output.with(String::is_empty)).then(|| view! { <span class="text-sm text-slate-400">"Thinking…"</span> })}
                 {move || stopped.get().then(|| view! { <p class="mt-2 text-xs text-slate-500">"Stopped."</p> })}
                 {move || error.get().map(|message| view! {
@@ -232,20 +275,14 @@ fn Exchange(
                     (!list.is_empty()).then(|| view! {
                         <div class="mt-3 border-t border-slate-100 pt-2">
                             <p class="text-xs font-semibold uppercase tracking-wide text-slate-500">"Sources"</p>
-                            <ul class="mt-1 space-y-1">
-                                {list.into_iter().enumerate().map(|(index, source)| {
-                                    let place = match source.page {
-                                        Some(page) => format!("{} · page {page}", source.document),
-                                        None => source.document.clone(),
-                                    };
-                                    view! {
-                                        <li data-testid="source">
-                                            <details class="group">
-                                                <summary class="cursor-pointer text-sm text-indigo-700 hover:underline">{format!("[{}] {place}", index + 1)}</summary>
-                                                <blockquote class="mt-1 whitespace-pre-wrap border-l-2 border-slate-200 pl-3 text-xs text-slate-600">{source.text}</blockquote>
-                                            </details>
-                                        </li>
-                                    }
+                            <ul class="mt-1 flex flex-wrap gap-1.5">
+                                {list.into_iter().enumerate().map(|(index, source)| view! {
+                                    <li data-testid="source" id=anchor.with_value(|a| format!("{a}-{}", index + 1))>
+                                        <button type="button" on:click=move |_| open(index)
+                                            class="rounded-full border border-slate-200 bg-slate-50 px-2.5 py-0.5 text-xs text-indigo-700 hover:border-indigo-300 hover:bg-indigo-50">
+                                            {format!("[{}] {}", index + 1, place(&source))}
+                                        </button>
+                                    </li>
                                 }).collect_view()}
                             </ul>
                         </div>
@@ -253,6 +290,97 @@ fn Exchange(
                 }}
             </div>
         </li>
+    }
+}
+
+/// "10k.pdf · page 61", or the document's name alone.
+fn place(source: &SourceView) -> String {
+    match source.page {
+        Some(page) => format!("{} · page {page}", source.document),
+        None => source.document.clone(),
+    }
+}
+
+/// The `n` of a citation link `[n]` the click landed on.
+#[cfg(feature = "hydrate")]
+fn cited_number(event: &leptos::ev::MouseEvent) -> Option<usize> {
+    use wasm_bindgen::JsCast;
+    let target: web_sys::Element = event.target()?.dyn_into().ok()?;
+    let link = target.closest("a[data-cite]").ok()??;
+    link.get_attribute("data-cite")?
+        .parse()
+        .ok()
+        .filter(|&n| n > 0)
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn cited_number(_event: &leptos::ev::MouseEvent) -> Option<usize> {
+    None
+}
+
+/// The sources of one answer beside the chat (a sheet from the bottom on a
+/// phone): each with its document, page and passage, the one clicked
+/// highlighted and scrolled to. Escape or the close button closes it.
+#[component]
+fn SourcesPanel() -> impl IntoView {
+    let panel = expect_context::<SourcesPanelState>();
+    let close = move || panel.set(None);
+    let handle = window_event_listener(leptos::ev::keydown, move |event| {
+        if event.key() == "Escape" && panel.with_untracked(Option::is_some) {
+            panel.set(None);
+        }
+    });
+    on_cleanup(move || handle.remove());
+    let close_button = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        let Some(open) = panel.get() else { return };
+        #[cfg(feature = "hydrate")]
+        {
+            if let Some(button) = close_button.get() {
+                let _ = button.focus();
+            }
+            if let Some(item) =
+                document().get_element_by_id(&format!("panel-source-{}", open.selected + 1))
+            {
+                item.scroll_into_view();
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (open, close_button);
+    });
+    view! {
+        {move || panel.get().map(|open| view! {
+            <div class="fixed inset-0 z-40 bg-slate-900/30 lg:hidden" on:click=move |_| close()></div>
+            <aside role="dialog" aria-labelledby="sources-title" data-testid="sources-panel"
+                class="fixed inset-x-0 bottom-0 z-50 flex max-h-[75vh] flex-col rounded-t-2xl border-t border-slate-200 bg-white shadow-2xl lg:inset-y-0 lg:left-auto lg:right-0 lg:max-h-none lg:w-[28rem] lg:rounded-none lg:border-l lg:border-t-0">
+                <div class="flex items-center justify-between border-b border-slate-200 px-4 py-3">
+                    <h2 id="sources-title" class="text-base font-semibold text-slate-900">"Sources"</h2>
+                    <button type="button" node_ref=close_button on:click=move |_| close() aria-label="Close sources"
+                        class="rounded-md p-1.5 text-slate-500 hover:bg-slate-100 hover:text-slate-800 focus:outline-none focus:ring-2 focus:ring-indigo-500">
+                        <span aria-hidden="true" class="block h-5 w-5 text-center text-lg leading-5">"×"</span>
+                    </button>
+                </div>
+                <ol class="flex-1 space-y-3 overflow-y-auto p-4">
+                    {open.sources.into_iter().enumerate().map(|(index, source)| {
+                        let selected = index == open.selected;
+                        view! {
+                            <li id=format!("panel-source-{}", index + 1) data-testid="panel-source"
+                                aria-current=selected.then_some("true")
+                                class=if selected { "rounded-lg border border-indigo-300 bg-indigo-50/60 p-3 ring-2 ring-indigo-500/30" } else { "rounded-lg border border-slate-200 p-3" }>
+                                <p class="flex items-baseline gap-2 text-sm">
+                                    <span class="font-semibold text-indigo-700">{format!("[{}]", index + 1)}</span>
+                                    <span class="break-all font-medium text-slate-900" data-testid="panel-document">{source.document.clone()}</span>
+                                </p>
+                                <p class="mt-0.5 text-xs text-slate-500" data-testid="panel-page">
+                                    {source.page.map_or_else(|| "No page numbers".to_owned(), |page| format!("Page {page}"))}
+                                </p>
+                                <blockquote class="mt-2 max-h-72 overflow-y-auto whitespace-pre-wrap border-l-2 border-slate-300 pl-3 text-xs leading-relaxed text-slate-700" data-testid="panel-passage">{source.text}</blockquote>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ol>
+            </aside>
+        })}
     }
 }
 

@@ -39,7 +39,7 @@ async fn page(app: &TestApp, client: &Client, path: &str) -> (u16, String) {
     (status, response.text().await.expect("body"))
 }
 
-async fn sign_up(app: &TestApp, client: &Client, username: &str) -> Response {
+pub(crate) async fn sign_up(app: &TestApp, client: &Client, username: &str) -> Response {
     post_form(
         app,
         client,
@@ -143,7 +143,7 @@ async fn each_log_in_gets_a_fresh_session_id_and_old_ones_sign_nobody_in() {
     }
 }
 
-fn session_cookie(response: &Response) -> String {
+pub(crate) fn session_cookie(response: &Response) -> String {
     response
         .headers()
         .get_all("set-cookie")

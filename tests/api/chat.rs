@@ -15,7 +15,7 @@ const REPORT_MD: &str = "# Annual report 2018\n\nAcme Corporation makes rockets 
 up from $1,373 million in 2017.\n\n## Dividends\n\nDividends paid to shareholders were $3,193 million in 2018.\n";
 
 /// A user with a token and an assistant whose report is processed.
-async fn assistant_with_report(app: &TestApp) -> (String, i64) {
+pub(crate) async fn assistant_with_report(app: &TestApp) -> (String, i64) {
     let (_, token) = app.user_with_token("ada").await;
     let form = Form::new()
         .text("name", "Report helper")
@@ -53,7 +53,7 @@ async fn assistant_with_report(app: &TestApp) -> (String, i64) {
     panic!("the report was not processed");
 }
 
-async fn call(
+pub(crate) async fn call(
     app: &TestApp,
     token: &str,
     method: &str,
@@ -75,7 +75,7 @@ async fn call(
     status_and_json(response).await
 }
 
-async fn new_chat(app: &TestApp, token: &str, assistant_id: i64) -> i64 {
+pub(crate) async fn new_chat(app: &TestApp, token: &str, assistant_id: i64) -> i64 {
     let (status, chat) = call(
         app,
         token,
@@ -98,7 +98,13 @@ async fn new_chat(app: &TestApp, token: &str, assistant_id: i64) -> i64 {
     chat["id"].as_i64().expect("id")
 }
 
-async fn ask(app: &TestApp, token: &str, chat: i64, assistant: i64, input: &str) -> (u16, Value) {
+pub(crate) async fn ask(
+    app: &TestApp,
+    token: &str,
+    chat: i64,
+    assistant: i64,
+    input: &str,
+) -> (u16, Value) {
     call(
         app,
         token,
@@ -322,6 +328,56 @@ async fn answers_stream_as_server_sent_events() {
             done["sources"][0]["text"]
                 .as_str()
                 .is_some_and(|t| t.contains("3,193"))
+        );
+    }
+}
+
+#[tokio::test]
+async fn citations_are_renumbered_as_they_stream_so_n_is_the_nth_source() {
+    let mock = MockModel::start().await;
+    let app = spawn_app_with(with_model(&mock)).await;
+    let (token, assistant) = assistant_with_report(&app).await;
+    let chat = new_chat(&app, &token, assistant).await;
+    // The model cites the second passage first, split across two pieces.
+    mock.then([Behaviour::answer(&["Dividends [", "2] and capex [1", "]."])]);
+    let response = app
+        .api
+        .put(app.url(&format!("/api/v1/chat/{chat}/?stream=true")))
+        .header("Authorization", format!("Token {token}"))
+        .json(&json!({"assistant_id": assistant,
+            "input": "Dividends paid and purchases of property, plant and equipment in 2018?"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200);
+    let body = response.text().await.expect("body");
+    let deltas: String = body
+        .split("\n\n")
+        .filter(|block| block.starts_with("event: delta"))
+        .filter_map(|block| block.lines().find_map(|l| l.strip_prefix("data: ")))
+        .filter_map(|data| serde_json::from_str::<Value>(data).ok())
+        .filter_map(|data| data["text"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(deltas, "Dividends [1] and capex [2].", "{body}");
+
+    let (_, detail) = call(&app, &token, "GET", &format!("/api/v1/chat/{chat}/"), None).await;
+    let message = &detail["messages"][0];
+    assert_eq!(message["output"], "Dividends [1] and capex [2].");
+    let system = mock.requests()[0]["messages"][0]["content"]
+        .as_str()
+        .expect("system prompt")
+        .to_owned();
+    for (index, number) in [(0, 2), (1, 1)] {
+        let source = &message["sources"][index];
+        let numbered = format!(
+            "[{number}] ({})\n{}",
+            source["document"].as_str().expect("document"),
+            source["text"].as_str().expect("text")
+        );
+        assert!(
+            system.contains(&numbered),
+            "source {} is the prompt's passage [{number}]: {message}",
+            index + 1
         );
     }
 }

@@ -8,6 +8,7 @@ mod helpers;
 mod http;
 mod me;
 mod mock_model;
+mod secrets;
 mod startup;
 mod tokens;
 mod users;

@@ -34,6 +34,8 @@ pub enum Behaviour {
     Hang,
     /// Starts a stream, then sends something that is not JSON.
     Malformed,
+    /// 401 whose message quotes the key it was sent, as OpenAI's does.
+    EchoKey,
 }
 
 impl Behaviour {
@@ -96,6 +98,7 @@ impl MockModel {
 
 async fn completions(
     State(script): State<Arc<Mutex<Script>>>,
+    headers: axum::http::HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
     let behaviour = {
@@ -149,6 +152,19 @@ async fn completions(
         Behaviour::Hang => {
             tokio::time::sleep(Duration::from_secs(3600)).await;
             error(500, None)
+        }
+        Behaviour::EchoKey => {
+            let sent = headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .trim_start_matches("Bearer ");
+            (
+                StatusCode::UNAUTHORIZED,
+                Json(json!({"error": {"message": format!("Incorrect API key provided: {sent}."),
+                                      "type": "invalid_request_error", "param": null, "code": "invalid_api_key"}})),
+            )
+                .into_response()
         }
         Behaviour::Malformed => sse(format!(
             "data: {}\n\ndata: {{this is not json\n\n",
