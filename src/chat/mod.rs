@@ -16,6 +16,7 @@ use crate::db::Db;
 use crate::db::assistants::AssistantRow;
 use crate::db::chats::{ChatRow, MessageRow};
 use crate::search;
+use crate::search::semantic::Semantic;
 use prompt::{Budget, Passage, Persona, Turn};
 use provider::{Provider, ProviderError};
 
@@ -46,13 +47,14 @@ pub struct Answered {
 pub async fn answer(
     db: &Db,
     provider: Option<&Provider>,
+    semantic: Option<&Semantic>,
     assistant: &AssistantRow,
     chat: &ChatRow,
     input: &str,
     deltas: Option<mpsc::Sender<String>>,
 ) -> Result<Answered, ChatError> {
     let message = db.insert_message(chat.id, input).await?;
-    match respond(db, provider, assistant, chat, &message, deltas).await {
+    match respond(db, provider, semantic, assistant, chat, &message, deltas).await {
         Ok((output, sources)) => {
             let sources_json = serde_json::to_string(&sources).unwrap_or_else(|_| "[]".into());
             let message = db
@@ -70,6 +72,7 @@ pub async fn answer(
 async fn respond(
     db: &Db,
     provider: Option<&Provider>,
+    semantic: Option<&Semantic>,
     assistant: &AssistantRow,
     chat: &ChatRow,
     message: &MessageRow,
@@ -85,16 +88,17 @@ async fn respond(
         })
         .collect();
     let query = prompt::retrieval_query(&history, &message.input);
-    let found: Vec<Passage> = search::search(db, assistant.id, &query, PASSAGES_PER_QUESTION)
-        .await?
-        .into_iter()
-        .map(|hit| Passage {
-            document_id: hit.document_id,
-            document: hit.document,
-            page: hit.page,
-            text: hit.text,
-        })
-        .collect();
+    let found: Vec<Passage> =
+        search::search(db, semantic, assistant.id, &query, PASSAGES_PER_QUESTION)
+            .await?
+            .into_iter()
+            .map(|hit| Passage {
+                document_id: hit.document_id,
+                document: hit.document,
+                page: hit.page,
+                text: hit.text,
+            })
+            .collect();
     let passages = prompt::relevant(found.clone(), &query);
     let settings = db.answer_settings(assistant.id).await?;
 

@@ -8,6 +8,7 @@ pub mod assistants;
 pub mod chats;
 pub mod documents;
 pub mod users;
+pub mod vectors;
 
 use std::str::FromStr;
 use std::time::Duration;

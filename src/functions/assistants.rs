@@ -218,7 +218,8 @@ pub async fn search_documents(
 
     respond(async move {
         let user = require_user().await?;
-        let db = state().db;
+        let state = state();
+        let db = state.db;
         let assistant = db
             .assistant_of(user.id, assistant_id)
             .await
@@ -229,9 +230,15 @@ pub async fn search_documents(
             return Ok(Vec::new());
         }
         let terms = query::terms(&question);
-        let found = search::search(&db, assistant.id, &question, search::DEFAULT_K)
-            .await
-            .map_err(internal)?;
+        let found = search::search(
+            &db,
+            state.semantic.as_deref(),
+            assistant.id,
+            &question,
+            search::DEFAULT_K,
+        )
+        .await
+        .map_err(internal)?;
         Ok(found
             .into_iter()
             .map(|hit| crate::model::SearchHit {

@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, spawn_app, spawn_app_with, status_and_json};
@@ -17,25 +16,9 @@ up from $1,373 million in 2017.\n\n## Dividends\n\nDividends paid to shareholder
 /// A user with a token and an assistant whose report is processed.
 pub(crate) async fn assistant_with_report(app: &TestApp) -> (String, i64) {
     let (_, token) = app.user_with_token("ada").await;
-    let form = Form::new()
-        .text("name", "Report helper")
-        .text("company_name", "Acme")
-        .text("instructions", "Answer for investors, citing pages.")
-        .part(
-            "files",
-            Part::bytes(REPORT_MD.as_bytes().to_vec()).file_name("acme_2018.md"),
-        );
-    let response = app
-        .api
-        .post(app.url("/api/v1/assistants/"))
-        .header("Authorization", format!("Token {token}"))
-        .multipart(form)
-        .send()
-        .await
-        .expect("request");
-    let (status, created) = status_and_json(response).await;
-    assert_eq!(status, 201, "{created}");
-    let id = created["id"].as_i64().expect("id");
+    let id = app
+        .assistant_with_document(&token, "acme_2018.md", REPORT_MD)
+        .await;
     for _ in 0..200 {
         let (_, assistant) = call(
             app,

@@ -6,6 +6,7 @@ use aiconvokit::config::Config;
 use aiconvokit::server::{build_app, serve};
 use leptos::config::LeptosOptions;
 use reqwest::header::{AUTHORIZATION, HeaderMap};
+use reqwest::multipart::{Form, Part};
 use reqwest::{Client, Response, redirect};
 use serde_json::{Value, json};
 
@@ -116,6 +117,34 @@ impl TestApp {
         let user = self.create_user(username).await;
         let token = self.token_for(username).await;
         (user, token)
+    }
+
+    /// Creates an assistant (company Acme) with one document; returns its id.
+    pub async fn assistant_with_document(
+        &self,
+        token: &str,
+        file_name: &str,
+        content: &str,
+    ) -> i64 {
+        let form = Form::new()
+            .text("name", "Report helper")
+            .text("company_name", "Acme")
+            .text("instructions", "Answer for investors, citing pages.")
+            .part(
+                "files",
+                Part::bytes(content.as_bytes().to_vec()).file_name(file_name.to_owned()),
+            );
+        let response = self
+            .api
+            .post(self.url("/api/v1/assistants/"))
+            .header("Authorization", format!("Token {token}"))
+            .multipart(form)
+            .send()
+            .await
+            .expect("request");
+        let (status, created) = status_and_json(response).await;
+        assert_eq!(status, 201, "{created}");
+        created["id"].as_i64().expect("id")
     }
 
     pub async fn get_with_auth(&self, path: &str, authorization: &str) -> Response {

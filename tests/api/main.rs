@@ -9,6 +9,7 @@ mod http;
 mod me;
 mod mock_model;
 mod secrets;
+mod semantic;
 mod startup;
 mod tokens;
 mod users;

@@ -271,6 +271,7 @@ pub async fn ask(
         let answered = chat::answer(
             &state.db,
             state.provider.as_deref(),
+            state.semantic.as_deref(),
             &assistant,
             &chat,
             &question,
@@ -299,6 +300,7 @@ pub(crate) async fn stream_answer(
         let result = chat::answer(
             &state.db,
             state.provider.as_deref(),
+            state.semantic.as_deref(),
             &assistant,
             &task_chat,
             &question,

@@ -171,7 +171,14 @@ pub async fn search_assistant(
                 )
             })?,
     };
-    let found = search::search(&state.db, assistant.id, question, k).await?;
+    let found = search::search(
+        &state.db,
+        state.semantic.as_deref(),
+        assistant.id,
+        question,
+        k,
+    )
+    .await?;
     let results: Vec<SearchResult> = found
         .into_iter()
         .map(|hit| SearchResult {

@@ -1,0 +1,279 @@
+//! Semantic search: passages are embedded in the background (with their
+//! document, company and heading) and a question finds the passages whose
+//! vectors are nearest to its own, by exact cosine over the assistant's
+//! vectors, kept in memory per assistant as one contiguous array.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
+
+use crate::db::Db;
+use crate::embed::{EmbedError, LocalModel, dot};
+
+/// Passages embedded per batch in the background.
+const BATCH: i64 = 16;
+
+/// The embedding model and the vectors it made, ready to search.
+pub struct Semantic {
+    model: Arc<LocalModel>,
+    /// Background embedding takes one permit: at most one batch at a time,
+    /// so requests always find a thread.
+    background: Semaphore,
+    cache: Mutex<HashMap<i64, Arc<AssistantVectors>>>,
+}
+
+impl std::fmt::Debug for Semantic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Semantic")
+            .field("model", &self.model.name())
+            .finish_non_exhaustive()
+    }
+}
+
+/// One assistant's vectors, row after row.
+#[derive(Debug)]
+struct AssistantVectors {
+    fingerprint: (i64, i64),
+    chunk_ids: Vec<i64>,
+    values: Vec<f32>,
+}
+
+impl Semantic {
+    /// Semantic search with `model`.
+    pub fn new(model: LocalModel) -> Self {
+        Self {
+            model: Arc::new(model),
+            background: Semaphore::new(1),
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The model's name, stored with each vector.
+    pub fn model_name(&self) -> &str {
+        self.model.name()
+    }
+
+    /// Vectors for `texts`, computed on a blocking thread.
+    pub async fn embed(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, EmbedError> {
+        let model = self.model.clone();
+        tokio::task::spawn_blocking(move || {
+            let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+            model.embed(&texts)
+        })
+        .await
+        .map_err(|e| EmbedError::Failed(e.to_string()))?
+    }
+
+    /// The ids of the `k` passages of an assistant nearest to `question`,
+    /// nearest first; empty when none has a vector yet.
+    pub async fn nearest(
+        &self,
+        db: &Db,
+        assistant_id: i64,
+        question: &str,
+        k: usize,
+    ) -> Result<Vec<i64>, SemanticError> {
+        let vectors = self.vectors_of(db, assistant_id).await?;
+        if vectors.chunk_ids.is_empty() || question.trim().is_empty() {
+            return Ok(Vec::new());
+        }
+        let query = self
+            .embed(vec![question.to_owned()])
+            .await?
+            .pop()
+            .unwrap_or_default();
+        Ok(top_k(&vectors.values, query.len(), &query, k)
+            .into_iter()
+            .map(|(row, _)| vectors.chunk_ids[row])
+            .collect())
+    }
+
+    async fn vectors_of(
+        &self,
+        db: &Db,
+        assistant_id: i64,
+    ) -> Result<Arc<AssistantVectors>, SemanticError> {
+        let fingerprint = db.vectors_fingerprint(assistant_id).await?;
+        if let Some(cached) = self.cached(assistant_id)
+            && cached.fingerprint == fingerprint
+        {
+            return Ok(cached);
+        }
+        let stored = db.vectors_of(assistant_id).await?;
+        let mut chunk_ids = Vec::with_capacity(stored.len());
+        let mut values = Vec::with_capacity(stored.len() * self.model.dimensions());
+        for row in stored {
+            let vector = from_bytes(&row.vector);
+            if vector.len() == self.model.dimensions() {
+                chunk_ids.push(row.chunk_id);
+                values.extend(vector);
+            }
+        }
+        let vectors = Arc::new(AssistantVectors {
+            fingerprint,
+            chunk_ids,
+            values,
+        });
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.insert(assistant_id, vectors.clone());
+        }
+        Ok(vectors)
+    }
+
+    fn cached(&self, assistant_id: i64) -> Option<Arc<AssistantVectors>> {
+        self.cache.lock().ok()?.get(&assistant_id).cloned()
+    }
+
+    /// Embeds one batch of passages still without a vector; returns how
+    /// many it embedded (0: nothing left to do).
+    pub async fn index_next_batch(&self, db: &Db) -> Result<usize, SemanticError> {
+        let _permit = self.background.acquire().await;
+        let batch = db.unembedded_chunks(BATCH).await?;
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        let texts = batch
+            .iter()
+            .map(|c| passage_text(&c.document, &c.company, &c.heading, &c.text))
+            .collect();
+        let vectors = self.embed(texts).await?;
+        let rows: Vec<(i64, i64, Vec<u8>)> = batch
+            .iter()
+            .zip(vectors)
+            .map(|(chunk, vector)| (chunk.chunk_id, chunk.assistant_id, to_bytes(&vector)))
+            .collect();
+        db.insert_vectors(self.model_name(), &rows).await?;
+        Ok(rows.len())
+    }
+}
+
+/// Why semantic search could not run (keyword search still does).
+#[derive(Debug, thiserror::Error)]
+pub enum SemanticError {
+    #[error(transparent)]
+    Model(#[from] EmbedError),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// Embeds passages in the background, for ever: new documents' passages
+/// as they become ready, and at start those a crash or a model change left
+/// without a vector.
+pub async fn index_in_background(db: Db, semantic: Arc<Semantic>) {
+    match db.drop_vectors_not_by(semantic.model_name()).await {
+        Ok(0) => {}
+        Ok(dropped) => tracing::info!(
+            dropped,
+            "the embedding model changed: re-embedding passages"
+        ),
+        Err(error) => tracing::warn!(%error, "cannot drop other models' vectors"),
+    }
+    loop {
+        match semantic.index_next_batch(&db).await {
+            Ok(0) => tokio::time::sleep(Duration::from_millis(500)).await,
+            Ok(_) => tokio::task::yield_now().await,
+            Err(error) => {
+                tracing::warn!(%error, "semantic indexing failed; retrying shortly");
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+        }
+    }
+}
+
+/// What is embedded for a passage: its context, then its text.
+pub fn passage_text(document: &str, company: &str, heading: &str, text: &str) -> String {
+    let context: Vec<&str> = [document, company, heading]
+        .into_iter()
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .collect();
+    format!("{}\n{text}", context.join(" | "))
+}
+
+/// The rows of `values` (each `dimensions` long) with the `k` highest dot
+/// products with `query`, best first.
+pub fn top_k(values: &[f32], dimensions: usize, query: &[f32], k: usize) -> Vec<(usize, f32)> {
+    if dimensions == 0 || k == 0 {
+        return Vec::new();
+    }
+    let mut scored: Vec<(usize, f32)> = values
+        .chunks_exact(dimensions)
+        .map(|row| dot(row, query))
+        .enumerate()
+        .collect();
+    let k = k.min(scored.len());
+    if k == 0 {
+        return scored;
+    }
+    scored.select_nth_unstable_by(k - 1, |a, b| b.1.total_cmp(&a.1));
+    scored.truncate(k);
+    scored.sort_by(|a, b| b.1.total_cmp(&a.1));
+    scored
+}
+
+/// Reciprocal-rank fusion of rankings (ids, best first): each id scores
+/// the sum of `weight / (RRF_K + rank)` over the rankings it is in.
+pub fn fuse(rankings: &[(&[i64], f64)], k: usize) -> Vec<(i64, f64)> {
+    const RRF_K: f64 = 60.0;
+    let mut scores: HashMap<i64, f64> = HashMap::new();
+    for (ranking, weight) in rankings {
+        for (rank, id) in ranking.iter().enumerate() {
+            *scores.entry(*id).or_default() += weight / (RRF_K + rank as f64 + 1.0);
+        }
+    }
+    let mut fused: Vec<(i64, f64)> = scores.into_iter().collect();
+    fused.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    fused.truncate(k);
+    fused
+}
+
+/// A vector as stored: f32, little-endian.
+pub fn to_bytes(vector: &[f32]) -> Vec<u8> {
+    vector.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
+/// A stored vector read back.
+pub fn from_bytes(bytes: &[u8]) -> Vec<f32> {
+    bytes
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vectors_survive_storage() {
+        let vector = [0.5f32, -1.25, 3.0e-7];
+        assert_eq!(from_bytes(&to_bytes(&vector)), vector);
+    }
+
+    #[test]
+    fn nearest_rows_come_first() {
+        let values = [1.0, 0.0, 0.0, 1.0, 0.6, 0.8];
+        assert_eq!(top_k(&values, 2, &[0.0, 1.0], 2), [(1, 1.0), (2, 0.8)]);
+        assert_eq!(top_k(&values, 2, &[0.0, 1.0], 10).len(), 3);
+        assert!(top_k(&[], 2, &[0.0, 1.0], 3).is_empty());
+    }
+
+    #[test]
+    fn fusion_rewards_agreement() {
+        let keyword = [1, 2, 3];
+        let semantic = [3, 4, 1];
+        let fused = fuse(&[(&keyword, 1.0), (&semantic, 1.0)], 3);
+        let ids: Vec<i64> = fused.iter().map(|(id, _)| *id).collect();
+        assert_eq!(ids, [1, 3, 2], "in both lists beats first in one");
+    }
+
+    #[test]
+    fn passages_are_embedded_with_their_context() {
+        assert_eq!(
+            passage_text("10k.pdf", "3M", "", "Capex"),
+            "10k.pdf | 3M\nCapex"
+        );
+    }
+}
