@@ -3,10 +3,12 @@
 
 use crate::db::Db;
 use crate::db::documents::{DocumentRow, NewDocument};
+use crate::db::vectors::SemanticProgress;
 use crate::ingest::detect::{self, SUPPORTED};
 use crate::ingest::storage::FileStore;
 use crate::ingest::worker::JobQueue;
-use crate::model::DocumentView;
+use crate::model::{DocumentView, SemanticProgressView};
+use crate::state::AppState;
 
 /// A file as it arrived.
 #[derive(Clone)]
@@ -44,7 +46,7 @@ pub fn document_url(assistant_id: i64, id: i64) -> String {
 }
 
 /// A document as the API and the dashboard show it.
-pub fn to_view(row: DocumentRow) -> DocumentView {
+pub fn to_view(row: DocumentRow, semantic: Option<SemanticProgressView>) -> DocumentView {
     DocumentView {
         url: document_url(row.assistant_id, row.id),
         id: row.id,
@@ -56,17 +58,51 @@ pub fn to_view(row: DocumentRow) -> DocumentView {
         empty_pages: row.empty_pages,
         status: row.status,
         error: row.error,
+        semantic,
     }
 }
 
-/// An assistant's documents as views, oldest first.
-pub async fn views_of(db: &Db, assistant_id: i64) -> sqlx::Result<Vec<DocumentView>> {
-    Ok(db
-        .documents_of(assistant_id)
-        .await?
+/// An assistant's documents as views, oldest first, with their semantic
+/// indexing progress when semantic search is on.
+pub async fn views_of(state: &AppState, assistant_id: i64) -> sqlx::Result<Vec<DocumentView>> {
+    let rows = state.db.documents_of(assistant_id).await?;
+    let progress = semantic_progress(state, assistant_id).await?;
+    Ok(rows
         .into_iter()
-        .map(to_view)
+        .map(|row| {
+            let semantic = progress.as_ref().map(|p| progress_of(p, row.id));
+            to_view(row, semantic)
+        })
         .collect())
+}
+
+/// One document as a view, with its semantic indexing progress.
+pub async fn view_of(state: &AppState, row: DocumentRow) -> sqlx::Result<DocumentView> {
+    let progress = semantic_progress(state, row.assistant_id).await?;
+    let semantic = progress.as_ref().map(|p| progress_of(p, row.id));
+    Ok(to_view(row, semantic))
+}
+
+async fn semantic_progress(
+    state: &AppState,
+    assistant_id: i64,
+) -> sqlx::Result<Option<Vec<SemanticProgress>>> {
+    match &state.semantic {
+        Some(_) => Ok(Some(state.db.semantic_progress(assistant_id).await?)),
+        None => Ok(None),
+    }
+}
+
+fn progress_of(progress: &[SemanticProgress], document_id: i64) -> SemanticProgressView {
+    progress
+        .iter()
+        .find(|p| p.document_id == document_id)
+        .map_or(SemanticProgressView { done: 0, total: 0 }, |p| {
+            SemanticProgressView {
+                done: p.done,
+                total: p.total,
+            }
+        })
 }
 
 /// Checks every file, then stores and queues them. A file the assistant

@@ -46,6 +46,8 @@ test("a PDF is processed page by page and search shows the right page", async ({
   await expect(row).toContainText("acme_2018_annual_report.pdf");
   await expect(row).toContainText("PDF");
   await expect(row).toContainText("3 pages");
+  // The e2e servers run without an embedding model, and the page says so.
+  await expect(row.getByTestId("semantic-status")).toHaveText("Keyword search only: no embedding model is loaded.");
 
   await page.getByLabel("Question", { exact: true }).fill("What was capital expenditure (purchases of property, plant and equipment) in 2018?");
   await page.getByRole("button", { name: "Search", exact: true }).click();

@@ -39,6 +39,10 @@ struct Args {
     /// Print each question whose evidence page is not in the top 5.
     #[arg(long)]
     misses: bool,
+    /// Only time embedding each question (the part of a search the model
+    /// adds), then stop.
+    #[arg(long)]
+    question_embedding: bool,
     /// Sentence-embedding model folder for semantic search, or `none`.
     #[arg(long, default_value = aiconvokit::config::DEFAULT_EMBEDDING_MODEL)]
     embedding_model: String,
@@ -102,6 +106,28 @@ async fn main() -> anyhow::Result<()> {
         .filter(|line| !line.trim().is_empty())
         .map(serde_json::from_str)
         .collect::<Result<_, _>>()?;
+    if args.question_embedding {
+        let semantic = Semantic::new(LocalModel::load(std::path::Path::new(
+            &args.embedding_model,
+        ))?);
+        let mut times = Vec::new();
+        for _ in 0..5 {
+            for question in &questions {
+                let started = Instant::now();
+                semantic.embed_question(&question.question).await?;
+                times.push(started.elapsed());
+            }
+        }
+        times.sort();
+        let at = |p: f64| times[((times.len() as f64 - 1.0) * p).round() as usize];
+        println!(
+            "question embedding: p50 {:.2} ms  p99 {:.2} ms  ({} questions)",
+            at(0.5).as_secs_f64() * 1000.0,
+            at(0.99).as_secs_f64() * 1000.0,
+            times.len()
+        );
+        return Ok(());
+    }
     let temp = tempfile::tempdir()?;
     let url = args
         .database_url
@@ -168,9 +194,9 @@ async fn main() -> anyhow::Result<()> {
     // in the background.
     let semantic = match args.embedding_model.as_str() {
         "none" => None,
-        folder => Some(Semantic::new(LocalModel::load(std::path::Path::new(
-            folder,
-        ))?)),
+        folder => Some(std::sync::Arc::new(Semantic::new(LocalModel::load(
+            std::path::Path::new(folder),
+        )?))),
     };
     let mut embedding = None;
     if let Some(semantic) = &semantic {
@@ -242,8 +268,14 @@ async fn main() -> anyhow::Result<()> {
             continue;
         };
         let started = Instant::now();
-        let found =
-            search::search(&db, semantic.as_ref(), assistant_id, &question.question, 10).await?;
+        let found = search::search(
+            &db,
+            semantic.as_deref(),
+            assistant_id,
+            &question.question,
+            10,
+        )
+        .await?;
         latencies.push(started.elapsed());
         let evidence: Vec<i64> = question
             .evidence
@@ -275,8 +307,14 @@ async fn main() -> anyhow::Result<()> {
         for question in &questions {
             if let Some(&assistant_id) = assistants.get(&question.doc_name) {
                 let started = Instant::now();
-                search::search(&db, semantic.as_ref(), assistant_id, &question.question, 10)
-                    .await?;
+                search::search(
+                    &db,
+                    semantic.as_deref(),
+                    assistant_id,
+                    &question.question,
+                    10,
+                )
+                .await?;
                 latencies.push(started.elapsed());
             }
         }
@@ -288,9 +326,14 @@ async fn main() -> anyhow::Result<()> {
         for round in 0..5 {
             for question in &questions {
                 let started = Instant::now();
-                let found =
-                    search::search(&db, semantic.as_ref(), assistant_id, &question.question, 10)
-                        .await?;
+                let found = search::search(
+                    &db,
+                    semantic.as_deref(),
+                    assistant_id,
+                    &question.question,
+                    10,
+                )
+                .await?;
                 times.push(started.elapsed());
                 let file_name = format!("{}.pdf", question.doc_name);
                 if round == 0
@@ -308,6 +351,53 @@ async fn main() -> anyhow::Result<()> {
         }
         times.sort();
         large_latencies.push((label, pages, times, found_in_top5));
+    }
+
+    // Searches while the longest filing is embedded in the background: does
+    // semantic indexing starve them?
+    let mut under_load = Vec::new();
+    let mut load_pages = 0;
+    if let (Some(semantic), Some(&(_, assistant_id, _))) = (&semantic, large.first()) {
+        let (file_name, company, sha, pages) = extracted
+            .iter()
+            .max_by_key(|(_, _, _, pages)| pages.len())
+            .ok_or_else(|| anyhow::anyhow!("no filings"))?;
+        let fields = AssistantFields {
+            name: "embedding load".into(),
+            company_name: company.clone(),
+            instructions: "-".into(),
+        };
+        let load = db
+            .insert_assistant(user.id, "asst_embedding_load", &fields)
+            .await?;
+        let new = NewDocument {
+            name: file_name,
+            content_type: "application/pdf",
+            size: 0,
+            sha256: sha,
+        };
+        if let Some(document) = db.insert_document(load.id, &new).await? {
+            let chunks = chunks_for_index(pages, file_name, company);
+            db.finish_document(&document, &chunks, pages.len() as i64, 0)
+                .await?;
+        }
+        load_pages = pages.len();
+        let indexer = {
+            let (db, semantic) = (db.clone(), semantic.clone());
+            tokio::spawn(async move {
+                while matches!(semantic.index_next_batch(&db).await, Ok(n) if n > 0) {}
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        for _ in 0..3 {
+            for question in &questions {
+                let started = Instant::now();
+                search::search(&db, Some(semantic), assistant_id, &question.question, 10).await?;
+                under_load.push(started.elapsed());
+            }
+        }
+        indexer.abort();
+        under_load.sort();
     }
     latencies.sort();
     let percentile_of = |times: &[Duration], p: f64| {
@@ -364,6 +454,13 @@ async fn main() -> anyhow::Result<()> {
         percentile(0.99).as_secs_f64() * 1000.0,
         latencies.len()
     );
+    if !under_load.is_empty() {
+        println!(
+            "one assistant, 1000 pages, while a {load_pages}-page filing is embedded: search p50 {:.2} ms  p99 {:.2} ms",
+            percentile_of(&under_load, 0.5),
+            percentile_of(&under_load, 0.99)
+        );
+    }
     for (label, pages, times, found_in_top5) in &large_latencies {
         println!(
             "one assistant, {label} ({pages} pages): search p50 {:.2} ms  p99 {:.2} ms; page recall@5 {:.2}",

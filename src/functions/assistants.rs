@@ -43,7 +43,7 @@ pub async fn list_assistants() -> Result<Vec<AssistantView>, AppError> {
         let rows = db.assistants_of(user.id).await.map_err(internal)?;
         let mut views = Vec::with_capacity(rows.len());
         for row in rows {
-            let documents = crate::documents::views_of(&db, row.id)
+            let documents = crate::documents::views_of(&state(), row.id)
                 .await
                 .map_err(internal)?;
             views.push(crate::assistants::to_view(row, documents));
@@ -66,7 +66,7 @@ pub async fn get_assistant(id: i64) -> Result<AssistantView, AppError> {
             .await
             .map_err(internal)?
             .ok_or(AppError::NotFound)?;
-        let documents = crate::documents::views_of(&db, row.id)
+        let documents = crate::documents::views_of(&state(), row.id)
             .await
             .map_err(internal)?;
         Ok(crate::assistants::to_view(row, documents))
@@ -125,7 +125,7 @@ pub async fn update_assistant(
             .await
             .map_err(internal)?
             .ok_or(AppError::NotFound)?;
-        let documents = crate::documents::views_of(&state().db, row.id)
+        let documents = crate::documents::views_of(&state(), row.id)
             .await
             .map_err(internal)?;
         Ok(assistants::to_view(row, documents))
@@ -200,7 +200,7 @@ pub async fn list_documents(
             .await
             .map_err(internal)?
             .ok_or(AppError::NotFound)?;
-        crate::documents::views_of(&db, assistant.id)
+        crate::documents::views_of(&state(), assistant.id)
             .await
             .map_err(internal)
     })

@@ -107,6 +107,16 @@ pub struct DocumentView {
     /// Why processing failed, in words a user understands.
     pub error: Option<String>,
     pub url: String,
+    /// Passages embedded for semantic search so far; `None` when semantic
+    /// search is off (no embedding model).
+    pub semantic: Option<SemanticProgressView>,
+}
+
+/// How many of a document's passages have their vector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SemanticProgressView {
+    pub done: i64,
+    pub total: i64,
 }
 
 /// The editable fields of an assistant as a form sends them.

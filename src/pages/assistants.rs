@@ -279,12 +279,14 @@ pub fn AssistantPage() -> impl IntoView {
             }
         },
     );
-    // While documents are being processed, look again every second.
+    // While documents are being processed or embedded, look again every second.
     Effect::new(move || {
         if let Some(Ok(list)) = documents.get()
-            && list
-                .iter()
-                .any(|d| d.status == "pending" || d.status == "processing")
+            && list.iter().any(|d| {
+                d.status == "pending"
+                    || d.status == "processing"
+                    || (d.status == "ready" && d.semantic.is_some_and(|s| s.done < s.total))
+            })
         {
             set_timeout(
                 move || documents.refetch(),
@@ -445,6 +447,23 @@ fn SearchPanel(
     }
 }
 
+/// Where semantic indexing of a ready document stands, in words.
+fn semantic_note(document: &DocumentView) -> Option<String> {
+    if document.status != "ready" {
+        return None;
+    }
+    Some(match document.semantic {
+        None => "Keyword search only: no embedding model is loaded.".to_owned(),
+        Some(progress) if progress.done < progress.total => format!(
+            "Semantic index: {} of {} passages ({}%) — keyword search works meanwhile.",
+            progress.done,
+            progress.total,
+            progress.done * 100 / progress.total.max(1)
+        ),
+        Some(progress) => format!("Semantic index ready ({} passages).", progress.total),
+    })
+}
+
 #[component]
 fn DocumentRow(
     assistant_id: i64,
@@ -505,6 +524,7 @@ fn DocumentRow(
                 })}
                 {document.error.clone().map(|error| view! { <p class="mt-1 text-sm text-red-600">{error}</p> })}
                 {warning.map(|text| view! { <p class="mt-1 text-sm text-amber-700">{text}</p> })}
+                {semantic_note(&document).map(|text| view! { <p class="mt-1 text-xs text-slate-500" data-testid="semantic-status">{text}</p> })}
             </div>
             <ActionForm action=delete>
                 <input type="hidden" name="assistant_id" value=assistant_id />

@@ -37,16 +37,19 @@ pub async fn search(
         return db.search_chunks(assistant_id, &terms, k).await;
     };
     let depth = (k * 4).max(FUSION_DEPTH);
-    let mut keyword = db.search_chunks(assistant_id, &terms, depth).await?;
-    let nearest = match semantic
-        .nearest(
+    // The question is embedded (on a blocking thread) while the keyword
+    // index is read.
+    let (keyword, nearest) = tokio::join!(
+        db.search_chunks(assistant_id, &terms, depth),
+        semantic.nearest(
             db,
             assistant_id,
             question,
-            usize::try_from(depth).unwrap_or(40),
+            usize::try_from(depth).unwrap_or(40)
         )
-        .await
-    {
+    );
+    let mut keyword = keyword?;
+    let nearest = match nearest {
         Ok(nearest) => nearest,
         Err(error) => {
             tracing::warn!(%error, "semantic search failed; keywords only");

@@ -18,9 +18,12 @@ const BATCH: i64 = 16;
 /// The embedding model and the vectors it made, ready to search.
 pub struct Semantic {
     model: Arc<LocalModel>,
-    /// Background embedding takes one permit: at most one batch at a time,
-    /// so requests always find a thread.
+    /// Background embedding takes one permit: at most one batch at a time.
     background: Semaphore,
+    /// The threads background embedding computes on: all cores but one,
+    /// so questions (embedded on the shared pool) and requests always find
+    /// a free core. (`None` if the pool could not be made: the shared one.)
+    background_threads: Option<Arc<rayon::ThreadPool>>,
     cache: Mutex<HashMap<i64, Arc<AssistantVectors>>>,
 }
 
@@ -43,9 +46,17 @@ struct AssistantVectors {
 impl Semantic {
     /// Semantic search with `model`.
     pub fn new(model: LocalModel) -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let background_threads = rayon::ThreadPoolBuilder::new()
+            .num_threads(cores.saturating_sub(1).max(1))
+            .thread_name(|i| format!("embed-{i}"))
+            .build()
+            .map(Arc::new)
+            .ok();
         Self {
             model: Arc::new(model),
             background: Semaphore::new(1),
+            background_threads,
             cache: Mutex::new(HashMap::new()),
         }
     }
@@ -55,12 +66,20 @@ impl Semantic {
         self.model.name()
     }
 
-    /// Vectors for `texts`, computed on a blocking thread.
-    pub async fn embed(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, EmbedError> {
+    /// Vectors for `texts`, computed on a blocking thread (on `threads`
+    /// when given, else on the shared pool).
+    async fn embed_on(
+        &self,
+        texts: Vec<String>,
+        threads: Option<Arc<rayon::ThreadPool>>,
+    ) -> Result<Vec<Vec<f32>>, EmbedError> {
         let model = self.model.clone();
         tokio::task::spawn_blocking(move || {
             let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
-            model.embed(&texts)
+            match threads {
+                Some(pool) => pool.install(|| model.embed(&texts)),
+                None => model.embed(&texts),
+            }
         })
         .await
         .map_err(|e| EmbedError::Failed(e.to_string()))?
@@ -75,19 +94,27 @@ impl Semantic {
         question: &str,
         k: usize,
     ) -> Result<Vec<i64>, SemanticError> {
-        let vectors = self.vectors_of(db, assistant_id).await?;
-        if vectors.chunk_ids.is_empty() || question.trim().is_empty() {
+        if question.trim().is_empty() {
             return Ok(Vec::new());
         }
-        let query = self
-            .embed(vec![question.to_owned()])
-            .await?
-            .pop()
-            .unwrap_or_default();
+        let (vectors, query) = tokio::join!(
+            self.vectors_of(db, assistant_id),
+            self.embed_question(question)
+        );
+        let (vectors, query) = (vectors?, query?);
         Ok(top_k(&vectors.values, query.len(), &query, k)
             .into_iter()
             .map(|(row, _)| vectors.chunk_ids[row])
             .collect())
+    }
+
+    /// The vector of a question (on the shared pool, beside background work).
+    pub async fn embed_question(&self, question: &str) -> Result<Vec<f32>, EmbedError> {
+        Ok(self
+            .embed_on(vec![question.to_owned()], None)
+            .await?
+            .pop()
+            .unwrap_or_default())
     }
 
     async fn vectors_of(
@@ -138,7 +165,9 @@ impl Semantic {
             .iter()
             .map(|c| passage_text(&c.document, &c.company, &c.heading, &c.text))
             .collect();
-        let vectors = self.embed(texts).await?;
+        let vectors = self
+            .embed_on(texts, self.background_threads.clone())
+            .await?;
         let rows: Vec<(i64, i64, Vec<u8>)> = batch
             .iter()
             .zip(vectors)

@@ -66,11 +66,42 @@ async fn a_question_in_other_words_finds_the_passage_once_it_is_embedded() {
             .first()
             .is_some_and(|hit| hit["text"].as_str().is_some_and(|t| t.contains("1,577")))
         {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        best.first()
+            .is_some_and(|hit| hit["text"].as_str().is_some_and(|t| t.contains("1,577"))),
+        "the capex passage was never found: {best:?}"
+    );
+    // The document says how far its semantic indexing has come.
+    for _ in 0..100 {
+        let document = document_json(&app, &token, assistant).await;
+        let semantic = &document["semantic"];
+        if semantic["done"] == semantic["total"] {
+            assert!(
+                semantic["total"].as_i64().is_some_and(|n| n >= 3),
+                "{document}"
+            );
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("the capex passage was never found: {best:?}");
+    panic!("semantic indexing never finished");
+}
+
+async fn document_json(app: &TestApp, token: &str, assistant: i64) -> Value {
+    let response = app
+        .api
+        .get(app.url(&format!("/api/v1/assistants/{assistant}/documents/")))
+        .header("Authorization", format!("Token {token}"))
+        .send()
+        .await
+        .expect("request");
+    let (status, body) = status_and_json(response).await;
+    assert_eq!(status, 200, "{body}");
+    body[0].clone()
 }
 
 #[tokio::test]
@@ -86,6 +117,12 @@ async fn keyword_search_alone_does_not_find_it() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let found = search(&app, &token, assistant, QUESTION).await;
+    let document = document_json(&app, &token, assistant).await;
+    assert_eq!(document["status"], "ready");
+    assert!(
+        document["semantic"].is_null(),
+        "no model, no progress: {document}"
+    );
     assert!(
         found
             .iter()

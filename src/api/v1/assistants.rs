@@ -52,7 +52,7 @@ pub(super) async fn owned(
 
 /// An assistant with its documents, as the API shows it.
 pub(super) async fn view(state: &AppState, row: AssistantRow) -> Result<AssistantView, ApiError> {
-    let documents = documents::views_of(&state.db, row.id).await?;
+    let documents = documents::views_of(state, row.id).await?;
     Ok(assistants::to_view(row, documents))
 }
 

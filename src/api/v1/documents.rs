@@ -40,7 +40,7 @@ pub async fn list_documents(
     Path(id): Path<String>,
 ) -> Result<Json<Vec<DocumentView>>, ApiError> {
     let assistant = owned(&state, &auth, &id).await?;
-    Ok(Json(documents::views_of(&state.db, assistant.id).await?))
+    Ok(Json(documents::views_of(&state, assistant.id).await?))
 }
 
 /// Adds documents (multipart `files`): 201 with all the assistant's documents.
@@ -58,7 +58,7 @@ pub async fn upload_documents(
     add_files(&state, assistant.id, input).await?;
     Ok((
         StatusCode::CREATED,
-        Json(documents::views_of(&state.db, assistant.id).await?),
+        Json(documents::views_of(&state, assistant.id).await?),
     ))
 }
 
@@ -82,7 +82,7 @@ pub async fn get_document(
         .as_deref()
         .is_some_and(|v| !matches!(v, "" | "0" | "false"));
     if !wants_file {
-        return Ok(Json(documents::to_view(document)).into_response());
+        return Ok(Json(documents::view_of(&state, document).await?).into_response());
     }
     let bytes = state
         .files
