@@ -75,8 +75,9 @@ pub struct Config {
 
     /// Sentence-embedding model for semantic search: a folder holding a
     /// sentence-transformers model (`config.json`, `tokenizer.json`,
-    /// `model.safetensors`), or `none` for keyword search only. Default:
-    /// `models/all-MiniLM-L6-v2` when that folder exists.
+    /// `model.safetensors`), `openai:<model>` for the configured
+    /// OpenAI-compatible provider's `/embeddings`, or `none` for keyword
+    /// search only. Default: `models/all-MiniLM-L6-v2` when that folder exists.
     #[arg(long, env = "AICONVOKIT_EMBEDDING_MODEL")]
     pub embedding_model: Option<String>,
 }
@@ -91,6 +92,8 @@ pub enum EmbeddingChoice {
     None,
     /// The model in this folder.
     Folder(PathBuf),
+    /// This model of the configured OpenAI-compatible provider.
+    OpenAi(String),
 }
 
 /// The OpenAI-compatible language model (OpenAI, Ollama, vLLM, llama.cpp
@@ -194,7 +197,10 @@ impl Config {
     pub fn embedding_choice(&self) -> EmbeddingChoice {
         match self.embedding_model.as_deref().map(str::trim) {
             Some("none" | "") => EmbeddingChoice::None,
-            Some(folder) => EmbeddingChoice::Folder(PathBuf::from(folder)),
+            Some(choice) => match choice.strip_prefix("openai:") {
+                Some(model) => EmbeddingChoice::OpenAi(model.trim().to_owned()),
+                None => EmbeddingChoice::Folder(PathBuf::from(choice)),
+            },
             None if Path::new(DEFAULT_EMBEDDING_MODEL).is_dir() => {
                 EmbeddingChoice::Folder(PathBuf::from(DEFAULT_EMBEDDING_MODEL))
             }

@@ -52,6 +52,10 @@ pub enum StartError {
         "{0} (--embedding-model / AICONVOKIT_EMBEDDING_MODEL; `none` turns semantic search off)"
     )]
     EmbeddingModel(#[from] crate::embed::EmbedError),
+    #[error(
+        "--embedding-model {0} needs a provider (set OPENAI_BASE_URL or OPENAI_API_KEY) and a model name after `openai:`"
+    )]
+    EmbeddingProvider(String),
 }
 
 /// Connects the database and builds the whole app.
@@ -93,17 +97,28 @@ pub async fn build_app(
 async fn load_semantic(
     config: &Config,
 ) -> Result<Option<Arc<crate::search::semantic::Semantic>>, StartError> {
-    let crate::config::EmbeddingChoice::Folder(folder) = config.embedding_choice() else {
-        tracing::info!("no embedding model: keyword search only");
-        return Ok(None);
+    use crate::config::EmbeddingChoice;
+    use crate::search::semantic::{Embedder, Semantic};
+    let folder = match config.embedding_choice() {
+        EmbeddingChoice::None => {
+            tracing::info!("no embedding model: keyword search only");
+            return Ok(None);
+        }
+        EmbeddingChoice::OpenAi(model) => {
+            let provider = crate::chat::provider::Provider::from_config(&config.model)
+                .filter(|_| !model.is_empty())
+                .ok_or_else(|| StartError::EmbeddingProvider(format!("openai:{model}")))?;
+            let embedder = Embedder::remote(Arc::new(provider), &model);
+            tracing::info!(model = %model, "semantic search on, through the provider");
+            return Ok(Some(Arc::new(Semantic::with_embedder(embedder))));
+        }
+        EmbeddingChoice::Folder(folder) => folder,
     };
     let model = tokio::task::spawn_blocking(move || crate::embed::LocalModel::load(&folder))
         .await
         .map_err(|e| crate::embed::EmbedError::Failed(e.to_string()))??;
     tracing::info!(model = model.name(), "semantic search on");
-    Ok(Some(Arc::new(crate::search::semantic::Semantic::new(
-        model,
-    ))))
+    Ok(Some(Arc::new(Semantic::new(model))))
 }
 
 fn router(state: AppState, sessions: SessionStorage) -> AppService {

@@ -126,6 +126,27 @@ async fn main() -> anyhow::Result<()> {
             at(0.99).as_secs_f64() * 1000.0,
             times.len()
         );
+        // The exact scan over an assistant's vectors, at the sizes measured
+        // above (passages of 1,086 and of 3,499 pages).
+        let query = semantic.embed_question(&questions[0].question).await?;
+        for passages in [4_600usize, 14_930] {
+            let values: Vec<f32> = (0..passages * query.len())
+                .map(|i| ((i * 7919) % 1000) as f32 / 1000.0 - 0.5)
+                .collect();
+            let mut scans = Vec::new();
+            for _ in 0..50 {
+                let started = Instant::now();
+                std::hint::black_box(search::semantic::top_k(&values, query.len(), &query, 40));
+                scans.push(started.elapsed());
+            }
+            scans.sort();
+            println!(
+                "vector scan, {passages} passages x {}: p50 {:.3} ms  p99 {:.3} ms",
+                query.len(),
+                scans[25].as_secs_f64() * 1000.0,
+                scans[49].as_secs_f64() * 1000.0
+            );
+        }
         return Ok(());
     }
     let temp = tempfile::tempdir()?;

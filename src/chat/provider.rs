@@ -14,6 +14,7 @@ use async_openai::error::OpenAIError;
 use async_openai::middleware::ReqwestService;
 use async_openai::middleware::retry::OpenAIRetryLayer;
 use async_openai::types::chat::{ChatCompletionRequestMessage, CreateChatCompletionRequestArgs};
+use async_openai::types::embeddings::{CreateEmbeddingRequestArgs, EmbeddingInput};
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
@@ -157,6 +158,37 @@ impl Provider {
         tokio::time::timeout(self.total, work)
             .await
             .map_err(|_| ProviderError::Timeout)?
+    }
+
+    /// Vectors for `texts` from the provider's `/embeddings` endpoint with
+    /// `model`, in order.
+    pub async fn embed(
+        &self,
+        model: &str,
+        texts: Vec<String>,
+    ) -> Result<Vec<Vec<f32>>, ProviderError> {
+        let count = texts.len();
+        let request = CreateEmbeddingRequestArgs::default()
+            .model(model)
+            .input(EmbeddingInput::StringArray(texts))
+            .build()
+            .map_err(|_| ProviderError::Failed("the request could not be built".into()))?;
+        let response = tokio::time::timeout(self.total, self.client.embeddings().create(request))
+            .await
+            .map_err(|_| ProviderError::Timeout)?
+            .map_err(classify)?;
+        let mut data = response.data;
+        if data.len() != count {
+            return Err(ProviderError::Failed(format!(
+                "it returned {} vectors for {count} texts",
+                data.len()
+            )));
+        }
+        data.sort_by_key(|embedding| embedding.index);
+        Ok(data
+            .into_iter()
+            .map(|embedding| embedding.embedding)
+            .collect())
     }
 }
 

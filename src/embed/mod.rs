@@ -158,6 +158,14 @@ fn max_tokens(folder: &Path) -> usize {
         .unwrap_or(DEFAULT_MAX_TOKENS)
 }
 
+/// Scales `vector` to unit length (a zero vector stays zero).
+pub fn normalize(vector: &mut [f32]) {
+    let norm = dot(vector, vector).sqrt();
+    if norm > 0.0 {
+        vector.iter_mut().for_each(|v| *v /= norm);
+    }
+}
+
 /// The dot product of two vectors of the same length (their cosine when
 /// both are unit length).
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {

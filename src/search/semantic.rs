@@ -9,15 +9,16 @@ use std::time::Duration;
 
 use tokio::sync::Semaphore;
 
+use crate::chat::provider::Provider;
 use crate::db::Db;
-use crate::embed::{EmbedError, LocalModel, dot};
+use crate::embed::{EmbedError, LocalModel, dot, normalize};
 
 /// Passages embedded per batch in the background.
 const BATCH: i64 = 16;
 
 /// The embedding model and the vectors it made, ready to search.
 pub struct Semantic {
-    model: Arc<LocalModel>,
+    embedder: Embedder,
     /// Background embedding takes one permit: at most one batch at a time.
     background: Semaphore,
     /// The threads background embedding computes on: all cores but one,
@@ -30,13 +31,37 @@ pub struct Semantic {
 impl std::fmt::Debug for Semantic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Semantic")
-            .field("model", &self.model.name())
+            .field("model", &self.model_name())
             .finish_non_exhaustive()
     }
 }
 
 /// One assistant's vectors, row after row.
 #[derive(Debug)]
+/// What turns text into vectors.
+pub enum Embedder {
+    /// A sentence-transformers model run in-process.
+    Local(Arc<LocalModel>),
+    /// The configured OpenAI-compatible provider's `/embeddings` endpoint.
+    Remote {
+        provider: Arc<Provider>,
+        model: String,
+        /// `openai:<model>`, stored with each vector.
+        name: String,
+    },
+}
+
+impl Embedder {
+    /// The provider's embedding `model`.
+    pub fn remote(provider: Arc<Provider>, model: &str) -> Self {
+        Self::Remote {
+            provider,
+            model: model.to_owned(),
+            name: format!("openai:{model}"),
+        }
+    }
+}
+
 struct AssistantVectors {
     fingerprint: (i64, i64),
     chunk_ids: Vec<i64>,
@@ -44,8 +69,13 @@ struct AssistantVectors {
 }
 
 impl Semantic {
-    /// Semantic search with `model`.
+    /// Semantic search with a model run in-process.
     pub fn new(model: LocalModel) -> Self {
+        Self::with_embedder(Embedder::Local(Arc::new(model)))
+    }
+
+    /// Semantic search with `embedder`.
+    pub fn with_embedder(embedder: Embedder) -> Self {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         let background_threads = rayon::ThreadPoolBuilder::new()
             .num_threads(cores.saturating_sub(1).max(1))
@@ -54,7 +84,7 @@ impl Semantic {
             .map(Arc::new)
             .ok();
         Self {
-            model: Arc::new(model),
+            embedder,
             background: Semaphore::new(1),
             background_threads,
             cache: Mutex::new(HashMap::new()),
@@ -63,7 +93,10 @@ impl Semantic {
 
     /// The model's name, stored with each vector.
     pub fn model_name(&self) -> &str {
-        self.model.name()
+        match &self.embedder {
+            Embedder::Local(model) => model.name(),
+            Embedder::Remote { name, .. } => name,
+        }
     }
 
     /// Vectors for `texts`, computed on a blocking thread (on `threads`
@@ -73,7 +106,19 @@ impl Semantic {
         texts: Vec<String>,
         threads: Option<Arc<rayon::ThreadPool>>,
     ) -> Result<Vec<Vec<f32>>, EmbedError> {
-        let model = self.model.clone();
+        let model = match &self.embedder {
+            Embedder::Local(model) => model.clone(),
+            Embedder::Remote {
+                provider, model, ..
+            } => {
+                let mut vectors = provider
+                    .embed(model, texts)
+                    .await
+                    .map_err(|e| EmbedError::Failed(e.to_string()))?;
+                vectors.iter_mut().for_each(|v| normalize(v));
+                return Ok(vectors);
+            }
+        };
         tokio::task::spawn_blocking(move || {
             let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
             match threads {
@@ -102,6 +147,14 @@ impl Semantic {
             self.embed_question(question)
         );
         let (vectors, query) = (vectors?, query?);
+        if vectors.chunk_ids.is_empty() || query.is_empty() {
+            return Ok(Vec::new());
+        }
+        if vectors.values.len() / vectors.chunk_ids.len() != query.len() {
+            return Err(SemanticError::Model(EmbedError::Failed(
+                "the question's vector and the stored ones differ in length".into(),
+            )));
+        }
         Ok(top_k(&vectors.values, query.len(), &query, k)
             .into_iter()
             .map(|(row, _)| vectors.chunk_ids[row])
@@ -130,10 +183,13 @@ impl Semantic {
         }
         let stored = db.vectors_of(assistant_id).await?;
         let mut chunk_ids = Vec::with_capacity(stored.len());
-        let mut values = Vec::with_capacity(stored.len() * self.model.dimensions());
+        // All vectors of one model have one length (a remote model's is
+        // only known from its vectors).
+        let dimensions = stored.first().map_or(0, |row| row.vector.len() / 4);
+        let mut values = Vec::with_capacity(stored.len() * dimensions);
         for row in stored {
             let vector = from_bytes(&row.vector);
-            if vector.len() == self.model.dimensions() {
+            if vector.len() == dimensions {
                 chunk_ids.push(row.chunk_id);
                 values.extend(vector);
             }

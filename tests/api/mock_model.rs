@@ -52,6 +52,7 @@ impl Behaviour {
 struct Script {
     next: VecDeque<Behaviour>,
     requests: Vec<Value>,
+    embedding_requests: Vec<Value>,
 }
 
 /// A running mock provider.
@@ -68,6 +69,7 @@ impl MockModel {
         let script = Arc::new(Mutex::new(Script::default()));
         let app = axum::Router::new()
             .route("/v1/chat/completions", post(completions))
+            .route("/v1/embeddings", post(embeddings))
             .with_state(script.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -94,6 +96,65 @@ impl MockModel {
     pub fn requests(&self) -> Vec<Value> {
         self.script.lock().expect("script").requests.clone()
     }
+
+    /// The `/embeddings` request bodies received so far.
+    pub fn embedding_requests(&self) -> Vec<Value> {
+        self.script
+            .lock()
+            .expect("script")
+            .embedding_requests
+            .clone()
+    }
+}
+
+/// Words of each dimension of the mock's embeddings: a text's vector counts
+/// the words of each group it holds (plus a constant, so none is zero).
+const CONCEPTS: [&[&str]; 3] = [
+    &[
+        "property",
+        "plant",
+        "equipment",
+        "factories",
+        "machinery",
+        "capex",
+    ],
+    &["dividend", "shareholders", "payout"],
+    &["employed", "people", "staff", "workforce"],
+];
+
+/// `/v1/embeddings`: a vector per input (OpenAI's shape), unnormalised.
+async fn embeddings(State(script): State<Arc<Mutex<Script>>>, Json(body): Json<Value>) -> Response {
+    script
+        .lock()
+        .expect("script")
+        .embedding_requests
+        .push(body.clone());
+    let inputs: Vec<String> = match &body["input"] {
+        Value::String(text) => vec![text.clone()],
+        Value::Array(items) => items
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let data: Vec<Value> = inputs
+        .iter()
+        .enumerate()
+        .map(|(index, text)| {
+            let lower = text.to_lowercase();
+            let mut vector: Vec<f32> = CONCEPTS
+                .iter()
+                .map(|words| words.iter().filter(|w| lower.contains(*w)).count() as f32 * 3.0)
+                .collect();
+            vector.push(0.1);
+            json!({"object": "embedding", "index": index, "embedding": vector})
+        })
+        .collect();
+    Json(
+        json!({"object": "list", "model": body["model"], "data": data,
+                "usage": {"prompt_tokens": 0, "total_tokens": 0}}),
+    )
+    .into_response()
 }
 
 async fn completions(

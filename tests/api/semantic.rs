@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::helpers::{TestApp, spawn_app_with, status_and_json};
+use crate::mock_model::MockModel;
 
 /// Each heading's section becomes its own passage.
 const REPORT_MD: &str = "# Annual report 2018\n\n\
@@ -102,6 +103,71 @@ async fn document_json(app: &TestApp, token: &str, assistant: i64) -> Value {
     let (status, body) = status_and_json(response).await;
     assert_eq!(status, 200, "{body}");
     body[0].clone()
+}
+
+#[tokio::test]
+async fn the_providers_embeddings_endpoint_can_be_the_model() {
+    let mock = MockModel::start().await;
+    let app = spawn_app_with(|config| {
+        config.model.base_url = Some(mock.base_url.clone());
+        config.model.api_key = Some("sk-test".into());
+        config.embedding_model = Some("openai:mock-embed".into());
+    })
+    .await;
+    let (token, assistant) = assistant_with_report(&app).await;
+    let mut best = Vec::new();
+    for _ in 0..200 {
+        best = search(&app, &token, assistant, QUESTION).await;
+        if best
+            .first()
+            .is_some_and(|hit| hit["text"].as_str().is_some_and(|t| t.contains("1,577")))
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        best.first()
+            .is_some_and(|hit| hit["text"].as_str().is_some_and(|t| t.contains("1,577"))),
+        "{best:?}"
+    );
+    let requests = mock.embedding_requests();
+    assert!(
+        requests.iter().all(|r| r["model"] == "mock-embed"),
+        "{requests:?}"
+    );
+    assert!(
+        requests
+            .iter()
+            .any(|r| r["input"].to_string().contains("Purchases of property")),
+        "passages are embedded with their text: {requests:?}"
+    );
+    assert!(
+        requests
+            .iter()
+            .any(|r| r["input"].to_string().contains("factories")),
+        "and so is the question"
+    );
+}
+
+#[tokio::test]
+async fn openai_embeddings_without_a_provider_stop_the_server_with_a_clear_reason() {
+    let folder = tempfile::tempdir().expect("dir");
+    let mut config = aiconvokit::config::Config::with_data_dir(folder.path());
+    config.embedding_model = Some("openai:text-embedding-3-small".into());
+    let options = leptos::config::LeptosOptions::builder()
+        .output_name("aiconvokit")
+        .site_root(folder.path().display().to_string())
+        .build();
+    let Err(error) = aiconvokit::server::build_app(config, options).await else {
+        panic!("the server started without a provider");
+    };
+    let message = error.to_string();
+    assert!(message.contains("OPENAI_BASE_URL"), "{message}");
+    assert!(
+        message.contains("openai:text-embedding-3-small"),
+        "{message}"
+    );
 }
 
 #[tokio::test]
