@@ -55,27 +55,29 @@ async fn search(app: &TestApp, token: &str, assistant: i64, question: &str) -> V
     body["results"].as_array().cloned().unwrap_or_default()
 }
 
+/// Polls the search, as a client would, until the capex passage is the
+/// top hit for [`QUESTION`] (its document processed, then embedded).
+async fn assert_capex_becomes_top_hit(app: &TestApp, token: &str, assistant: i64) {
+    let mut best = Vec::new();
+    for _ in 0..300 {
+        best = search(app, token, assistant, QUESTION).await;
+        if best
+            .first()
+            .is_some_and(|hit| hit["text"].as_str().is_some_and(|t| t.contains("1,577")))
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the capex passage was never the top hit: {best:?}");
+}
+
 #[tokio::test]
 async fn a_question_in_other_words_finds_the_passage_once_it_is_embedded() {
     let app = spawn_app_with(with_embeddings(None)).await;
     let (token, assistant) = assistant_with_report(&app).await;
     // Processing, then embedding in the background: poll as a client would.
-    let mut best = Vec::new();
-    for _ in 0..300 {
-        best = search(&app, &token, assistant, QUESTION).await;
-        if best
-            .first()
-            .is_some_and(|hit| hit["text"].as_str().is_some_and(|t| t.contains("1,577")))
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(
-        best.first()
-            .is_some_and(|hit| hit["text"].as_str().is_some_and(|t| t.contains("1,577"))),
-        "the capex passage was never found: {best:?}"
-    );
+    assert_capex_becomes_top_hit(&app, &token, assistant).await;
     // The document says how far its semantic indexing has come.
     for _ in 0..100 {
         let document = document_json(&app, &token, assistant).await;
@@ -115,22 +117,7 @@ async fn the_providers_embeddings_endpoint_can_be_the_model() {
     })
     .await;
     let (token, assistant) = assistant_with_report(&app).await;
-    let mut best = Vec::new();
-    for _ in 0..200 {
-        best = search(&app, &token, assistant, QUESTION).await;
-        if best
-            .first()
-            .is_some_and(|hit| hit["text"].as_str().is_some_and(|t| t.contains("1,577")))
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(
-        best.first()
-            .is_some_and(|hit| hit["text"].as_str().is_some_and(|t| t.contains("1,577"))),
-        "{best:?}"
-    );
+    assert_capex_becomes_top_hit(&app, &token, assistant).await;
     let requests = mock.embedding_requests();
     assert!(
         requests.iter().all(|r| r["model"] == "mock-embed"),
