@@ -6,7 +6,9 @@ import path from "node:path";
 // The built app (`cargo leptos build`) on its own port with a fresh data
 // folder, in Debian's Chromium: no browser download. A second copy of the
 // app talks to a mock OpenAI-compatible model (end2end/mock-model.mjs);
-// specs that need a model use its address, `modelURL`.
+// specs that need a model use its address, `modelURL`. That copy also runs
+// semantic search with the embedding model `.ci/setup.sh` puts in models/;
+// the first runs keyword search only.
 const port = Number(process.env.E2E_PORT ?? 3100);
 const modelAppPort = port + 1;
 const mockModelPort = port + 99;
@@ -22,7 +24,7 @@ const dataDir = freshDir("E2E_DATA_DIR");
 const modelDataDir = freshDir("E2E_MODEL_DATA_DIR");
 const app = (listen: number, dir: string) =>
   `${root}/target/debug/aiconvokit serve --addr 127.0.0.1:${listen} --data-dir ${dir}`;
-const appEnv = { LEPTOS_SITE_ROOT: `${root}/target/site`, RUST_LOG: "warn" };
+const appEnv = { LEPTOS_SITE_ROOT: `${root}/target/site`, RUST_LOG: "warn", AICONVOKIT_EMBEDDING_MODEL: "none" };
 
 export default defineConfig({
   testDir: "./tests",
@@ -81,6 +83,7 @@ export default defineConfig({
         OPENAI_BASE_URL: `http://127.0.0.1:${mockModelPort}/v1`,
         OPENAI_API_KEY: "sk-e2e-not-a-real-key",
         AICONVOKIT_CHAT_MODEL: "mock-e2e",
+        AICONVOKIT_EMBEDDING_MODEL: `${root}/models/all-MiniLM-L6-v2`,
       },
     },
   ],

@@ -12,8 +12,25 @@ use tracing_subscriber::EnvFilter;
 /// The Leptos site settings, embedded so the binary runs from any folder.
 const LEPTOS_TOML: &str = include_str!("../Leptos.toml");
 
-#[tokio::main]
-async fn main() -> ExitCode {
+/// mimalloc: freed memory is reused, not returned to the system and
+/// page-faulted back in (which glibc does with the model's large tensors).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[allow(unsafe_code)]
+fn main() -> ExitCode {
+    // SAFETY: no other thread exists yet; the runtime starts below.
+    unsafe { aiconvokit::embed::use_one_candle_thread_per_call() };
+    match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime.block_on(start()),
+        Err(error) => {
+            eprintln!("aiconvokit: cannot start the async runtime: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn start() -> ExitCode {
     // Logs go to standard output; colours only when a person reads them there.
     tracing_subscriber::fmt()
         .with_ansi(std::io::stdout().is_terminal())

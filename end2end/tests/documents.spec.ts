@@ -55,4 +55,10 @@ test("a PDF is processed page by page and search shows the right page", async ({
   await expect(hit).toContainText("acme_2018_annual_report.pdf · page 2");
   await expect(hit).toContainText("Purchases of property, plant and equipment");
   await expect(hit).toContainText("(1,577)");
+
+  // A question in other words than the report's finds nothing by keywords
+  // (semantic.spec.ts shows the same question with the model loaded).
+  await page.getByLabel("Question", { exact: true }).fill("How much did they spend on new factories and machinery?");
+  await page.getByRole("button", { name: "Search", exact: true }).click();
+  await expect(page.getByTestId("no-hits")).toBeVisible();
 });

@@ -39,10 +39,22 @@ struct Args {
     /// Print each question whose evidence page is not in the top 5.
     #[arg(long)]
     misses: bool,
-    /// Only time embedding each question (the part of a search the model
-    /// adds), then stop.
+    /// Also print page recall for other ways of fusing the two rankings.
     #[arg(long)]
-    question_embedding: bool,
+    fusion_study: bool,
+    /// Stop after page recall (skip the latency measurements).
+    #[arg(long)]
+    recall_only: bool,
+    /// Only measure the model, then stop: the time to embed a question (the
+    /// part of a search the model adds), passages embedded per second on
+    /// one core and on all, and the vector scan.
+    #[arg(long)]
+    model_speed: bool,
+    /// File keeping the vectors already computed for these passages (by
+    /// text and model), so that repeated runs skip embedding them again.
+    /// Embedding speed is measured only over passages not found in it.
+    #[arg(long, default_value = "target/bench-vectors.bin")]
+    vector_cache: PathBuf,
     /// Sentence-embedding model folder for semantic search, or `none`.
     #[arg(long, default_value = aiconvokit::config::DEFAULT_EMBEDDING_MODEL)]
     embedding_model: String,
@@ -98,56 +110,152 @@ async fn copy_vectors(db: &Db, assistant_id: i64) -> anyhow::Result<()> {
     Ok(())
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+/// Page recall @1/@5/@10: keywords, semantic, study variants, as served.
+fn print_recall(
+    questions: &[Question],
+    [keyword_hits, vector_hits, hits]: [&[usize; 3]; 3],
+    study: &[(String, [usize; 3])],
+    semantic: bool,
+) {
+    let n = questions.len() as f64;
+    let line = |label: &str, hits: &[usize; 3]| {
+        println!(
+            "page recall, {label:<36} @1 {:.2}  @5 {:.2}  @10 {:.2}",
+            hits[0] as f64 / n,
+            hits[1] as f64 / n,
+            hits[2] as f64 / n,
+        );
+    };
+    line(
+        &format!("keywords only ({} questions)", questions.len()),
+        keyword_hits,
+    );
+    if semantic {
+        line("semantic only", vector_hits);
+    }
+    for (label, hits) in study {
+        line(&format!("  study: {label}"), hits);
+    }
+    line(
+        if semantic {
+            "as served (fused)"
+        } else {
+            "as served"
+        },
+        hits,
+    );
+}
+
+/// Percentile `p` (0–1) of sorted `times`, in milliseconds.
+fn percentile_ms(times: &[Duration], p: f64) -> f64 {
+    let index = ((times.len() as f64 - 1.0) * p).round() as usize;
+    times.get(index).map_or(0.0, |t| t.as_secs_f64() * 1000.0)
+}
+
+/// The model alone: question embedding latency, passage throughput, and
+/// the exact vector scan.
+async fn model_speed(args: &Args, questions: &[Question]) -> anyhow::Result<()> {
+    let model = std::sync::Arc::new(LocalModel::load(std::path::Path::new(
+        &args.embedding_model,
+    ))?);
+    let semantic = Semantic::new_shared(model.clone());
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        for question in questions {
+            let started = Instant::now();
+            semantic.embed_question(&question.question).await?;
+            times.push(started.elapsed());
+        }
+    }
+    times.sort();
+    println!(
+        "question embedding: p50 {:.2} ms  p99 {:.2} ms  ({} questions)",
+        percentile_ms(&times, 0.5),
+        percentile_ms(&times, 0.99),
+        times.len()
+    );
+
+    // Passages of a real filing, embedded as the background indexer does.
+    let name = &questions[0].doc_name;
+    let bytes = std::fs::read(args.data.join("pdfs").join(format!("{name}.pdf")))?;
+    let pages = extract(Format::Pdf, &bytes, &Progress::default())
+        .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    let company = name.split('_').next().unwrap_or_default();
+    let texts: Vec<String> = chunks_for_index(&pages, &format!("{name}.pdf"), company)
+        .iter()
+        .take(320)
+        .map(|c| {
+            search::semantic::passage_text(&format!("{name}.pdf"), company, &c.heading, &c.text)
+        })
+        .collect();
+    let tokens: usize = texts.iter().map(|t| model.tokens(t)).sum();
+    let chars: usize = texts.iter().map(|t| t.chars().count()).sum();
+    println!(
+        "passages: {} from {name}, {:.0} characters and {:.0} tokens each on average",
+        texts.len(),
+        chars as f64 / texts.len() as f64,
+        tokens as f64 / texts.len() as f64
+    );
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    for threads in [1, cores] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()?;
+        let batches = search::semantic::batches_by_length(texts.clone(), |t| t.as_str());
+        let started = Instant::now();
+        pool.install(|| search::semantic::embed_batches(&model, &batches))?;
+        println!(
+            "passage embedding, {threads} thread(s), batches side by side: {:.1} passages/s",
+            texts.len() as f64 / started.elapsed().as_secs_f64()
+        );
+    }
+
+    // The exact scan over an assistant's vectors, at the sizes measured in
+    // the full run (passages of 1,086 and of 3,499 pages).
+    let query = semantic.embed_question(&questions[0].question).await?;
+    for passages in [4_600usize, 14_930] {
+        let values: Vec<f32> = (0..passages * query.len())
+            .map(|i| ((i * 7919) % 1000) as f32 / 1000.0 - 0.5)
+            .collect();
+        let mut scans = Vec::new();
+        for _ in 0..50 {
+            let started = Instant::now();
+            std::hint::black_box(search::semantic::top_k(&values, query.len(), &query, 40));
+            scans.push(started.elapsed());
+        }
+        scans.sort();
+        println!(
+            "vector scan, {passages} passages x {}: p50 {:.3} ms  p99 {:.3} ms",
+            query.len(),
+            percentile_ms(&scans, 0.5),
+            percentile_ms(&scans, 0.99)
+        );
+    }
+    Ok(())
+}
+
+/// mimalloc: freed memory is reused, not returned to the system and
+/// page-faulted back in (which glibc does with the model's large tensors).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[allow(unsafe_code)]
+fn main() -> anyhow::Result<()> {
+    // As the server does it (see there).
+    // SAFETY: no other thread exists yet; the runtime starts below.
+    unsafe { aiconvokit::embed::use_one_candle_thread_per_call() };
+    tokio::runtime::Runtime::new()?.block_on(run())
+}
+
+async fn run() -> anyhow::Result<()> {
     let args = Args::parse();
     let questions: Vec<Question> = std::fs::read_to_string(args.data.join("questions.jsonl"))?
         .lines()
         .filter(|line| !line.trim().is_empty())
         .map(serde_json::from_str)
         .collect::<Result<_, _>>()?;
-    if args.question_embedding {
-        let semantic = Semantic::new(LocalModel::load(std::path::Path::new(
-            &args.embedding_model,
-        ))?);
-        let mut times = Vec::new();
-        for _ in 0..5 {
-            for question in &questions {
-                let started = Instant::now();
-                semantic.embed_question(&question.question).await?;
-                times.push(started.elapsed());
-            }
-        }
-        times.sort();
-        let at = |p: f64| times[((times.len() as f64 - 1.0) * p).round() as usize];
-        println!(
-            "question embedding: p50 {:.2} ms  p99 {:.2} ms  ({} questions)",
-            at(0.5).as_secs_f64() * 1000.0,
-            at(0.99).as_secs_f64() * 1000.0,
-            times.len()
-        );
-        // The exact scan over an assistant's vectors, at the sizes measured
-        // above (passages of 1,086 and of 3,499 pages).
-        let query = semantic.embed_question(&questions[0].question).await?;
-        for passages in [4_600usize, 14_930] {
-            let values: Vec<f32> = (0..passages * query.len())
-                .map(|i| ((i * 7919) % 1000) as f32 / 1000.0 - 0.5)
-                .collect();
-            let mut scans = Vec::new();
-            for _ in 0..50 {
-                let started = Instant::now();
-                std::hint::black_box(search::semantic::top_k(&values, query.len(), &query, 40));
-                scans.push(started.elapsed());
-            }
-            scans.sort();
-            println!(
-                "vector scan, {passages} passages x {}: p50 {:.3} ms  p99 {:.3} ms",
-                query.len(),
-                scans[25].as_secs_f64() * 1000.0,
-                scans[49].as_secs_f64() * 1000.0
-            );
-        }
-        return Ok(());
+    if args.model_speed {
+        return model_speed(&args, &questions).await;
     }
     let temp = tempfile::tempdir()?;
     let url = args
@@ -221,6 +329,10 @@ async fn main() -> anyhow::Result<()> {
     };
     let mut embedding = None;
     if let Some(semantic) = &semantic {
+        let cached = vector_cache::fill(&db, semantic, &args.vector_cache).await?;
+        if cached > 0 {
+            println!("vectors from the cache: {cached} passages");
+        }
         let started = Instant::now();
         let mut passages = 0;
         loop {
@@ -231,6 +343,7 @@ async fn main() -> anyhow::Result<()> {
             passages += done;
         }
         embedding = Some((passages, started.elapsed()));
+        vector_cache::save(&db, semantic, &args.vector_cache).await?;
     }
 
     // Larger assistants, for latency: the first filings up to 1,000 pages,
@@ -282,6 +395,35 @@ async fn main() -> anyhow::Result<()> {
         }
     }
 
+    // The semantic ranking alone, and (with --fusion-study) other ways of
+    // combining the two rankings, from the same candidates.
+    let mut vector_hits = [0usize; 3];
+    let mut study: Vec<(String, [usize; 3])> = Vec::new();
+    if let Some(semantic) = &semantic {
+        for question in &questions {
+            let Some(&assistant_id) = assistants.get(&question.doc_name) else {
+                continue;
+            };
+            let nearest = semantic
+                .nearest(&db, assistant_id, &question.question, 40)
+                .await?;
+            let ids: Vec<i64> = nearest.iter().map(|(id, _)| *id).collect();
+            let cosines: HashMap<i64, f64> =
+                nearest.iter().map(|(id, c)| (*id, f64::from(*c))).collect();
+            let mut vector = db.chunks_by_ids(assistant_id, &ids).await?;
+            for chunk in &mut vector {
+                chunk.score = cosines.get(&chunk.chunk_id).copied().unwrap_or_default();
+            }
+            vector.sort_by(|a, b| b.score.total_cmp(&a.score));
+            count_hit(&mut vector_hits, &vector, question);
+            if args.fusion_study {
+                let terms = search::query::terms(&question.question);
+                let keyword = db.search_chunks(assistant_id, &terms, 40).await?;
+                fusion_study::run(&mut study, &keyword, &vector, question);
+            }
+        }
+    }
+
     let mut hits = [0usize; 3];
     let mut latencies = Vec::new();
     for question in &questions {
@@ -322,6 +464,15 @@ async fn main() -> anyhow::Result<()> {
                 question.doc_name, question.question
             );
         }
+    }
+    if args.recall_only {
+        print_recall(
+            &questions,
+            [&keyword_hits, &vector_hits, &hits],
+            &study,
+            semantic.is_some(),
+        );
+        return Ok(());
     }
     // Latency again on a warm cache, several rounds, for stable percentiles.
     for _ in 0..4 {
@@ -443,7 +594,7 @@ async fn main() -> anyhow::Result<()> {
         bytes_total as f64 / 1e6 / index_time.as_secs_f64(),
         index_time.as_secs_f64()
     );
-    if let Some((passages, time)) = embedding {
+    if let Some((passages, time)) = embedding.filter(|(passages, _)| *passages > 0) {
         println!(
             "semantic indexing: {:.0} passages/s, {:.0} pages/s ({passages} passages, {:.1} s)",
             passages as f64 / time.as_secs_f64(),
@@ -451,23 +602,11 @@ async fn main() -> anyhow::Result<()> {
             time.as_secs_f64()
         );
     }
-    println!(
-        "page recall, keywords only:      @1 {:.2}  @5 {:.2}  @10 {:.2}  ({} questions)",
-        keyword_hits[0] as f64 / n,
-        keyword_hits[1] as f64 / n,
-        keyword_hits[2] as f64 / n,
-        questions.len()
-    );
-    println!(
-        "page recall, {}: @1 {:.2}  @5 {:.2}  @10 {:.2}",
-        if semantic.is_some() {
-            "keywords + semantic"
-        } else {
-            "as served         "
-        },
-        hits[0] as f64 / n,
-        hits[1] as f64 / n,
-        hits[2] as f64 / n,
+    print_recall(
+        &questions,
+        [&keyword_hits, &vector_hits, &hits],
+        &study,
+        semantic.is_some(),
     );
     println!(
         "search latency p50 {:.2} ms  p99 {:.2} ms  ({} searches)",
@@ -665,5 +804,222 @@ mod chat {
             }
         }
         Ok(added)
+    }
+}
+
+/// Vectors computed in earlier runs, by model and passage (a file of
+/// `sha256(model, context, text)` then the f32 vector, one after another).
+mod vector_cache {
+    use std::collections::HashMap;
+    use std::path::Path;
+
+    use aiconvokit::db::Db;
+    use aiconvokit::search::semantic::{Semantic, passage_text};
+    use sha2::{Digest, Sha256};
+
+    fn key(model: &str, text: &str) -> [u8; 32] {
+        let mut hasher = Sha256::new();
+        hasher.update(model.as_bytes());
+        hasher.update([0]);
+        hasher.update(text.as_bytes());
+        hasher.finalize().into()
+    }
+
+    fn read(path: &Path) -> HashMap<[u8; 32], Vec<u8>> {
+        let Ok(bytes) = std::fs::read(path) else {
+            return HashMap::new();
+        };
+        let mut entries = HashMap::new();
+        let mut rest = bytes.as_slice();
+        while rest.len() >= 36 {
+            let (head, tail) = rest.split_at(36);
+            let length = u32::from_le_bytes([head[32], head[33], head[34], head[35]]) as usize;
+            if tail.len() < length {
+                break;
+            }
+            let mut hash = [0u8; 32];
+            hash.copy_from_slice(&head[..32]);
+            entries.insert(hash, tail[..length].to_vec());
+            rest = &tail[length..];
+        }
+        entries
+    }
+
+    async fn all_unembedded(
+        db: &Db,
+    ) -> anyhow::Result<Vec<aiconvokit::db::vectors::UnembeddedChunk>> {
+        Ok(db.unembedded_chunks(i64::MAX).await?)
+    }
+
+    /// Stores the cached vectors of passages still without one; returns
+    /// how many.
+    pub async fn fill(db: &Db, semantic: &Semantic, path: &Path) -> anyhow::Result<usize> {
+        let cache = read(path);
+        let model = semantic.model_name();
+        let rows: Vec<(i64, i64, Vec<u8>)> = all_unembedded(db)
+            .await?
+            .into_iter()
+            .filter_map(|c| {
+                let text = passage_text(&c.document, &c.company, &c.heading, &c.text);
+                cache
+                    .get(&key(model, &text))
+                    .map(|vector| (c.chunk_id, c.assistant_id, vector.clone()))
+            })
+            .collect();
+        for batch in rows.chunks(500) {
+            db.insert_vectors(model, batch).await?;
+        }
+        Ok(rows.len())
+    }
+
+    /// Adds every stored vector to the cache file.
+    pub async fn save(db: &Db, semantic: &Semantic, path: &Path) -> anyhow::Result<()> {
+        let sql = "SELECT d.name AS document, a.company_name AS company, c.heading, c.text, v.vector \
+                   FROM chunk_vectors v JOIN chunks c ON c.id = v.chunk_id \
+                   JOIN documents d ON d.id = c.document_id JOIN assistants a ON a.id = c.assistant_id";
+        let Db::Sqlite(pool) = db else {
+            return Ok(());
+        };
+        let rows: Vec<(String, String, String, String, Vec<u8>)> =
+            sqlx::query_as(sql).fetch_all(pool).await?;
+        let mut cache = read(path);
+        let model = semantic.model_name();
+        for (document, company, heading, text, vector) in rows {
+            cache.insert(
+                key(model, &passage_text(&document, &company, &heading, &text)),
+                vector,
+            );
+        }
+        let mut bytes = Vec::new();
+        for (hash, vector) in cache {
+            bytes.extend_from_slice(&hash);
+            bytes.extend_from_slice(&(vector.len() as u32).to_le_bytes());
+            bytes.extend_from_slice(&vector);
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(path, bytes)?;
+        Ok(())
+    }
+}
+
+/// Other ways of fusing the keyword and semantic rankings, compared on the
+/// same candidates.
+mod fusion_study {
+    use std::collections::HashMap;
+
+    use aiconvokit::db::documents::FoundChunk;
+    use aiconvokit::search::semantic::fuse;
+
+    use super::{Question, count_hit};
+
+    fn by_ids(ids: &[i64], rows: &HashMap<i64, FoundChunk>) -> Vec<FoundChunk> {
+        ids.iter().filter_map(|id| rows.get(id).cloned()).collect()
+    }
+
+    /// At most one passage per page among the first ones.
+    fn one_per_page(found: Vec<FoundChunk>) -> Vec<FoundChunk> {
+        let mut seen = std::collections::HashSet::new();
+        let (mut first, mut rest): (Vec<_>, Vec<_>) = (Vec::new(), Vec::new());
+        for chunk in found {
+            if seen.insert((chunk.document_id, chunk.page)) {
+                first.push(chunk);
+            } else {
+                rest.push(chunk);
+            }
+        }
+        first.extend(rest);
+        first
+    }
+
+    pub fn run(
+        study: &mut Vec<(String, [usize; 3])>,
+        keyword: &[FoundChunk],
+        vector: &[FoundChunk],
+        question: &Question,
+    ) {
+        let rows: HashMap<i64, FoundChunk> = keyword
+            .iter()
+            .chain(vector)
+            .map(|c| (c.chunk_id, c.clone()))
+            .collect();
+        let keyword_ids: Vec<i64> = keyword.iter().map(|c| c.chunk_id).collect();
+        let vector_ids: Vec<i64> = vector.iter().map(|c| c.chunk_id).collect();
+        let mut variants: Vec<(String, Vec<FoundChunk>)> = Vec::new();
+        for (kw, sem) in [(1.0, 1.0), (1.0, 1.5), (1.0, 2.0), (1.5, 1.0)] {
+            let fused: Vec<i64> = fuse(&[(&keyword_ids, kw), (&vector_ids, sem)], 40)
+                .into_iter()
+                .map(|(id, _)| id)
+                .collect();
+            let found = by_ids(&fused, &rows);
+            variants.push((format!("rrf {kw}:{sem}"), found.clone()));
+            variants.push((format!("rrf {kw}:{sem}, one per page"), one_per_page(found)));
+        }
+        // Convex combination of min-max normalised scores (BM25, cosine).
+        let normalised = |found: &[FoundChunk]| -> HashMap<i64, f64> {
+            let high = found.iter().map(|c| c.score).fold(f64::MIN, f64::max);
+            let low = found.iter().map(|c| c.score).fold(f64::MAX, f64::min);
+            let range = (high - low).max(1e-9);
+            found
+                .iter()
+                .map(|c| (c.chunk_id, (c.score - low) / range))
+                .collect()
+        };
+        let (keyword_norm, vector_norm) = (normalised(keyword), normalised(vector));
+        for alpha in [0.3, 0.5, 0.6, 0.7] {
+            let mut scores: HashMap<i64, f64> = HashMap::new();
+            for (id, score) in &keyword_norm {
+                *scores.entry(*id).or_default() += (1.0 - alpha) * score;
+            }
+            for (id, score) in &vector_norm {
+                *scores.entry(*id).or_default() += alpha * score;
+            }
+            let mut ranked: Vec<(i64, f64)> = scores.into_iter().collect();
+            ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+            let ids: Vec<i64> = ranked.into_iter().map(|(id, _)| id).collect();
+            let found = by_ids(&ids, &rows);
+            variants.push((format!("convex min-max {alpha}"), found.clone()));
+            variants.push((
+                format!("convex min-max {alpha}, one per page"),
+                one_per_page(found),
+            ));
+        }
+        // Scores: BM25 scaled by the best, semantic rank, summed.
+        let best = keyword.iter().map(|c| c.score).fold(f64::MIN, f64::max);
+        for alpha in [0.3, 0.5, 0.7] {
+            let mut scores: HashMap<i64, f64> = HashMap::new();
+            for chunk in keyword {
+                *scores.entry(chunk.chunk_id).or_default() += (1.0 - alpha) * chunk.score / best;
+            }
+            let top = vector.len() as f64;
+            for (rank, chunk) in vector.iter().enumerate() {
+                *scores.entry(chunk.chunk_id).or_default() += alpha * (1.0 - rank as f64 / top);
+            }
+            let mut ranked: Vec<(i64, f64)> = scores.into_iter().collect();
+            ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+            let ids: Vec<i64> = ranked.into_iter().map(|(id, _)| id).collect();
+            let found = by_ids(&ids, &rows);
+            variants.push((format!("linear {alpha}"), found.clone()));
+            variants.push((format!("linear {alpha}, one per page"), one_per_page(found)));
+        }
+        variants.push((
+            "semantic, one per page".into(),
+            one_per_page(vector.to_vec()),
+        ));
+        variants.push((
+            "keyword, one per page".into(),
+            one_per_page(keyword.to_vec()),
+        ));
+        for (label, found) in variants {
+            let slot = match study.iter_mut().find(|(l, _)| *l == label) {
+                Some(slot) => slot,
+                None => {
+                    study.push((label.clone(), [0; 3]));
+                    study.last_mut().expect("pushed")
+                }
+            };
+            count_hit(&mut slot.1, &found, question);
+        }
     }
 }

@@ -113,6 +113,13 @@ impl LocalModel {
         self.dimensions
     }
 
+    /// How many tokens of `text` the model reads (after truncation).
+    pub fn tokens(&self, text: &str) -> usize {
+        self.tokenizer
+            .encode(text, true)
+            .map_or(0, |encoding| encoding.get_ids().len())
+    }
+
     /// One unit-length vector per text, in order. CPU-heavy: call it from a
     /// blocking thread.
     pub fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
@@ -145,6 +152,26 @@ impl LocalModel {
             mean.broadcast_div(&norms)?.to_vec2::<f32>()
         };
         run().map_err(|e| failed(&e))
+    }
+}
+
+/// Makes candle compute each model call's element-wise operations on the
+/// calling thread (unless `CANDLE_NUM_THREADS` is set). By default candle
+/// runs large ones on a pool of its own behind one lock, so a question's
+/// embedding would queue behind background batches; with this, background
+/// embedding uses the cores by running batches side by side, and a
+/// question is never held up by it.
+///
+/// # Safety
+///
+/// Sets an environment variable: call it before any other thread exists
+/// (first thing in `main`, before the async runtime starts).
+#[allow(unsafe_code)]
+pub unsafe fn use_one_candle_thread_per_call() {
+    if std::env::var_os("CANDLE_NUM_THREADS").is_none() {
+        // SAFETY: the caller guarantees no other thread reads or writes
+        // the environment meanwhile.
+        unsafe { std::env::set_var("CANDLE_NUM_THREADS", "1") };
     }
 }
 

@@ -61,6 +61,7 @@ pub async fn search(
         return Ok(keyword);
     }
     let keyword_ids: Vec<i64> = keyword.iter().map(|c| c.chunk_id).collect();
+    let nearest: Vec<i64> = nearest.into_iter().map(|(id, _)| id).collect();
     let fused = fuse(
         &[(&keyword_ids, 1.0), (&nearest, 1.0)],
         usize::try_from(k).unwrap_or(5),

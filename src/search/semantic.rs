@@ -13,17 +13,23 @@ use crate::chat::provider::Provider;
 use crate::db::Db;
 use crate::embed::{EmbedError, LocalModel, dot, normalize};
 
-/// Passages embedded per batch in the background.
-const BATCH: i64 = 16;
+/// Passages embedded in one model call: texts of similar length go
+/// together, so little of each batch is padding.
+pub const BATCH: usize = 16;
+/// Passages fetched at a time by the background indexer, sorted by length
+/// into batches.
+const FETCH: i64 = 64;
 
 /// The embedding model and the vectors it made, ready to search.
 pub struct Semantic {
     embedder: Embedder,
-    /// Background embedding takes one permit: at most one batch at a time.
+    /// Background embedding takes one permit: one fetch of passages at a
+    /// time.
     background: Semaphore,
-    /// The threads background embedding computes on: all cores but one,
-    /// so questions (embedded on the shared pool) and requests always find
-    /// a free core. (`None` if the pool could not be made: the shared one.)
+    /// The threads background embedding computes on: one per core, at idle
+    /// priority, so that a question (embedded on the shared pool) or a
+    /// request takes a core from them the moment it needs one. (`None` if
+    /// the pool could not be made: the shared one.)
     background_threads: Option<Arc<rayon::ThreadPool>>,
     cache: Mutex<HashMap<i64, Arc<AssistantVectors>>>,
 }
@@ -71,15 +77,21 @@ struct AssistantVectors {
 impl Semantic {
     /// Semantic search with a model run in-process.
     pub fn new(model: LocalModel) -> Self {
-        Self::with_embedder(Embedder::Local(Arc::new(model)))
+        Self::new_shared(Arc::new(model))
+    }
+
+    /// Semantic search with a model run in-process, shared with others.
+    pub fn new_shared(model: Arc<LocalModel>) -> Self {
+        Self::with_embedder(Embedder::Local(model))
     }
 
     /// Semantic search with `embedder`.
     pub fn with_embedder(embedder: Embedder) -> Self {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         let background_threads = rayon::ThreadPoolBuilder::new()
-            .num_threads(cores.saturating_sub(1).max(1))
+            .num_threads(cores)
             .thread_name(|i| format!("embed-{i}"))
+            .start_handler(|_| run_at_idle_priority())
             .build()
             .map(Arc::new)
             .ok();
@@ -99,13 +111,9 @@ impl Semantic {
         }
     }
 
-    /// Vectors for `texts`, computed on a blocking thread (on `threads`
-    /// when given, else on the shared pool).
-    async fn embed_on(
-        &self,
-        texts: Vec<String>,
-        threads: Option<Arc<rayon::ThreadPool>>,
-    ) -> Result<Vec<Vec<f32>>, EmbedError> {
+    /// Vectors for `texts`, at normal priority: by the model on a blocking
+    /// thread (its matrix products on the shared pool), or by the provider.
+    async fn embed_now(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, EmbedError> {
         let model = match &self.embedder {
             Embedder::Local(model) => model.clone(),
             Embedder::Remote {
@@ -121,24 +129,21 @@ impl Semantic {
         };
         tokio::task::spawn_blocking(move || {
             let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
-            match threads {
-                Some(pool) => pool.install(|| model.embed(&texts)),
-                None => model.embed(&texts),
-            }
+            model.embed(&texts)
         })
         .await
         .map_err(|e| EmbedError::Failed(e.to_string()))?
     }
 
-    /// The ids of the `k` passages of an assistant nearest to `question`,
-    /// nearest first; empty when none has a vector yet.
+    /// The `k` passages of an assistant nearest to `question`, nearest
+    /// first, as (id, cosine); empty when none has a vector yet.
     pub async fn nearest(
         &self,
         db: &Db,
         assistant_id: i64,
         question: &str,
         k: usize,
-    ) -> Result<Vec<i64>, SemanticError> {
+    ) -> Result<Vec<(i64, f32)>, SemanticError> {
         if question.trim().is_empty() {
             return Ok(Vec::new());
         }
@@ -157,14 +162,14 @@ impl Semantic {
         }
         Ok(top_k(&vectors.values, query.len(), &query, k)
             .into_iter()
-            .map(|(row, _)| vectors.chunk_ids[row])
+            .map(|(row, cosine)| (vectors.chunk_ids[row], cosine))
             .collect())
     }
 
     /// The vector of a question (on the shared pool, beside background work).
     pub async fn embed_question(&self, question: &str) -> Result<Vec<f32>, EmbedError> {
         Ok(self
-            .embed_on(vec![question.to_owned()], None)
+            .embed_now(vec![question.to_owned()])
             .await?
             .pop()
             .unwrap_or_default())
@@ -209,29 +214,75 @@ impl Semantic {
         self.cache.lock().ok()?.get(&assistant_id).cloned()
     }
 
-    /// Embeds one batch of passages still without a vector; returns how
-    /// many it embedded (0: nothing left to do).
+    /// Embeds the next passages still without a vector (a few batches,
+    /// side by side); returns how many it embedded (0: nothing left).
     pub async fn index_next_batch(&self, db: &Db) -> Result<usize, SemanticError> {
         let _permit = self.background.acquire().await;
-        let batch = db.unembedded_chunks(BATCH).await?;
-        if batch.is_empty() {
+        let passages = db.unembedded_chunks(FETCH).await?;
+        if passages.is_empty() {
             return Ok(0);
         }
-        let texts = batch
+        let batches = batches_by_length(passages, |c| &c.text);
+        let texts: Vec<Vec<String>> = batches
             .iter()
-            .map(|c| passage_text(&c.document, &c.company, &c.heading, &c.text))
+            .map(|batch| {
+                batch
+                    .iter()
+                    .map(|c| passage_text(&c.document, &c.company, &c.heading, &c.text))
+                    .collect()
+            })
             .collect();
-        let vectors = self
-            .embed_on(texts, self.background_threads.clone())
-            .await?;
-        let rows: Vec<(i64, i64, Vec<u8>)> = batch
+        let vectors = self.embed_in_background(texts).await?;
+        let rows: Vec<(i64, i64, Vec<u8>)> = batches
             .iter()
-            .zip(vectors)
-            .map(|(chunk, vector)| (chunk.chunk_id, chunk.assistant_id, to_bytes(&vector)))
+            .flatten()
+            .zip(vectors.iter().flatten())
+            .map(|(chunk, vector)| (chunk.chunk_id, chunk.assistant_id, to_bytes(vector)))
             .collect();
         db.insert_vectors(self.model_name(), &rows).await?;
         Ok(rows.len())
     }
+
+    /// Vectors for batches of texts, on the background threads (the
+    /// batches side by side) or from the provider (one after another).
+    async fn embed_in_background(
+        &self,
+        batches: Vec<Vec<String>>,
+    ) -> Result<Vec<Vec<Vec<f32>>>, EmbedError> {
+        let model = match &self.embedder {
+            Embedder::Local(model) => model.clone(),
+            Embedder::Remote { .. } => {
+                let mut vectors = Vec::with_capacity(batches.len());
+                for batch in batches {
+                    vectors.push(self.embed_now(batch).await?);
+                }
+                return Ok(vectors);
+            }
+        };
+        let threads = self.background_threads.clone();
+        tokio::task::spawn_blocking(move || match threads {
+            Some(pool) => pool.install(|| embed_batches(&model, &batches)),
+            None => embed_batches(&model, &batches),
+        })
+        .await
+        .map_err(|e| EmbedError::Failed(e.to_string()))?
+    }
+}
+
+/// Embeds `batches` in parallel on the current rayon pool, one model call
+/// per batch; the vectors come back batch by batch, in order.
+pub fn embed_batches(
+    model: &LocalModel,
+    batches: &[Vec<String>],
+) -> Result<Vec<Vec<Vec<f32>>>, EmbedError> {
+    use rayon::prelude::*;
+    batches
+        .par_iter()
+        .map(|batch| {
+            let texts: Vec<&str> = batch.iter().map(String::as_str).collect();
+            model.embed(&texts)
+        })
+        .collect()
 }
 
 /// Why semantic search could not run (keyword search still does).
@@ -265,6 +316,48 @@ pub async fn index_in_background(db: Db, semantic: Arc<Semantic>) {
             }
         }
     }
+}
+
+/// Lowers the calling thread to idle scheduling (Linux `SCHED_IDLE`;
+/// the lowest priority elsewhere): it then runs only on a core nothing
+/// else wants.
+fn run_at_idle_priority() {
+    use thread_priority::{ThreadPriority, set_current_thread_priority};
+    #[cfg(unix)]
+    let lowered = {
+        use thread_priority::unix::{
+            NormalThreadSchedulePolicy, ThreadSchedulePolicy, set_thread_priority_and_policy,
+            thread_native_id,
+        };
+        set_thread_priority_and_policy(
+            thread_native_id(),
+            ThreadPriority::Min,
+            ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle),
+        )
+        .or_else(|_| set_current_thread_priority(ThreadPriority::Min))
+    };
+    #[cfg(not(unix))]
+    let lowered = set_current_thread_priority(ThreadPriority::Min);
+    if let Err(error) = lowered {
+        tracing::warn!(?error, "background embedding runs at normal priority");
+    }
+    // candle spreads large element-wise operations over a pool of its own,
+    // made at first use by threads that inherit their maker's priority:
+    // make it here, at idle priority, so that it never competes with
+    // requests either. (A question's operations are mostly too small for it.)
+    candle_core::utils::barrier_pool();
+}
+
+/// `items` in batches of at most [`BATCH`], shortest texts first, so that
+/// each batch holds texts of similar length.
+pub fn batches_by_length<T>(mut items: Vec<T>, text: impl Fn(&T) -> &str) -> Vec<Vec<T>> {
+    items.sort_by_key(|item| text(item).len());
+    let mut batches = Vec::new();
+    let mut rest = items.into_iter().peekable();
+    while rest.peek().is_some() {
+        batches.push(rest.by_ref().take(BATCH).collect());
+    }
+    batches
 }
 
 /// What is embedded for a passage: its context, then its text.
@@ -352,6 +445,17 @@ mod tests {
         let fused = fuse(&[(&keyword, 1.0), (&semantic, 1.0)], 3);
         let ids: Vec<i64> = fused.iter().map(|(id, _)| *id).collect();
         assert_eq!(ids, [1, 3, 2], "in both lists beats first in one");
+    }
+
+    #[test]
+    fn batches_hold_texts_of_similar_length() {
+        let texts: Vec<String> = (0..40).rev().map(|n| "x".repeat(n)).collect();
+        let batches = batches_by_length(texts, |t| t.as_str());
+        let sizes: Vec<usize> = batches.iter().map(Vec::len).collect();
+        assert_eq!(sizes, [BATCH, BATCH, 40 - 2 * BATCH]);
+        assert_eq!(batches[0][0].len(), 0);
+        assert_eq!(batches[2].last().map(String::len), Some(39));
+        assert!(batches_by_length(Vec::<String>::new(), |t| t.as_str()).is_empty());
     }
 
     #[test]

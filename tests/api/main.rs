@@ -1,6 +1,7 @@
 //! Integration tests: the real app over HTTP, a fresh database per test.
 
 mod assistants;
+mod binary;
 mod browser_forms;
 mod chat;
 mod documents;

@@ -3,11 +3,9 @@
 //! API keys, chats with a model provider that fails and quotes the key it
 //! was sent), and its whole output is searched for each secret.
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use reqwest::{Client, redirect};
-
+use crate::binary::{Server, start_binary};
 use crate::browser_forms::{session_cookie, sign_up};
 use crate::chat::{ask, assistant_with_report, new_chat};
 use crate::helpers::{PASSWORD, TestApp};
@@ -15,65 +13,24 @@ use crate::mock_model::{Behaviour, MockModel};
 
 const PROVIDER_KEY: &str = "sk-live-provider-key-0123456789abcdef";
 
-/// The binary, serving on a free port, its output going to `log`.
-struct Server {
-    child: Child,
-    log: std::path::PathBuf,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn start_binary(mock: &MockModel) -> (TestApp, Server) {
-    let data_dir = tempfile::tempdir().expect("temp dir");
-    let site = data_dir.path().join("site");
-    std::fs::create_dir_all(site.join("pkg")).expect("site");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
-    let log = data_dir.path().join("server.log");
-    let output = std::fs::File::create(&log).expect("log file");
-    let child = Command::new(env!("CARGO_BIN_EXE_aiconvokit"))
-        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
-        .env_remove("DATABASE_URL")
-        .env("AICONVOKIT_DATA_DIR", data_dir.path())
-        .env("LEPTOS_SITE_ROOT", &site)
-        .env("RUST_LOG", "debug")
-        .env("OPENAI_API_KEY", PROVIDER_KEY)
-        .env("OPENAI_BASE_URL", &mock.base_url)
-        .env("AICONVOKIT_MODEL_FIRST_TOKEN_TIMEOUT_SECS", "2")
-        .env("AICONVOKIT_MODEL_MAX_RETRIES", "1")
-        .stdout(Stdio::from(output.try_clone().expect("log file")))
-        .stderr(Stdio::from(output))
-        .spawn()
-        .expect("binary starts");
-    let server = Server { child, log };
-    let app = TestApp {
-        address: format!("http://127.0.0.1:{port}"),
-        api: Client::builder()
-            .redirect(redirect::Policy::none())
-            .build()
-            .expect("client"),
-        data_dir,
-    };
-    for _ in 0..200 {
-        if app.api.get(app.url("/")).send().await.is_ok() {
-            return (app, server);
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the server did not start");
+async fn start_with_provider(mock: &MockModel) -> (TestApp, Server) {
+    start_binary(
+        tempfile::tempdir().expect("temp dir"),
+        &[
+            ("RUST_LOG", "debug"),
+            ("OPENAI_API_KEY", PROVIDER_KEY),
+            ("OPENAI_BASE_URL", &mock.base_url),
+            ("AICONVOKIT_MODEL_FIRST_TOKEN_TIMEOUT_SECS", "2"),
+            ("AICONVOKIT_MODEL_MAX_RETRIES", "1"),
+        ],
+    )
+    .await
 }
 
 #[tokio::test]
 async fn no_password_api_key_provider_key_or_session_id_is_ever_logged() {
     let mock = MockModel::start().await;
-    let (app, server) = start_binary(&mock).await;
+    let (app, server) = start_with_provider(&mock).await;
 
     // An integrator: sign-up, a key, an assistant with a document, a chat.
     let (token, assistant) = assistant_with_report(&app).await;

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::binary::{Server, start_binary};
 use crate::helpers::{TestApp, spawn_app_with, status_and_json};
 use crate::mock_model::MockModel;
 
@@ -18,18 +19,77 @@ const REPORT_MD: &str = "# Annual report 2018\n\n\
 /// The question shares no word with the passage that answers it.
 const QUESTION: &str = "How much did they spend on new factories and machinery?";
 
+/// The default model's folder (put in place by `.ci/setup.sh`).
+fn model_folder() -> String {
+    format!(
+        "{}/{}",
+        env!("CARGO_MANIFEST_DIR"),
+        aiconvokit::config::DEFAULT_EMBEDDING_MODEL
+    )
+}
+
+/// [`REPORT_MD`] followed by `sections` more sections, each its own
+/// passage of about 700 characters.
+fn long_report(sections: usize) -> String {
+    let mut report = REPORT_MD.to_owned();
+    for n in 1..=sections {
+        report.push_str(&format!(
+            "\n## Weather log {n}\n\nStation {n} recorded {n}1 millimetres of rain in April. "
+        ));
+        report.push_str(
+            &"The rivers ran high and the mornings were foggy along the coast. ".repeat(9),
+        );
+        report.push('\n');
+    }
+    report
+}
+
+/// The semantic indexing progress of the assistant's first document:
+/// `(done, total)`.
+async fn progress(app: &TestApp, token: &str, assistant: i64) -> (i64, i64) {
+    let document = document_json(app, token, assistant).await;
+    let semantic = &document["semantic"];
+    match (semantic["done"].as_i64(), semantic["total"].as_i64()) {
+        (Some(done), Some(total)) => (done, total),
+        _ => (-1, -1),
+    }
+}
+
+/// Polls until `until(done, total)` holds; returns that progress.
+async fn wait_for_progress(
+    app: &TestApp,
+    token: &str,
+    assistant: i64,
+    until: impl Fn(i64, i64) -> bool,
+    what: &str,
+) -> (i64, i64) {
+    let mut last = (-1, -1);
+    // Background embedding runs at idle priority: generous, for busy machines.
+    for _ in 0..3600 {
+        last = progress(app, token, assistant).await;
+        if last.1 > 0 && until(last.0, last.1) {
+            return last;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{what}: never happened (last progress {last:?})");
+}
+
+/// Polls until every passage of the assistant's document has a vector.
+async fn wait_until_embedded(app: &TestApp, token: &str, assistant: i64) -> (i64, i64) {
+    wait_for_progress(
+        app,
+        token,
+        assistant,
+        |done, total| done == total,
+        "all embedded",
+    )
+    .await
+}
+
 fn with_embeddings(model: Option<&str>) -> impl FnOnce(&mut aiconvokit::config::Config) + '_ {
     move |config| {
-        config.embedding_model = Some(model.map_or_else(
-            || {
-                format!(
-                    "{}/{}",
-                    env!("CARGO_MANIFEST_DIR"),
-                    aiconvokit::config::DEFAULT_EMBEDDING_MODEL
-                )
-            },
-            str::to_owned,
-        ));
+        config.embedding_model = Some(model.map_or_else(model_folder, str::to_owned));
     }
 }
 
@@ -199,4 +259,116 @@ async fn a_model_folder_that_is_not_one_stops_the_server_with_a_clear_reason() {
     let message = error.to_string();
     assert!(message.contains("lacks config.json"), "{message}");
     assert!(message.contains("AICONVOKIT_EMBEDDING_MODEL"), "{message}");
+}
+
+#[tokio::test]
+async fn an_exact_code_only_keywords_know_still_comes_first() {
+    let app = spawn_app_with(with_embeddings(None)).await;
+    let (_, token) = app.user_with_token("ada").await;
+    // Many passages that read alike to the model; one holds the code asked.
+    let mut parts = String::from("# Spare parts\n");
+    for n in 10..40 {
+        parts.push_str(&format!(
+            "\n## Filter {n}\n\nReplacement filter cartridge, part number XK-44{n}-C, \
+             fits the 2018 range and ships within three days.\n"
+        ));
+    }
+    let assistant = app
+        .assistant_with_document(&token, "parts.md", &parts)
+        .await;
+    wait_until_embedded(&app, &token, assistant).await;
+    let best = search(&app, &token, assistant, "XK-4427-C").await;
+    assert!(
+        best.first()
+            .and_then(|hit| hit["text"].as_str())
+            .is_some_and(|text| text.contains("XK-4427-C")),
+        "{best:?}"
+    );
+}
+
+/// The binary with `env`, and an assistant whose document is
+/// [`long_report`]`(sections)`: the app, its process, a token, the id.
+async fn binary_with_long_report(
+    env: &[(&str, &str)],
+    sections: usize,
+) -> (TestApp, Server, String, i64) {
+    let (app, server) = start_binary(tempfile::tempdir().expect("dir"), env).await;
+    let (_, token) = app.user_with_token("ada").await;
+    let assistant = app
+        .assistant_with_document(&token, "acme_2018.md", &long_report(sections))
+        .await;
+    (app, server, token, assistant)
+}
+
+#[tokio::test]
+async fn semantic_indexing_resumes_after_a_crash_without_starting_over() {
+    let model = model_folder();
+    let env = [("AICONVOKIT_EMBEDDING_MODEL", model.as_str())];
+    let (app, server, token, assistant) = binary_with_long_report(&env, 200).await;
+    let (done_before, total) = wait_for_progress(
+        &app,
+        &token,
+        assistant,
+        |done, total| done >= 16 && done < total,
+        "part of the document embedded",
+    )
+    .await;
+    // kill -9 in the middle of semantic indexing.
+    drop(server);
+
+    let (app, server) = start_binary(app.data_dir, &env).await;
+    let (done_after, total_after) = progress(&app, &token, assistant).await;
+    assert_eq!(total_after, total, "the same passages");
+    assert!(
+        done_after >= done_before,
+        "vectors stored before the crash are kept: {done_after} < {done_before}"
+    );
+    wait_until_embedded(&app, &token, assistant).await;
+    assert_capex_becomes_top_hit(&app, &token, assistant).await;
+    let log = std::fs::read_to_string(&server.log).expect("log");
+    assert!(
+        !log.contains("re-embedding"),
+        "nothing was re-embedded: {log}"
+    );
+}
+
+#[tokio::test]
+async fn changing_the_model_re_embeds_every_passage_in_the_background() {
+    let mock = MockModel::start().await;
+    let provider_env = [
+        ("OPENAI_BASE_URL", mock.base_url.as_str()),
+        ("OPENAI_API_KEY", "sk-test"),
+        ("AICONVOKIT_EMBEDDING_MODEL", "openai:mock-embed"),
+    ];
+    let (app, server, token, assistant) = binary_with_long_report(&provider_env, 150).await;
+    let (_, total) = wait_until_embedded(&app, &token, assistant).await;
+    drop(server);
+    let requests_by_the_first_model = mock.embedding_requests().len();
+    assert!(requests_by_the_first_model > 0);
+
+    // The same data, another model: progress starts again and completes
+    // with the new model (the provider is not asked again).
+    let model = model_folder();
+    let (app, server) = start_binary(
+        app.data_dir,
+        &[("AICONVOKIT_EMBEDDING_MODEL", model.as_str())],
+    )
+    .await;
+    wait_for_progress(
+        &app,
+        &token,
+        assistant,
+        |done, total| done < total,
+        "the old vectors dropped",
+    )
+    .await;
+    let (_, total_after) = wait_until_embedded(&app, &token, assistant).await;
+    assert_eq!(total_after, total);
+    assert_eq!(mock.embedding_requests().len(), requests_by_the_first_model);
+    assert_capex_becomes_top_hit(&app, &token, assistant).await;
+    let log = std::fs::read_to_string(&server.log).expect("log");
+    assert!(
+        log.contains("the embedding model changed: re-embedding passages"),
+        "{log}"
+    );
 }

@@ -1,0 +1,75 @@
+//! The real `aiconvokit` binary as a separate process: for what only a
+//! process shows (its log, a crash, a restart on the same data).
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use reqwest::{Client, redirect};
+
+use crate::helpers::TestApp;
+
+/// A running server process; dropping it kills it (SIGKILL, as a crash).
+pub struct Server {
+    child: Child,
+    /// Everything the server wrote to stdout and stderr.
+    pub log: std::path::PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the binary on a free port with `data_dir` and the extra
+/// environment `env`, and waits until it answers.
+pub async fn start_binary(data_dir: tempfile::TempDir, env: &[(&str, &str)]) -> (TestApp, Server) {
+    let site = data_dir.path().join("site");
+    std::fs::create_dir_all(site.join("pkg")).expect("site");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    // Each start appends to the one log of this data dir.
+    let log = data_dir.path().join("server.log");
+    let output = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log)
+        .expect("log file");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_aiconvokit"));
+    command
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .env_remove("DATABASE_URL")
+        .env_remove("OPENAI_API_KEY")
+        .env_remove("OPENAI_BASE_URL")
+        .env("AICONVOKIT_DATA_DIR", data_dir.path())
+        .env("AICONVOKIT_EMBEDDING_MODEL", "none")
+        .env("LEPTOS_SITE_ROOT", &site)
+        .stdout(Stdio::from(output.try_clone().expect("log file")))
+        .stderr(Stdio::from(output));
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let server = Server {
+        child: command.spawn().expect("binary starts"),
+        log,
+    };
+    let app = TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        api: Client::builder()
+            .redirect(redirect::Policy::none())
+            .build()
+            .expect("client"),
+        data_dir,
+    };
+    for _ in 0..300 {
+        if app.api.get(app.url("/")).send().await.is_ok() {
+            return (app, server);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let log = std::fs::read_to_string(&server.log).unwrap_or_default();
+    panic!("the server did not start:\n{log}");
+}
