@@ -112,5 +112,12 @@ test.describe("without JavaScript", () => {
     await page.getByRole("button", { name: "Create account" }).click();
     await expect(page).toHaveURL(/\/dashboard$/);
     await expect(page.getByRole("heading", { name: `Welcome, ${username}` })).toBeVisible();
+
+    // Documents chosen on the new-assistant form are sent by the page's
+    // code: without it the input is disabled and says where to add them,
+    // instead of dropping the files on the floor.
+    await page.goto("/assistants/new");
+    await expect(page.getByLabel("Documents", { exact: true })).toBeDisabled();
+    await expect(page.getByText("Add documents on the assistant's page once it is created")).toBeVisible();
   });
 });

@@ -100,6 +100,11 @@ pub fn NewAssistantPage() -> impl IntoView {
     let files = NodeRef::<leptos::html::Input>::new();
     let (has_files, set_has_files) = signal(false);
     let (upload_failed, set_upload_failed) = signal(None::<String>);
+    // Files are sent by the page's code once the assistant exists: until
+    // that code runs (or without JavaScript) the input is disabled rather
+    // than silently dropping what was chosen.
+    let (can_upload, set_can_upload) = signal(false);
+    Effect::new(move |_| set_can_upload.set(true));
     let navigate = leptos_router::hooks::use_navigate();
     // Once the assistant exists, the chosen documents go to it, then its page opens.
     Effect::new(move |_| {
@@ -138,12 +143,17 @@ pub fn NewAssistantPage() -> impl IntoView {
                             />
                             <div>
                                 <label for="new-documents" class="block text-sm font-medium text-slate-800">"Documents"</label>
-                                <p class="mt-1 text-sm text-slate-500">"Optional: PDF, Word, plain text, Markdown, HTML or CSV, several at once. You can add more later."</p>
+                                <p class="mt-1 text-sm text-slate-500">{move || if can_upload.get() {
+                                    "Optional: PDF, Word, plain text, Markdown, HTML or CSV, several at once. You can add more later."
+                                } else {
+                                    "Add documents on the assistant's page once it is created (choosing them here needs JavaScript)."
+                                }}</p>
                                 <div class="mt-2 rounded-lg border-2 border-dashed border-slate-300 px-4 py-5 hover:border-indigo-400 focus-within:border-indigo-500">
                                     // No `name`: the browser uploads these once the assistant exists.
                                     <input id="new-documents" type="file" multiple accept=ACCEPTED_FILES node_ref=files
+                                        disabled=move || !can_upload.get()
                                         on:change=move |_| set_has_files.set(files.get_untracked().is_some_and(|input| chosen_files(&input) > 0))
-                                        class="block w-full text-sm text-slate-600 file:mr-3 file:rounded-md file:border-0 file:bg-indigo-50 file:px-3 file:py-1.5 file:text-sm file:font-semibold file:text-indigo-700" />
+                                        class="block w-full text-sm text-slate-600 file:mr-3 file:rounded-md file:border-0 file:bg-indigo-50 file:px-3 file:py-1.5 file:text-sm file:font-semibold file:text-indigo-700 disabled:opacity-50" />
                                 </div>
                                 <input type="hidden" name="uploads_follow" value=move || has_files.get().to_string() />
                                 {move || upload_failed.get().map(|message| view! {
