@@ -88,6 +88,31 @@ fn count_hit(hits: &mut [usize; 3], found: &[FoundChunk], question: &Question) -
     rank
 }
 
+/// Adds an already extracted filing to an assistant, indexed (without
+/// extracting it again); false if the assistant already has it.
+async fn add_extracted(
+    db: &Db,
+    assistant_id: i64,
+    file_name: &str,
+    company: &str,
+    sha: &str,
+    pages: &[aiconvokit::ingest::extract::Page],
+) -> anyhow::Result<bool> {
+    let new = NewDocument {
+        name: file_name,
+        content_type: "application/pdf",
+        size: 0,
+        sha256: sha,
+    };
+    let Some(document) = db.insert_document(assistant_id, &new).await? else {
+        return Ok(false);
+    };
+    let chunks = chunks_for_index(pages, file_name, company);
+    db.finish_document(&document, &chunks, pages.len() as i64, 0)
+        .await?;
+    Ok(true)
+}
+
 /// Gives a large assistant the vectors its filings' passages already have
 /// in their own assistants (the same passages), instead of embedding again.
 async fn copy_vectors(db: &Db, assistant_id: i64) -> anyhow::Result<()> {
@@ -368,16 +393,7 @@ async fn run() -> anyhow::Result<()> {
             if pages_in >= page_budget {
                 break;
             }
-            let new = NewDocument {
-                name: file_name,
-                content_type: "application/pdf",
-                size: 0,
-                sha256: sha,
-            };
-            if let Some(document) = db.insert_document(assistant.id, &new).await? {
-                let chunks = chunks_for_index(pages, file_name, company);
-                db.finish_document(&document, &chunks, pages.len() as i64, 0)
-                    .await?;
+            if add_extracted(&db, assistant.id, file_name, company, sha, pages).await? {
                 pages_in += pages.len();
             }
         }
@@ -542,17 +558,7 @@ async fn run() -> anyhow::Result<()> {
         let load = db
             .insert_assistant(user.id, "asst_embedding_load", &fields)
             .await?;
-        let new = NewDocument {
-            name: file_name,
-            content_type: "application/pdf",
-            size: 0,
-            sha256: sha,
-        };
-        if let Some(document) = db.insert_document(load.id, &new).await? {
-            let chunks = chunks_for_index(pages, file_name, company);
-            db.finish_document(&document, &chunks, pages.len() as i64, 0)
-                .await?;
-        }
+        add_extracted(&db, load.id, file_name, company, sha, pages).await?;
         load_pages = pages.len();
         let indexer = {
             let (db, semantic) = (db.clone(), semantic.clone());

@@ -197,19 +197,25 @@ async fn the_providers_embeddings_endpoint_can_be_the_model() {
     );
 }
 
-#[tokio::test]
-async fn openai_embeddings_without_a_provider_stop_the_server_with_a_clear_reason() {
+/// Why the app refuses to start with the embedding model `setting` (given
+/// the app's empty data folder).
+async fn start_error(setting: impl FnOnce(&std::path::Path) -> String) -> String {
     let folder = tempfile::tempdir().expect("dir");
     let mut config = aiconvokit::config::Config::with_data_dir(folder.path());
-    config.embedding_model = Some("openai:text-embedding-3-small".into());
+    config.embedding_model = Some(setting(folder.path()));
     let options = leptos::config::LeptosOptions::builder()
         .output_name("aiconvokit")
         .site_root(folder.path().display().to_string())
         .build();
-    let Err(error) = aiconvokit::server::build_app(config, options).await else {
-        panic!("the server started without a provider");
-    };
-    let message = error.to_string();
+    match aiconvokit::server::build_app(config, options).await {
+        Ok(_) => panic!("the server started with an unusable embedding model"),
+        Err(error) => error.to_string(),
+    }
+}
+
+#[tokio::test]
+async fn openai_embeddings_without_a_provider_stop_the_server_with_a_clear_reason() {
+    let message = start_error(|_| "openai:text-embedding-3-small".into()).await;
     assert!(message.contains("OPENAI_BASE_URL"), "{message}");
     assert!(
         message.contains("openai:text-embedding-3-small"),
@@ -246,17 +252,7 @@ async fn keyword_search_alone_does_not_find_it() {
 
 #[tokio::test]
 async fn a_model_folder_that_is_not_one_stops_the_server_with_a_clear_reason() {
-    let folder = tempfile::tempdir().expect("dir");
-    let mut config = aiconvokit::config::Config::with_data_dir(folder.path());
-    config.embedding_model = Some(folder.path().display().to_string());
-    let options = leptos::config::LeptosOptions::builder()
-        .output_name("aiconvokit")
-        .site_root(folder.path().display().to_string())
-        .build();
-    let Err(error) = aiconvokit::server::build_app(config, options).await else {
-        panic!("the server started without a model");
-    };
-    let message = error.to_string();
+    let message = start_error(|folder| folder.display().to_string()).await;
     assert!(message.contains("lacks config.json"), "{message}");
     assert!(message.contains("AICONVOKIT_EMBEDDING_MODEL"), "{message}");
 }
