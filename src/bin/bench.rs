@@ -50,6 +50,11 @@ struct Args {
     /// one core and on all, and the vector scan.
     #[arg(long)]
     model_speed: bool,
+    /// With --model-speed: also write the passages it embeds to this file
+    /// (a JSON array of strings), to time another implementation on the
+    /// same texts.
+    #[arg(long)]
+    write_passages: Option<PathBuf>,
     /// File keeping the vectors already computed for these passages (by
     /// text and model), so that repeated runs skip embedding them again.
     /// Embedding speed is measured only over passages not found in it.
@@ -213,6 +218,9 @@ async fn model_speed(args: &Args, questions: &[Question]) -> anyhow::Result<()> 
             search::semantic::passage_text(&format!("{name}.pdf"), company, &c.heading, &c.text)
         })
         .collect();
+    if let Some(path) = &args.write_passages {
+        std::fs::write(path, serde_json::to_string(&texts)?)?;
+    }
     let tokens: usize = texts.iter().map(|t| model.tokens(t)).sum();
     let chars: usize = texts.iter().map(|t| t.chars().count()).sum();
     println!(

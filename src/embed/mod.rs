@@ -7,10 +7,13 @@
 
 use std::path::{Path, PathBuf};
 
-use candle_core::{DType, Device, Tensor};
+mod bert;
+
+use candle_core::{DType, Device};
 use candle_nn::VarBuilder;
-use candle_transformers::models::bert::{BertModel, Config};
-use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
+use tokenizers::{Tokenizer, TruncationParams};
+
+use bert::{Config, Encoder};
 
 /// Tokens read of each text when the model folder does not say.
 const DEFAULT_MAX_TOKENS: usize = 256;
@@ -28,9 +31,8 @@ pub enum EmbedError {
 
 /// A loaded sentence-embedding model.
 pub struct LocalModel {
-    model: BertModel,
+    encoder: Encoder,
     tokenizer: Tokenizer,
-    device: Device,
     dimensions: usize,
     name: String,
 }
@@ -76,28 +78,21 @@ impl LocalModel {
                 ..TruncationParams::default()
             }))
             .map_err(|e| unreadable(format!("tokenizer.json: {e}")))?;
-        let pad_id = tokenizer.token_to_id("[PAD]").unwrap_or(0);
-        tokenizer.with_padding(Some(PaddingParams {
-            strategy: PaddingStrategy::BatchLongest,
-            pad_id,
-            pad_token: "[PAD]".into(),
-            ..PaddingParams::default()
-        }));
-        let device = Device::Cpu;
+        // Texts are packed one after another, not padded to a common length.
+        tokenizer.with_padding(None);
         let weights =
             std::fs::read(file("model.safetensors")?).map_err(|e| unreadable(e.to_string()))?;
-        let variables = VarBuilder::from_buffered_safetensors(weights, DType::F32, &device)
+        let variables = VarBuilder::from_buffered_safetensors(weights, DType::F32, &Device::Cpu)
             .map_err(|e| unreadable(format!("model.safetensors: {e}")))?;
-        let model = BertModel::load(variables, &config)
+        let encoder = Encoder::load(&variables, &config)
             .map_err(|e| unreadable(format!("model.safetensors: {e}")))?;
         let name = folder
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| folder.display().to_string());
         Ok(Self {
-            model,
+            encoder,
             tokenizer,
-            device,
             dimensions: config.hidden_size,
             name,
         })
@@ -131,27 +126,11 @@ impl LocalModel {
             .tokenizer
             .encode_batch(texts.to_vec(), true)
             .map_err(|e| failed(&e))?;
-        let rows = encodings.len();
-        let width = encodings.first().map_or(0, |e| e.get_ids().len());
-        let flat = |pick: fn(&tokenizers::Encoding) -> &[u32]| -> Vec<u32> {
-            encodings.iter().flat_map(|e| pick(e).to_vec()).collect()
-        };
-        let tensor = |values: Vec<u32>| {
-            Tensor::from_vec(values, (rows, width), &self.device).map_err(|e| failed(&e))
-        };
-        let ids = tensor(flat(tokenizers::Encoding::get_ids))?;
-        let type_ids = tensor(flat(tokenizers::Encoding::get_type_ids))?;
-        let mask = tensor(flat(tokenizers::Encoding::get_attention_mask))?;
-        let run = || -> candle_core::Result<Vec<Vec<f32>>> {
-            let hidden = self.model.forward(&ids, &type_ids, Some(&mask))?;
-            let mask = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
-            let summed = hidden.broadcast_mul(&mask)?.sum(1)?;
-            let counts = mask.sum(1)?.clamp(1e-9, f64::MAX)?;
-            let mean = summed.broadcast_div(&counts)?;
-            let norms = mean.sqr()?.sum_keepdim(1)?.sqrt()?.clamp(1e-12, f64::MAX)?;
-            mean.broadcast_div(&norms)?.to_vec2::<f32>()
-        };
-        run().map_err(|e| failed(&e))
+        let texts: Vec<(&[u32], &[u32])> = encodings
+            .iter()
+            .map(|encoding| (encoding.get_ids(), encoding.get_type_ids()))
+            .collect();
+        self.encoder.mean_pooled(&texts).map_err(|e| failed(&e))
     }
 }
 

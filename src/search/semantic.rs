@@ -42,9 +42,8 @@ impl std::fmt::Debug for Semantic {
     }
 }
 
-/// One assistant's vectors, row after row.
-#[derive(Debug)]
 /// What turns text into vectors.
+#[derive(Debug)]
 pub enum Embedder {
     /// A sentence-transformers model run in-process.
     Local(Arc<LocalModel>),
@@ -68,6 +67,7 @@ impl Embedder {
     }
 }
 
+/// One assistant's vectors, row after row.
 struct AssistantVectors {
     fingerprint: (i64, i64),
     chunk_ids: Vec<i64>,
