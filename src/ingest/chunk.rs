@@ -1,6 +1,9 @@
-//! Passages that follow the document: a passage never crosses a heading or a
-//! page end, gathers whole paragraphs up to a target size, and splits an
-//! overlong paragraph at sentence ends. Each knows its page and heading.
+//! Passages that follow the document: a passage never crosses a page end,
+//! gathers whole paragraphs up to a target size, and splits an overlong
+//! paragraph at sentence ends. A heading starts a new passage unless the
+//! one gathered so far is short: then it joins it, so short sections (and
+//! headings detected inside a table) do not become fragments too small to
+//! be found. Each passage knows its page and the heading it began under.
 
 use super::extract::{Block, Page};
 
@@ -20,31 +23,90 @@ pub struct Passage {
 /// Cuts pages into passages.
 pub fn passages(pages: &[Page]) -> Vec<Passage> {
     let mut out = Vec::new();
+    // The heading in effect, and the one the passage being gathered began under.
+    let mut latest = String::new();
     let mut heading = String::new();
     for page in pages {
+        let first_of_page = out.len();
         let mut current = String::new();
+        // Where the headings that no text has followed yet begin in
+        // `current`: if their text does not fit, they move on with it.
+        let mut open_headings: Option<usize> = None;
         for block in &page.blocks {
-            match block {
+            let pieces = match block {
                 Block::Heading(text) => {
-                    flush(&mut out, page.number, &heading, &mut current);
-                    heading.clone_from(text);
-                }
-                Block::Paragraph(text) => {
-                    for piece in split_long(text) {
-                        if !current.is_empty() && current.len() + piece.len() + 1 > TARGET_CHARS {
-                            flush(&mut out, page.number, &heading, &mut current);
-                        }
-                        if !current.is_empty() {
-                            current.push('\n');
-                        }
-                        current.push_str(piece);
+                    latest.clone_from(text);
+                    // A heading starts a passage, unless the one gathered so
+                    // far is short: a run of short sections (or a heading
+                    // detected in a table) stays together.
+                    if current.len() >= TARGET_CHARS / 2 {
+                        flush(&mut out, page.number, &heading, &mut current);
+                        open_headings = None;
                     }
+                    vec![text.as_str()]
                 }
+                Block::Paragraph(text) => split_long(text),
+            };
+            for piece in pieces {
+                // (Headings alone are never a passage: their text joins them.)
+                let only_headings = open_headings == Some(0);
+                if !current.is_empty()
+                    && !only_headings
+                    && current.len() + piece.len() + 1 > TARGET_CHARS
+                {
+                    let carried = match open_headings {
+                        Some(start) => {
+                            let carried = current.split_off(start);
+                            current.pop(); // the line break before them
+                            carried
+                        }
+                        _ => String::new(),
+                    };
+                    flush(&mut out, page.number, &heading, &mut current);
+                    open_headings = (!carried.is_empty()).then_some(0);
+                    if let Some(first) = carried.lines().next() {
+                        heading = first.to_owned();
+                    }
+                    current = carried;
+                }
+                if current.is_empty() {
+                    heading.clone_from(&latest);
+                } else {
+                    current.push('\n');
+                }
+                if matches!(block, Block::Heading(_)) {
+                    open_headings.get_or_insert(current.len());
+                } else {
+                    open_headings = None;
+                }
+                current.push_str(piece);
             }
         }
         flush(&mut out, page.number, &heading, &mut current);
+        merge_short_tail(&mut out, first_of_page);
     }
     out
+}
+
+/// Joins a page's last passage to the one before it when it is short (a
+/// page footer, the end of a table), of the same section, and the two fit
+/// in one.
+fn merge_short_tail(out: &mut Vec<Passage>, first_of_page: usize) {
+    if out.len() < first_of_page + 2 {
+        return;
+    }
+    let last = &out[out.len() - 1];
+    let before = &out[out.len() - 2];
+    if last.heading == before.heading
+        && last.text.len() < TARGET_CHARS / 4
+        && before.text.len() + last.text.len() < MAX_CHARS
+    {
+        let tail = out.pop().map(|passage| passage.text).unwrap_or_default();
+        if let Some(before) = out.last_mut() {
+            before.text.push('\n');
+            before.text.push_str(&tail);
+        }
+    }
 }
 
 fn flush(out: &mut Vec<Passage>, page: Option<u32>, heading: &str, current: &mut String) {
@@ -113,47 +175,105 @@ mod tests {
         Page { number, blocks }
     }
 
+    fn paragraph(length: usize) -> Block {
+        Block::Paragraph("word ".repeat(length / 5).trim_end().to_owned())
+    }
+
     #[test]
-    fn passages_break_at_headings_and_pages_and_carry_them() {
+    fn sections_of_substance_start_passages_and_pages_always_do() {
         let pages = vec![
             page(
                 Some(1),
                 vec![
                     Block::Heading("Intro".into()),
-                    Block::Paragraph("a".into()),
-                    Block::Paragraph("b".into()),
-                ],
-            ),
-            page(
-                Some(2),
-                vec![
-                    Block::Paragraph("c".into()),
+                    paragraph(600),
                     Block::Heading("Risks".into()),
                     Block::Paragraph("d".into()),
                 ],
             ),
+            page(Some(2), vec![Block::Paragraph("e".into())]),
         ];
         let out = passages(&pages);
+        let summary: Vec<(Option<u32>, &str, usize)> = out
+            .iter()
+            .map(|p| (p.page, p.heading.as_str(), p.text.len()))
+            .collect();
         assert_eq!(
-            out,
+            summary,
             vec![
-                Passage {
-                    page: Some(1),
-                    heading: "Intro".into(),
-                    text: "a\nb".into()
-                },
-                Passage {
-                    page: Some(2),
-                    heading: "Intro".into(),
-                    text: "c".into()
-                },
-                Passage {
-                    page: Some(2),
-                    heading: "Risks".into(),
-                    text: "d".into()
-                },
+                (Some(1), "Intro", 605),
+                (Some(1), "Risks", 7),
+                (Some(2), "Risks", 1)
             ]
         );
+    }
+
+    #[test]
+    fn short_sections_stay_together_with_their_headings_in_the_text() {
+        let pages = vec![page(
+            Some(1),
+            vec![
+                Block::Heading("Revenue".into()),
+                Block::Paragraph("Total revenue 17,606".into()),
+                Block::Heading("OPERATING EXPENSES".into()),
+                Block::Paragraph("Research and development 2,987".into()),
+            ],
+        )];
+        assert_eq!(
+            passages(&pages),
+            vec![Passage {
+                page: Some(1),
+                heading: "Revenue".into(),
+                text: "Revenue\nTotal revenue 17,606\nOPERATING EXPENSES\nResearch and development 2,987"
+                    .into()
+            }]
+        );
+    }
+
+    #[test]
+    fn a_heading_moves_on_with_its_text_and_is_never_a_passage_alone() {
+        let pages = vec![page(
+            Some(3),
+            vec![
+                Block::Heading("Summary".into()),
+                Block::Paragraph("Short.".into()),
+                Block::Heading("RISK FACTORS".into()),
+                Block::Heading("Market risks".into()),
+                paragraph(995),
+                Block::Heading("Legal".into()),
+                paragraph(1200),
+            ],
+        )];
+        let out = passages(&pages);
+        let starts: Vec<(&str, String)> = out
+            .iter()
+            .map(|p| (p.heading.as_str(), p.text.chars().take(25).collect()))
+            .collect();
+        assert_eq!(
+            starts,
+            vec![
+                ("Summary", "Summary\nShort.".to_owned()),
+                ("RISK FACTORS", "RISK FACTORS\nMarket risks".to_owned()),
+                ("Legal", "Legal\nword word word word".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_short_end_of_page_joins_the_passage_before_it() {
+        let pages = vec![page(
+            Some(7),
+            vec![
+                paragraph(900),
+                Block::Paragraph("Table of Contents 7".into()),
+            ],
+        )];
+        let out = passages(&pages);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert!(out[0].text.ends_with("\nTable of Contents 7"));
+        // A long end of page stays a passage of its own.
+        let pages = vec![page(Some(7), vec![paragraph(900), paragraph(600)])];
+        assert_eq!(passages(&pages).len(), 2);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::db::Db;
 use crate::embed::{EmbedError, LocalModel, dot, normalize};
 
 /// Passages embedded in one model call: texts of similar length go
-/// together, so little of each batch is padding.
+/// together, so batches run side by side take about as long.
 pub const BATCH: usize = 16;
 /// Passages fetched at a time by the background indexer, sorted by length
 /// into batches.

@@ -11,7 +11,11 @@ use crate::mock_model::{Behaviour, MockModel};
 
 const REPORT_MD: &str = "# Annual report 2018\n\nAcme Corporation makes rockets and anvils.\n\n\
 ## Cash flows\n\nPurchases of property, plant and equipment were $1,577 million in 2018, \
-up from $1,373 million in 2017.\n\n## Dividends\n\nDividends paid to shareholders were $3,193 million in 2018.\n";
+up from $1,373 million in 2017. Most of it went to the assembly lines in Ohio and to tooling for \
+the next rocket range. Proceeds from the sale of an old warehouse were $42 million. Operating \
+activities provided $6,439 million of cash, and the company ended the year with $2,853 million \
+of cash and cash equivalents, against $3,053 million a year earlier. Net debt rose slightly, \
+as new notes of $1,000 million were issued in the autumn to refinance older ones.\n\n## Dividends\n\nDividends paid to shareholders were $3,193 million in 2018.\n";
 
 /// A user with a token and an assistant whose report is processed.
 pub(crate) async fn assistant_with_report(app: &TestApp) -> (String, i64) {

@@ -10,11 +10,26 @@ use crate::binary::{Server, start_binary};
 use crate::helpers::{TestApp, spawn_app_with, status_and_json};
 use crate::mock_model::MockModel;
 
-/// Each heading's section becomes its own passage.
+/// Three sections, each long enough to be a passage of its own.
 const REPORT_MD: &str = "# Annual report 2018\n\n\
-## Investing activities\n\nPurchases of property, plant and equipment were $1,577 million.\n\n\
-## Shareholders\n\nThe board raised the quarterly dividend to 42 cents per share.\n\n\
-## People\n\nWe employed 93,000 people at year end, in 70 countries.\n";
+## Investing activities\n\nPurchases of property, plant and equipment were $1,577 million. \
+Most of it went to the assembly lines in Ohio and to tooling for the next rocket range. \
+Proceeds from the sale of an old warehouse were $42 million. The company also bought a small \
+maker of precision valves for $210 million, net of the cash it held. Investing activities used \
+$1,745 million of cash in all, against $1,402 million a year earlier, and should stay at about \
+that level next year while the Ohio plant is finished.\n\n\
+## Shareholders\n\nThe board raised the quarterly dividend to 42 cents per share, the twelfth \
+raise in a row. Shareholders received $3,193 million in dividends during the year, and the \
+company bought back 4 million of its own shares for $610 million. At the annual meeting, \
+shareholders re-elected all nine directors and approved the auditors for another year. The \
+company expects to keep returning about half of its free cash flow to its owners, through \
+dividends first and buybacks when the share price allows.\n\n\
+## People\n\nWe employed 93,000 people at year end, in 70 countries. About a third of them \
+work in our plants and a quarter in research and development. Staff turnover fell to 7 percent \
+from 9 percent. Every employee can take up to 40 hours of paid training a year, and 2,400 \
+managers completed the leadership programme. Safety improved again: the recordable injury \
+rate fell to 0.8 per 100 workers, the lowest in the company's history, and no one was \
+seriously hurt at work.\n";
 
 /// The question shares no word with the passage that answers it.
 const QUESTION: &str = "How much did they spend on new factories and machinery?";
@@ -266,13 +281,23 @@ async fn an_exact_code_only_keywords_know_still_comes_first() {
     for n in 10..40 {
         parts.push_str(&format!(
             "\n## Filter {n}\n\nReplacement filter cartridge, part number XK-44{n}-C, \
-             fits the 2018 range and ships within three days.\n"
+             fits the 2018 range and ships within three days. "
         ));
+        // Long enough for each section to be a passage of its own.
+        parts.push_str(
+            &"Every cartridge is tested before it leaves the plant and carries a warranty. "
+                .repeat(6),
+        );
+        parts.push('\n');
     }
     let assistant = app
         .assistant_with_document(&token, "parts.md", &parts)
         .await;
-    wait_until_embedded(&app, &token, assistant).await;
+    let (_, passages) = wait_until_embedded(&app, &token, assistant).await;
+    assert!(
+        passages >= 30,
+        "each filter a passage of its own: {passages}"
+    );
     let best = search(&app, &token, assistant, "XK-4427-C").await;
     assert!(
         best.first()
