@@ -924,12 +924,25 @@ mod fusion_study {
     use std::collections::HashMap;
 
     use aiconvokit::db::documents::FoundChunk;
-    use aiconvokit::search::semantic::fuse;
 
     use super::{Question, count_hit};
 
     fn by_ids(ids: &[i64], rows: &HashMap<i64, FoundChunk>) -> Vec<FoundChunk> {
         ids.iter().filter_map(|id| rows.get(id).cloned()).collect()
+    }
+
+    /// Reciprocal-rank fusion of rankings (ids, best first): each id scores
+    /// the sum of `weight / (60 + rank)` over the rankings it is in.
+    fn reciprocal_rank_fusion(rankings: &[(&[i64], f64)]) -> Vec<i64> {
+        let mut scores: HashMap<i64, f64> = HashMap::new();
+        for (ranking, weight) in rankings {
+            for (rank, id) in ranking.iter().enumerate() {
+                *scores.entry(*id).or_default() += weight / (61.0 + rank as f64);
+            }
+        }
+        let mut fused: Vec<(i64, f64)> = scores.into_iter().collect();
+        fused.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        fused.into_iter().map(|(id, _)| id).collect()
     }
 
     /// At most one passage per page among the first ones.
@@ -962,10 +975,7 @@ mod fusion_study {
         let vector_ids: Vec<i64> = vector.iter().map(|c| c.chunk_id).collect();
         let mut variants: Vec<(String, Vec<FoundChunk>)> = Vec::new();
         for (kw, sem) in [(1.0, 1.0), (1.0, 1.5), (1.0, 2.0), (1.5, 1.0)] {
-            let fused: Vec<i64> = fuse(&[(&keyword_ids, kw), (&vector_ids, sem)], 40)
-                .into_iter()
-                .map(|(id, _)| id)
-                .collect();
+            let fused = reciprocal_rank_fusion(&[(&keyword_ids, kw), (&vector_ids, sem)]);
             let found = by_ids(&fused, &rows);
             variants.push((format!("rrf {kw}:{sem}"), found.clone()));
             variants.push((format!("rrf {kw}:{sem}, one per page"), one_per_page(found)));

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use crate::db::Db;
 use crate::db::documents::FoundChunk;
-use semantic::{Semantic, fuse};
+use semantic::{SEMANTIC_WEIGHT, Semantic, fuse};
 
 /// Passages returned when the caller does not say how many.
 pub const DEFAULT_K: i64 = 5;
@@ -22,8 +22,9 @@ const FUSION_DEPTH: i64 = 40;
 
 /// The best `k` passages of an assistant's documents for a question: the
 /// keyword ranking, fused with the semantic one when a model is loaded
-/// (reciprocal-rank fusion; the score is then the fused score). If the
-/// semantic side fails, the keyword ranking is returned alone.
+/// (a convex combination of normalised scores, see [`fuse`]; the score is
+/// then the fused score, in [0, 1]). If the semantic side fails, the
+/// keyword ranking is returned alone.
 pub async fn search(
     db: &Db,
     semantic: Option<&Semantic>,
@@ -60,12 +61,18 @@ pub async fn search(
         keyword.truncate(usize::try_from(k).unwrap_or(5));
         return Ok(keyword);
     }
-    let keyword_ids: Vec<i64> = keyword.iter().map(|c| c.chunk_id).collect();
-    let nearest: Vec<i64> = nearest.into_iter().map(|(id, _)| id).collect();
+    let keyword_scores: Vec<(i64, f64)> = keyword.iter().map(|c| (c.chunk_id, c.score)).collect();
+    let semantic_scores: Vec<(i64, f64)> = nearest
+        .into_iter()
+        .map(|(id, cosine)| (id, f64::from(cosine)))
+        .collect();
     let fused = fuse(
-        &[(&keyword_ids, 1.0), (&nearest, 1.0)],
+        &keyword_scores,
+        &semantic_scores,
+        SEMANTIC_WEIGHT,
         usize::try_from(k).unwrap_or(5),
     );
+    let keyword_ids: Vec<i64> = keyword.iter().map(|c| c.chunk_id).collect();
     let missing: Vec<i64> = fused
         .iter()
         .map(|(id, _)| *id)

@@ -134,7 +134,8 @@ async fn search(app: &TestApp, token: &str, assistant: i64, question: &str) -> V
 /// top hit for [`QUESTION`] (its document processed, then embedded).
 async fn assert_capex_becomes_top_hit(app: &TestApp, token: &str, assistant: i64) {
     let mut best = Vec::new();
-    for _ in 0..300 {
+    // As generous as `wait_for_progress`: embedding runs at idle priority.
+    for _ in 0..1800 {
         best = search(app, token, assistant, QUESTION).await;
         if best
             .first()
