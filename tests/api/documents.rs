@@ -714,3 +714,55 @@ async fn a_word_zip_bomb_fails_with_a_reason_and_the_server_stays_up() {
     let (status, _) = get(&app, &token, "/api/v1/me/").await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn short_sections_share_a_passage_and_long_ones_keep_their_own() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token("ada").await;
+    // Too long to join the short sections before it (about 970 characters).
+    let long_section = "The plant in Ohio ran three shifts all year long. ".repeat(19);
+    let document = format!(
+        "# Revenue\n\nTotal revenue was 17,606.\n\n# Costs\n\nTotal cost of revenue was 2,165.\n\n\
+         # Plants\n\n{long_section}\n\n# Outlook\n\nWe expect growth in every region.\n"
+    );
+    let assistant = app
+        .assistant_with_document(&token, "notes.md", &document)
+        .await;
+    settled(&app, &token, &format!("/api/v1/assistants/{assistant}/")).await;
+    let text_of_top_hit = |found: &Value| found["results"][0]["text"].as_str().map(str::to_owned);
+
+    // Two short sections: one passage, headings kept as its lines.
+    let (_, found) = get(
+        &app,
+        &token,
+        &format!("/api/v1/assistants/{assistant}/search/?q=cost of revenue"),
+    )
+    .await;
+    assert_eq!(
+        text_of_top_hit(&found).as_deref(),
+        Some("Revenue\nTotal revenue was 17,606.\nCosts\nTotal cost of revenue was 2,165."),
+        "the next heading moves on with its text: {found}"
+    );
+    // A section of substance starts its own passage, with its heading first.
+    let (_, found) = get(
+        &app,
+        &token,
+        &format!("/api/v1/assistants/{assistant}/search/?q=three shifts"),
+    )
+    .await;
+    let plants = text_of_top_hit(&found).unwrap_or_default();
+    assert!(plants.starts_with("Plants\nThe plant in Ohio"), "{found}");
+    assert!(!plants.contains("17,606"), "{found}");
+    // The heading after it starts a passage again.
+    let (_, found) = get(
+        &app,
+        &token,
+        &format!("/api/v1/assistants/{assistant}/search/?q=growth in every region"),
+    )
+    .await;
+    assert_eq!(
+        text_of_top_hit(&found).as_deref(),
+        Some("Outlook\nWe expect growth in every region."),
+        "{found}"
+    );
+}

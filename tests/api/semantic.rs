@@ -137,10 +137,14 @@ async fn assert_capex_becomes_top_hit(app: &TestApp, token: &str, assistant: i64
     // As generous as `wait_for_progress`: embedding runs at idle priority.
     for _ in 0..1800 {
         best = search(app, token, assistant, QUESTION).await;
-        if best
+        if let Some(hit) = best
             .first()
-            .is_some_and(|hit| hit["text"].as_str().is_some_and(|t| t.contains("1,577")))
+            .filter(|hit| hit["text"].as_str().is_some_and(|t| t.contains("1,577")))
         {
+            // The fused score: the best of either ranking scores at least
+            // one half, and nothing more than 1.
+            let score = hit["score"].as_f64().unwrap_or_default();
+            assert!((0.5..=1.0).contains(&score), "fused score {score}: {hit}");
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
