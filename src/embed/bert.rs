@@ -239,9 +239,11 @@ impl EncoderLayer {
         let (h, inner) = (config.hidden_size, config.intermediate_size);
         let attention = variables.pp("attention");
         let own = attention.pp("self");
-        let parts = ["query", "key", "value"].map(|name| Dense::load(&own.pp(name), h, h));
-        let [query, key, value] = parts;
-        let (query, key, value) = (query?, key?, value?);
+        let (query, key, value) = (
+            Dense::load(&own.pp("query"), h, h)?,
+            Dense::load(&own.pp("key"), h, h)?,
+            Dense::load(&own.pp("value"), h, h)?,
+        );
         let qkv = Dense {
             weight: Tensor::cat(&[&query.weight, &key.weight, &value.weight], 1)?,
             bias: [query.bias, key.bias, value.bias].concat(),
@@ -654,7 +656,7 @@ pub mod kernels {
             }
         }
         mean.iter_mut().for_each(|m| *m /= count.max(1) as f32);
-        super::super::normalize(&mut mean);
+        crate::embed::normalize(&mut mean);
         mean
     }
 

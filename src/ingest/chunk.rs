@@ -54,14 +54,13 @@ pub fn passages(pages: &[Page]) -> Vec<Passage> {
                     && !only_headings
                     && current.len() + piece.len() + 1 > TARGET_CHARS
                 {
-                    let carried = match open_headings {
-                        Some(start) => {
+                    let carried = open_headings
+                        .map(|start| {
                             let carried = current.split_off(start);
                             current.pop(); // the line break before them
                             carried
-                        }
-                        _ => String::new(),
-                    };
+                        })
+                        .unwrap_or_default();
                     flush(&mut out, page.number, &heading, &mut current);
                     open_headings = (!carried.is_empty()).then_some(0);
                     if let Some(first) = carried.lines().next() {
