@@ -69,6 +69,21 @@ pub struct Config {
     #[arg(long, env = "AICONVOKIT_REQUEST_TIMEOUT_SECS", default_value_t = 120)]
     pub request_timeout_secs: u64,
 
+    /// The site's public address, e.g. `https://chat.example.com`, used in
+    /// the widget snippet. Default: the address the dashboard is visited at.
+    #[arg(long, env = "AICONVOKIT_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Behind a reverse proxy: take the visitor's address from the last
+    /// `X-Forwarded-For` entry (the widget's per-visitor limits count by it).
+    #[arg(long, env = "AICONVOKIT_TRUST_PROXY", default_value_t = false)]
+    pub trust_proxy: bool,
+
+    /// How long a widget visitor's session token lives, in seconds (the
+    /// widget renews it without the visitor noticing).
+    #[arg(long, env = "AICONVOKIT_WIDGET_TOKEN_TTL_SECS", default_value_t = 1800, value_parser = clap::value_parser!(i64).range(1..=86_400))]
+    pub widget_token_ttl_secs: i64,
+
     /// The language model.
     #[command(flatten)]
     pub model: ModelConfig,
@@ -187,6 +202,9 @@ impl Config {
             max_body_mb: 200,
             max_file_mb: 50,
             request_timeout_secs: 120,
+            public_url: None,
+            trust_proxy: false,
+            widget_token_ttl_secs: 1800,
             model: ModelConfig::default(),
             embedding_model: Some("none".into()),
         }

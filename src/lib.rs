@@ -42,6 +42,8 @@ pub mod server;
 pub mod state;
 #[cfg(feature = "ssr")]
 pub mod uploads;
+#[cfg(feature = "ssr")]
+pub mod widget;
 
 /// The browser entry point: hydrates the server-rendered page.
 #[cfg(feature = "hydrate")]

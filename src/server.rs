@@ -80,6 +80,15 @@ pub async fn build_app(
             semantic.clone(),
         ));
     }
+    let secret = db
+        .server_secret("widget_token_key", || {
+            use rand::RngCore;
+            let mut bytes = [0u8; 32];
+            rand::thread_rng().fill_bytes(&mut bytes);
+            hex::encode(bytes)
+        })
+        .await?;
+    let signer = crate::widget::Signer::new(secret.into_bytes());
     let config_model = config.model.clone();
     let state = AppState {
         db,
@@ -88,6 +97,7 @@ pub async fn build_app(
         files,
         jobs,
         provider: crate::chat::provider::Provider::from_config(&config_model).map(Arc::new),
+        signer,
         semantic,
     };
     Ok((router(state.clone(), sessions), state))
@@ -134,6 +144,8 @@ fn router(state: AppState, sessions: SessionStorage) -> AppService {
         .layer(middleware::from_fn(guard_pages));
     let router = Router::new()
         .nest("/api/v1", crate::api::v1::router())
+        .nest("/widget/v1", crate::widget::http::router())
+        .route("/embed.js", axum::routing::get(crate::widget::http::script))
         .route("/assistants/{id}/documents", axum::routing::post(crate::uploads::upload_from_dashboard))
         .route(
             "/chats/{id}/messages",
@@ -212,9 +224,12 @@ async fn guard_pages(auth: AuthSession, request: Request, next: Next) -> Respons
 /// finishes the requests in flight.
 pub async fn serve(listener: tokio::net::TcpListener, service: AppService) -> std::io::Result<()> {
     use axum::ServiceExt;
-    axum::serve(listener, ServiceExt::<Request>::into_make_service(service))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    axum::serve(
+        listener,
+        ServiceExt::<Request>::into_make_service_with_connect_info::<std::net::SocketAddr>(service),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
 }
 
 async fn shutdown_signal() {

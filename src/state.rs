@@ -22,6 +22,8 @@ pub struct AppState {
     pub jobs: JobQueue,
     /// The language model, when one is configured.
     pub provider: Option<Arc<crate::chat::provider::Provider>>,
+    /// Signs the widget's visitor tokens (a secret all servers share).
+    pub signer: crate::widget::Signer,
     /// Semantic search, when an embedding model is loaded.
     pub semantic: Option<Arc<crate::search::semantic::Semantic>>,
 }

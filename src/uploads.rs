@@ -115,6 +115,12 @@ pub async fn ask_from_dashboard(
         .chat_of(user.id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
+    if chat.origin == "widget" {
+        return Err(ApiError::field(
+            "input",
+            "This conversation is a visitor's, from your website: start a new chat to ask yourself.",
+        ));
+    }
     let assistant = state
         .db
         .assistant_of(user.id, chat.assistant_id)

@@ -12,6 +12,8 @@ pub struct ChatRow {
     pub assistant_id: i64,
     pub thread_id: String,
     pub origin: String,
+    /// For widget chats, the site the visitor was on.
+    pub site_origin: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -40,7 +42,8 @@ pub struct AnswerSettings {
     pub temperature: Option<f64>,
 }
 
-const CHAT_COLUMNS: &str = "id, user_id, assistant_id, thread_id, origin, created_at, updated_at";
+pub(crate) const CHAT_COLUMNS: &str =
+    "id, user_id, assistant_id, thread_id, origin, site_origin, created_at, updated_at";
 const MESSAGE_COLUMNS: &str =
     "id, chat_id, input, output, sources, status, error, created_at, answered_at";
 

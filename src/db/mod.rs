@@ -9,6 +9,7 @@ pub mod chats;
 pub mod documents;
 pub mod users;
 pub mod vectors;
+pub mod widgets;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -26,12 +26,7 @@ pub async fn list_chats(assistant_id: i64) -> Result<Vec<ChatView>, AppError> {
         let mut views = Vec::with_capacity(chats.len());
         for chat in chats {
             let first = db.messages_of(chat.id, 1, 0).await.map_err(internal)?;
-            views.push(ChatView {
-                id: chat.id,
-                assistant_id: chat.assistant_id,
-                title: first.into_iter().next().map(|m| m.input),
-                updated_at: chat.updated_at,
-            });
+            views.push(chat_view(chat, first.into_iter().next().map(|m| m.input)));
         }
         Ok(views)
     })
@@ -64,6 +59,34 @@ pub async fn start_chat(assistant_id: i64) -> Result<i64, AppError> {
         Ok(chat.id)
     })
     .await
+}
+
+/// One of the signed-in user's chats, without its messages.
+#[server(prefix = "/fn", endpoint = "chat_summary")]
+pub async fn chat_summary(chat_id: i64) -> Result<ChatView, AppError> {
+    use super::context::{found, internal, require_user, respond, state};
+
+    respond(async move {
+        let user = require_user().await?;
+        let db = state().db;
+        let chat = found(db.chat_of(user.id, chat_id).await)?;
+        let first = db.messages_of(chat.id, 1, 0).await.map_err(internal)?;
+        Ok(chat_view(chat, first.into_iter().next().map(|m| m.input)))
+    })
+    .await
+}
+
+/// A chat as pages list it, titled by its first question.
+#[cfg(feature = "ssr")]
+fn chat_view(chat: crate::db::chats::ChatRow, title: Option<String>) -> ChatView {
+    ChatView {
+        id: chat.id,
+        assistant_id: chat.assistant_id,
+        title,
+        updated_at: chat.updated_at,
+        origin: chat.origin,
+        site: chat.site_origin,
+    }
 }
 
 /// The messages of one of the signed-in user's chats, oldest first.

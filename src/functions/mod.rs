@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod api_keys;
 pub mod assistants;
 pub mod chats;
+pub mod widget;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod context {
@@ -67,6 +68,12 @@ pub(crate) mod context {
             response.set_status(error.status_code());
         }
         result
+    }
+
+    /// The row a query found, `NotFound` when none (absent or another
+    /// user's), `Internal` when the query failed.
+    pub fn found<T>(result: sqlx::Result<Option<T>>) -> Result<T, AppError> {
+        result.map_err(internal)?.ok_or(AppError::NotFound)
     }
 
     /// Logs an internal failure and turns it into the UI's opaque error.

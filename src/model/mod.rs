@@ -154,6 +154,58 @@ pub struct ChatView {
     /// The first question asked, or `None` for a chat not yet used.
     pub title: Option<String>,
     pub updated_at: DateTime<Utc>,
+    /// Where it was held: `app`, `api` or `widget`.
+    pub origin: String,
+    /// For widget chats, the site the visitor was on.
+    pub site: Option<String>,
+}
+
+/// The embeddable chat of an assistant, as its owner edits it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WidgetView {
+    pub assistant_id: i64,
+    /// The public key the snippet carries (`pub_…`).
+    pub public_key: String,
+    pub enabled: bool,
+    pub allowed_origins: Vec<String>,
+    pub title: String,
+    pub accent: String,
+    /// `right` or `left`.
+    pub position: String,
+    pub welcome: String,
+    pub suggestions: Vec<String>,
+    pub show_sources: bool,
+    pub visitor_hourly_limit: i64,
+    pub daily_limit: i64,
+    /// Where the script is served, e.g. `https://chat.example.com/embed.js`.
+    pub script_url: String,
+}
+
+impl WidgetView {
+    /// The line a site pastes in its pages.
+    pub fn snippet(&self) -> String {
+        format!(
+            "<script src=\"{}\" data-assistant=\"{}\" async></script>",
+            self.script_url, self.public_key
+        )
+    }
+}
+
+/// What the dashboard's live preview mounts the widget with.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WidgetPreview {
+    pub script_url: String,
+    pub public_key: String,
+    /// A short-lived token for the dashboard's own origin.
+    pub token: String,
+}
+
+impl std::fmt::Debug for WidgetPreview {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WidgetPreview")
+            .field("public_key", &self.public_key)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A question of a chat with its answer and the passages it cites.

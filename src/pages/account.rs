@@ -202,7 +202,7 @@ fn NewKeyNotice(created: CreatedApiKey) -> impl IntoView {
 }
 
 /// Puts `text` on the clipboard and sets `done` when it is there.
-fn copy_to_clipboard(text: &str, done: RwSignal<bool>) {
+pub(crate) fn copy_to_clipboard(text: &str, done: RwSignal<bool>) {
     #[cfg(feature = "hydrate")]
     {
         let promise = window().navigator().clipboard().write_text(text);

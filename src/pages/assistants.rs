@@ -333,6 +333,7 @@ pub fn AssistantPage() -> impl IntoView {
                                             <AssistantDetail assistant=found update />
                                             <ChatsPanel assistant_id chats start=start_chat delete=delete_chat />
                                             <AnswerSettingsPanel assistant_id settings save=save_settings />
+                                            <super::publish::PublishPanel assistant_id />
                                             <DocumentsPanel assistant_id documents delete=delete_document upload_error />
                                             <SearchPanel question=question() hits />
                                         }
@@ -657,6 +658,9 @@ fn ChatsPanel(
                                     view! {
                                         <li class="flex items-center justify-between gap-3 py-2" data-testid="chat-row">
                                             <a href=format!("/assistants/{}/chats/{}", chat.assistant_id, chat.id) class="min-w-0 flex-1 truncate text-sm font-medium text-indigo-700 hover:underline">{title}</a>
+                                            {(chat.origin == "widget").then(|| view! {
+                                                <span class="shrink-0 rounded-full bg-sky-50 px-2 py-0.5 text-xs font-medium text-sky-700 ring-1 ring-inset ring-sky-600/20" title=chat.site.clone().map(|site| format!("A visitor on {site}")) data-testid="chat-origin">"Website"</span>
+                                            })}
                                             <span class="shrink-0 text-xs text-slate-500">{format_time(chat.updated_at)}</span>
                                             <ActionForm action=delete>
                                                 <input type="hidden" name="chat_id" value=chat.id />

@@ -10,7 +10,7 @@ use leptos_router::hooks::use_params_map;
 use crate::components::guard::RequireUser;
 use crate::components::layout::Loading;
 use crate::functions::assistants::get_assistant;
-use crate::functions::chats::chat_messages;
+use crate::functions::chats::{chat_messages, chat_summary};
 use crate::model::{MessageView, SourceView};
 
 /// One event of the answer stream: its name and its data.
@@ -92,6 +92,14 @@ pub fn ChatPage() -> impl IntoView {
     };
     let assistant = Resource::new(assistant_id, get_assistant);
     let history = Resource::new(chat_id, chat_messages);
+    let summary = Resource::new(chat_id, chat_summary);
+    // A visitor's conversation from the website is read here, not continued.
+    let visitor_site = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        if let Some(Ok(chat)) = summary.get() {
+            visitor_site.set((chat.origin == "widget").then(|| chat.site.unwrap_or_default()));
+        }
+    });
     let live = RwSignal::new(Vec::<LiveMessage>::new());
     let draft = RwSignal::new(String::new());
     let panel: SourcesPanelState = RwSignal::new(None);
@@ -167,7 +175,12 @@ pub fn ChatPage() -> impl IntoView {
                         />
                     </For>
                 </ol>
-                <form class="sticky bottom-0 mt-6 flex items-end gap-2 border-t border-slate-200 bg-slate-50 py-4"
+                {move || visitor_site.get().map(|site| view! {
+                    <p role="note" data-testid="visitor-chat" class="mt-6 rounded-lg border border-sky-200 bg-sky-50 px-4 py-3 text-sm text-sky-800">
+                        {format!("A visitor's conversation on {site}, through the chat on your website. It is shown here as it happened; start a new chat to ask yourself.")}
+                    </p>
+                })}
+                <form class="sticky bottom-0 mt-6 flex items-end gap-2 border-t border-slate-200 bg-slate-50 py-4" class:hidden=move || visitor_site.get().is_some()
                     on:submit=move |event| { event.prevent_default(); send(); }>
                     <label for="chat-input" class="sr-only">"Your question"</label>
                     <textarea id="chat-input" rows="2" placeholder="Ask about the documents… (Enter sends, Shift+Enter adds a line)"

@@ -7,6 +7,7 @@ mod chat;
 mod dashboard;
 mod landing;
 mod not_found;
+mod publish;
 
 pub use account::AccountPage;
 pub use assistants::{AssistantList, AssistantPage, NewAssistantPage, assistants_resource};

@@ -14,3 +14,4 @@ mod semantic;
 mod startup;
 mod tokens;
 mod users;
+mod widget;

@@ -211,7 +211,7 @@ pub fn new_thread_id() -> String {
 }
 
 /// The question of a `PUT`: present, not blank, not too long.
-fn question(input: &Input) -> Result<String, ApiError> {
+pub(crate) fn question(input: &Input) -> Result<String, ApiError> {
     let text = match input.text("input") {
         Ok(Some(text)) => text,
         Ok(None) => return Err(ApiError::field("input", "This field is required.")),
@@ -293,6 +293,23 @@ pub(crate) async fn stream_answer(
     chat: ChatRow,
     question: String,
 ) -> Result<Response, ApiError> {
+    let render = |chat: &ChatRow, answered: Answered| {
+        serde_json::to_value(reply(chat, answered)).unwrap_or_default()
+    };
+    stream_answer_with(state, assistant, chat, question, Box::new(render)).await
+}
+
+/// What the `done` event of a stream carries for an answer.
+pub(crate) type RenderDone = Box<dyn FnOnce(&ChatRow, Answered) -> Value + Send>;
+
+/// [`stream_answer`] with the `done` event's body made by `render`.
+pub(crate) async fn stream_answer_with(
+    state: AppState,
+    assistant: AssistantRow,
+    chat: ChatRow,
+    question: String,
+    render: RenderDone,
+) -> Result<Response, ApiError> {
     let (delta_tx, mut delta_rx) = mpsc::channel::<String>(64);
     let (done_tx, done_rx) = oneshot::channel::<Result<Answered, ChatError>>();
     let task_chat = chat.clone();
@@ -318,7 +335,7 @@ pub(crate) async fn stream_answer(
             .await
             .map_err(|_| ApiError::Internal(anyhow::anyhow!("the answer task ended")))?
             .map_err(chat_error)?;
-        let events = vec![done_event(&chat, answered)];
+        let events = vec![done_event(&chat, answered, render)];
         return Ok(Sse::new(futures_util::stream::iter(events)).into_response());
     };
 
@@ -328,7 +345,7 @@ pub(crate) async fn stream_answer(
             yield delta_event(&text);
         }
         match done_rx.await {
-            Ok(Ok(answered)) => yield done_event(&chat, answered),
+            Ok(Ok(answered)) => yield done_event(&chat, answered, render),
             Ok(Err(error)) => yield error_event(&chat_error(error)),
             Err(_) => yield error_event(&ApiError::Internal(anyhow::anyhow!("the answer task ended"))),
         }
@@ -342,8 +359,8 @@ fn delta_event(text: &str) -> Result<Event, Infallible> {
         .data(serde_json::json!({ "text": text }).to_string()))
 }
 
-fn done_event(chat: &ChatRow, answered: Answered) -> Result<Event, Infallible> {
-    let body = serde_json::to_string(&reply(chat, answered)).unwrap_or_default();
+fn done_event(chat: &ChatRow, answered: Answered, render: RenderDone) -> Result<Event, Infallible> {
+    let body = render(chat, answered).to_string();
     Ok(Event::default().event("done").data(body))
 }
 

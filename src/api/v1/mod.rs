@@ -74,7 +74,8 @@ async fn method_not_allowed(method: Method) -> ApiError {
 /// around the router: body limit, timeout, ...) into `{"detail": ...}`.
 /// Install it outside those layers.
 pub async fn json_errors(request: Request<Body>, next: Next) -> Response {
-    if !request.uri().path().starts_with("/api/") {
+    let path = request.uri().path();
+    if !path.starts_with("/api/") && !path.starts_with("/widget/") {
         return next.run(request).await;
     }
     let response = next.run(request).await;

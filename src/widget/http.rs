@@ -1,0 +1,667 @@
+//! The widget's HTTP side: `/embed.js`, and under `/widget/v1/{key}/` a
+//! session for the visitor and the questions they ask (streamed). Every
+//! request is checked against the widget's allowed origins; only allowed
+//! origins get CORS headers, so no other site's pages can read an answer.
+
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+
+use axum::Json;
+use axum::extract::{ConnectInfo, FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use chrono::Utc;
+use serde::Serialize;
+use serde_json::json;
+
+use super::{Claims, LimitKind, LimitReached, TokenError, TokenKind};
+use crate::api::v1::Input;
+use crate::chat::Answered;
+use crate::chat::prompt::Passage;
+use crate::db::assistants::AssistantRow;
+use crate::db::chats::{ChatRow, MessageRow};
+use crate::db::widgets::{Visitor as VisitorRow, WidgetRow};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The script a site includes.
+const EMBED_JS: &str = include_str!("embed.js");
+/// Earlier exchanges shown to a returning visitor.
+const HISTORY_SHOWN: i64 = 50;
+
+/// `/widget/v1`: the visitor's endpoints, keyed by the widget's public key.
+pub fn router() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/{key}/session", post(open_session).options(preflight))
+        .route("/{key}/messages", post(ask).options(preflight))
+        .fallback(|| async { WidgetError::NotAvailable.into_response() })
+}
+
+/// Why a widget request was refused; answered as `{"detail", "code"}`.
+#[derive(Debug, thiserror::Error)]
+pub enum WidgetError {
+    #[error("Requests to this chat must come from a web page (no Origin header).")]
+    OriginRequired,
+    #[error("This site is not allowed to use this chat.")]
+    OriginNotAllowed,
+    #[error("This chat is not available.")]
+    NotAvailable,
+    #[error(transparent)]
+    Token(#[from] TokenError),
+    #[error("{}", .0.message())]
+    Limit(LimitReached),
+    #[error(transparent)]
+    Api(#[from] ApiError),
+}
+
+impl From<sqlx::Error> for WidgetError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Api(error.into())
+    }
+}
+
+impl IntoResponse for WidgetError {
+    fn into_response(self) -> Response {
+        let (status, code) = match &self {
+            Self::OriginRequired => (StatusCode::FORBIDDEN, "origin_required"),
+            Self::OriginNotAllowed => (StatusCode::FORBIDDEN, "origin_not_allowed"),
+            Self::NotAvailable => (StatusCode::NOT_FOUND, "not_available"),
+            Self::Token(TokenError::Expired) => (StatusCode::UNAUTHORIZED, "token_expired"),
+            Self::Token(TokenError::Invalid) => (StatusCode::UNAUTHORIZED, "token_invalid"),
+            Self::Limit(reached) => {
+                let body = json!({
+                    "detail": reached.message(),
+                    "code": reached.kind.code(),
+                    "retry_after": reached.retry_after_secs,
+                });
+                let mut response = (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
+                response.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(reached.retry_after_secs),
+                );
+                return response;
+            }
+            Self::Api(_) => {
+                let Self::Api(error) = self else {
+                    unreachable!()
+                };
+                return error.into_response();
+            }
+        };
+        (
+            status,
+            Json(json!({ "detail": self.to_string(), "code": code })),
+        )
+            .into_response()
+    }
+}
+
+/// The request's `Origin`, canonical; `None` when absent or not a web origin.
+fn request_origin(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .and_then(super::normalize_origin)
+}
+
+/// The visitor's address: the peer, or with `--trust-proxy` the address
+/// the proxy in front saw (the last of `X-Forwarded-For`).
+pub struct ClientIp(pub String);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if state.config.trust_proxy
+            && let Some(forwarded) = parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit(',').next())
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+        {
+            return Ok(Self(forwarded.to_owned()));
+        }
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or_else(|| "unknown".to_owned(), |info| info.0.ip().to_string());
+        Ok(Self(peer))
+    }
+}
+
+/// A request that passed the origin check: the widget, its assistant, and
+/// the origin to answer with CORS headers (none for a same-site preview).
+struct Admitted {
+    widget: WidgetRow,
+    assistant: AssistantRow,
+    origin: String,
+    cors: bool,
+}
+
+/// Adds the CORS headers that let `origin` read the response.
+fn with_cors(mut response: Response, origin: &str) -> Response {
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(origin) {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+        headers.insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static("retry-after"),
+        );
+    }
+    headers.append(header::VARY, HeaderValue::from_static("origin"));
+    response
+}
+
+/// Answers an outcome, with CORS headers when the origin was admitted.
+fn finish(result: Result<Response, WidgetError>, cors_origin: Option<&str>) -> Response {
+    let response = result.unwrap_or_else(IntoResponse::into_response);
+    match cors_origin {
+        Some(origin) => with_cors(response, origin),
+        None => response,
+    }
+}
+
+/// The widget with this key and its assistant, or `NotAvailable`.
+async fn widget_and_assistant(
+    state: &AppState,
+    key: &str,
+) -> Result<(WidgetRow, AssistantRow), WidgetError> {
+    let widget = state
+        .db
+        .widget_by_key(key)
+        .await?
+        .ok_or(WidgetError::NotAvailable)?;
+    let assistant = state
+        .db
+        .assistant_by_id(widget.assistant_id)
+        .await?
+        .ok_or(WidgetError::NotAvailable)?;
+    Ok((widget, assistant))
+}
+
+/// Checks a visitor's origin against the widget: on, and the origin listed.
+fn admit_visitor(widget: &WidgetRow, origin: &str) -> Result<(), WidgetError> {
+    if !widget.enabled {
+        return Err(WidgetError::NotAvailable);
+    }
+    if !super::is_allowed(&widget.origins(), origin) {
+        return Err(WidgetError::OriginNotAllowed);
+    }
+    Ok(())
+}
+
+/// `OPTIONS`: the browser asks whether this origin may post here.
+async fn preflight(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(origin) = request_origin(&headers) else {
+        return WidgetError::OriginRequired.into_response();
+    };
+    let admitted = match widget_and_assistant(&state, &key).await {
+        Ok((widget, _)) => admit_visitor(&widget, &origin),
+        Err(error) => Err(error),
+    };
+    match admitted {
+        Ok(()) => {
+            let mut response = StatusCode::NO_CONTENT.into_response();
+            let headers = response.headers_mut();
+            headers.insert(
+                header::ACCESS_CONTROL_ALLOW_METHODS,
+                HeaderValue::from_static("POST"),
+            );
+            headers.insert(
+                header::ACCESS_CONTROL_ALLOW_HEADERS,
+                HeaderValue::from_static("authorization, content-type"),
+            );
+            headers.insert(
+                header::ACCESS_CONTROL_MAX_AGE,
+                HeaderValue::from_static("600"),
+            );
+            with_cors(response, &origin)
+        }
+        Err(error) => error.into_response(),
+    }
+}
+
+/// What the widget shows before the first question.
+#[derive(Debug, Serialize)]
+struct WidgetConfig {
+    title: String,
+    assistant: String,
+    company: String,
+    accent: String,
+    position: String,
+    welcome: String,
+    suggestions: Vec<String>,
+    show_sources: bool,
+}
+
+fn config_of(widget: &WidgetRow, assistant: &AssistantRow) -> WidgetConfig {
+    let title = if widget.title.trim().is_empty() {
+        assistant.name.clone()
+    } else {
+        widget.title.clone()
+    };
+    let welcome = if widget.welcome.trim().is_empty() {
+        format!(
+            "Hi! Ask me anything about {}'s documents.",
+            assistant.company_name
+        )
+    } else {
+        widget.welcome.clone()
+    };
+    WidgetConfig {
+        title,
+        assistant: assistant.name.clone(),
+        company: assistant.company_name.clone(),
+        accent: widget.accent.clone(),
+        position: widget.position.clone(),
+        welcome,
+        suggestions: widget.suggestion_list(),
+        show_sources: widget.show_sources,
+    }
+}
+
+/// A source as the visitor sees it.
+#[derive(Debug, Serialize)]
+struct SourceView {
+    document: String,
+    page: Option<i64>,
+    text: String,
+}
+
+/// An answered exchange as the widget shows it.
+#[derive(Debug, Serialize)]
+struct ExchangeView {
+    input: String,
+    output: String,
+    output_html: String,
+    sources: Vec<SourceView>,
+}
+
+fn exchange(
+    input: String,
+    output: &str,
+    sources: Vec<Passage>,
+    show_sources: bool,
+) -> ExchangeView {
+    let (output, sources) = if show_sources {
+        (output.to_owned(), sources)
+    } else {
+        (super::strip_citations(output), Vec::new())
+    };
+    ExchangeView {
+        input,
+        output_html: crate::markdown::to_safe_html(&output),
+        output,
+        sources: sources
+            .into_iter()
+            .map(|p| SourceView {
+                document: p.document,
+                page: p.page,
+                text: p.text,
+            })
+            .collect(),
+    }
+}
+
+fn history_view(rows: Vec<MessageRow>, show_sources: bool) -> Vec<ExchangeView> {
+    rows.into_iter()
+        .filter(|row| row.status == "answered")
+        .map(|row| {
+            let sources: Vec<Passage> = serde_json::from_str(&row.sources).unwrap_or_default();
+            exchange(
+                row.input,
+                row.output.as_deref().unwrap_or_default(),
+                sources,
+                show_sources,
+            )
+        })
+        .collect()
+}
+
+/// A token, its lifetime and what the widget shows.
+#[derive(Debug, Serialize)]
+struct SessionView {
+    token: String,
+    expires_in: i64,
+    config: WidgetConfig,
+    messages: Vec<ExchangeView>,
+}
+
+fn optional_text(input: &Input, field: &str) -> Result<Option<String>, WidgetError> {
+    input
+        .text(field)
+        .map(|text| text.filter(|t| !t.trim().is_empty()))
+        .map_err(|(field, message)| ApiError::field(&field, message).into())
+}
+
+/// `POST /widget/v1/{key}/session`: a token for the visitor (continuing
+/// their conversation when they bring their previous token), the widget's
+/// look, and the conversation so far.
+async fn open_session(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+    input: Result<Input, ApiError>,
+) -> Response {
+    let Some(origin) = request_origin(&headers) else {
+        return WidgetError::OriginRequired.into_response();
+    };
+    match admit_session(&state, &key, &origin, input).await {
+        Ok((admitted, input)) => {
+            let cors = admitted.cors.then(|| admitted.origin.clone());
+            let result = issue_session(&state, &admitted, &input).await;
+            finish(result, cors.as_deref())
+        }
+        Err(error) => error.into_response(),
+    }
+}
+
+/// Admits a session request: a visitor on an allowed site, or the owner's
+/// preview carrying a preview token for this origin.
+async fn admit_session(
+    state: &AppState,
+    key: &str,
+    origin: &str,
+    input: Result<Input, ApiError>,
+) -> Result<(Admitted, Input), WidgetError> {
+    let (widget, assistant) = widget_and_assistant(state, key).await?;
+    let input = input?;
+    let now = Utc::now().timestamp();
+    if let Some(preview) = optional_text(&input, "preview_token")? {
+        let claims = state.signer.verify(&preview, key, origin, now, false)?;
+        if claims.kind != TokenKind::Preview {
+            return Err(TokenError::Invalid.into());
+        }
+        // The owner's preview may be served from another address than the
+        // dashboard's (a configured public URL): its token admits it.
+        return Ok((
+            Admitted {
+                widget,
+                assistant,
+                origin: origin.to_owned(),
+                cors: true,
+            },
+            input,
+        ));
+    }
+    admit_visitor(&widget, origin)?;
+    Ok((
+        Admitted {
+            widget,
+            assistant,
+            origin: origin.to_owned(),
+            cors: true,
+        },
+        input,
+    ))
+}
+
+async fn issue_session(
+    state: &AppState,
+    admitted: &Admitted,
+    input: &Input,
+) -> Result<Response, WidgetError> {
+    let now = Utc::now().timestamp();
+    let key = &admitted.widget.public_key;
+    let kind = if optional_text(input, "preview_token")?.is_some() {
+        TokenKind::Preview
+    } else {
+        TokenKind::Visitor
+    };
+    // A previous token of the same kind, even expired, continues its session.
+    let continued = optional_text(input, "token")?
+        .and_then(|token| {
+            state
+                .signer
+                .verify(&token, key, &admitted.origin, now, true)
+                .ok()
+        })
+        .filter(|claims| claims.kind == kind);
+    let session = continued.map_or_else(super::new_session, |claims| claims.session);
+    let ttl = state.config.widget_token_ttl_secs;
+    let token = state
+        .signer
+        .issue(kind, key, &admitted.origin, &session, now + ttl);
+    let messages = match state
+        .db
+        .visitor_chat(admitted.assistant.id, &session)
+        .await?
+    {
+        Some(chat) => history_view(
+            state.db.messages_of(chat.id, HISTORY_SHOWN, 0).await?,
+            admitted.widget.show_sources,
+        ),
+        None => Vec::new(),
+    };
+    Ok(Json(SessionView {
+        token,
+        expires_in: ttl,
+        config: config_of(&admitted.widget, &admitted.assistant),
+        messages,
+    })
+    .into_response())
+}
+
+/// The bearer token of a request.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+}
+
+/// `POST /widget/v1/{key}/messages`: the visitor asks; the answer streams
+/// as Server-Sent Events (`delta`, then `done` or `error`).
+async fn ask(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    input: Result<Input, ApiError>,
+) -> Response {
+    let Some(origin) = request_origin(&headers) else {
+        return WidgetError::OriginRequired.into_response();
+    };
+    let (widget, assistant) = match widget_and_assistant(&state, &key).await {
+        Ok(found) => found,
+        Err(error) => return error.into_response(),
+    };
+    let listed = super::is_allowed(&widget.origins(), &origin);
+    let claims = match admit_question(&state, &widget, &origin, &headers) {
+        Ok(claims) => claims,
+        Err(error) => return finish(Err(error), listed.then_some(origin.as_str())),
+    };
+    let admitted = Admitted {
+        widget,
+        assistant,
+        origin: origin.clone(),
+        cors: listed || claims.kind == TokenKind::Preview,
+    };
+    let cors = admitted.cors.then(|| origin.clone());
+    let result = answer_visitor(state, admitted, claims, ip, input).await;
+    finish(result, cors.as_deref())
+}
+
+/// The token's claims when it is valid for this widget and origin, and the
+/// origin still allowed (visitors) — removing an origin or switching the
+/// widget off takes effect at once, not when tokens expire.
+fn admit_question(
+    state: &AppState,
+    widget: &WidgetRow,
+    origin: &str,
+    headers: &HeaderMap,
+) -> Result<Claims, WidgetError> {
+    let token = bearer(headers).ok_or(TokenError::Invalid)?;
+    let now = Utc::now().timestamp();
+    let claims = state
+        .signer
+        .verify(token, &widget.public_key, origin, now, false)?;
+    if claims.kind == TokenKind::Visitor {
+        admit_visitor(widget, origin)?;
+    }
+    Ok(claims)
+}
+
+async fn answer_visitor(
+    state: AppState,
+    admitted: Admitted,
+    claims: Claims,
+    ip: String,
+    input: Result<Input, ApiError>,
+) -> Result<Response, WidgetError> {
+    let question = crate::api::v1::chat::question(&input?)?;
+    let ip_hash = state.signer.hash_ip(&ip);
+    check_limits(&state, &admitted, &claims.session, &ip_hash).await?;
+    let assistant_id = admitted.assistant.id;
+    let chat = match state.db.visitor_chat(assistant_id, &claims.session).await? {
+        Some(chat) => chat,
+        None => {
+            let visitor = VisitorRow {
+                session: &claims.session,
+                ip_hash: &ip_hash,
+                site_origin: &admitted.origin,
+            };
+            state
+                .db
+                .insert_widget_chat(
+                    admitted.assistant.user_id,
+                    assistant_id,
+                    &crate::api::v1::chat::new_thread_id(),
+                    &visitor,
+                )
+                .await?
+        }
+    };
+    let show_sources = admitted.widget.show_sources;
+    let render = move |_chat: &ChatRow, answered: Answered| {
+        let view = exchange(
+            answered.message.input,
+            answered.message.output.as_deref().unwrap_or_default(),
+            answered.sources,
+            show_sources,
+        );
+        json!({
+            "output": view.output,
+            "output_html": view.output_html,
+            "sources": view.sources,
+        })
+    };
+    Ok(crate::api::v1::chat::stream_answer_with(
+        state,
+        admitted.assistant,
+        chat,
+        question,
+        Box::new(render),
+    )
+    .await?)
+}
+
+/// Refuses a message over the visitor's hourly or the assistant's daily
+/// limit (both counted in the database, so every server agrees).
+async fn check_limits(
+    state: &AppState,
+    admitted: &Admitted,
+    session: &str,
+    ip_hash: &str,
+) -> Result<(), WidgetError> {
+    let now = Utc::now();
+    let assistant_id = admitted.assistant.id;
+    let (used, oldest) = state
+        .db
+        .visitor_messages_since(
+            assistant_id,
+            session,
+            ip_hash,
+            now - LimitKind::Visitor.window(),
+        )
+        .await?;
+    super::check_limit(
+        LimitKind::Visitor,
+        admitted.widget.visitor_hourly_limit,
+        used,
+        oldest,
+        now,
+    )
+    .map_err(WidgetError::Limit)?;
+    let (used, oldest) = state
+        .db
+        .widget_messages_since(assistant_id, now - LimitKind::Assistant.window())
+        .await?;
+    super::check_limit(
+        LimitKind::Assistant,
+        admitted.widget.daily_limit,
+        used,
+        oldest,
+        now,
+    )
+    .map_err(WidgetError::Limit)
+}
+
+/// `GET /embed.js`: the script, cached for an hour and revalidated by its
+/// ETag, loadable from any site.
+pub async fn script(method: Method, headers: HeaderMap) -> Response {
+    static ETAG: OnceLock<String> = OnceLock::new();
+    let etag = ETAG.get_or_init(|| {
+        use sha2::{Digest, Sha256};
+        format!(
+            "\"{}\"",
+            &hex::encode(Sha256::digest(EMBED_JS.as_bytes()))[..20]
+        )
+    });
+    let fresh = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag));
+    let mut response = if fresh {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else if method == Method::HEAD {
+        StatusCode::OK.into_response()
+    } else {
+        EMBED_JS.into_response()
+    };
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/javascript; charset=utf-8"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600, stale-while-revalidate=86400"),
+    );
+    if let Ok(value) = HeaderValue::from_str(etag) {
+        headers.insert(header::ETAG, value);
+    }
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    headers.insert(
+        "cross-origin-resource-policy",
+        HeaderValue::from_static("cross-origin"),
+    );
+    response
+}
+
+/// A preview token for the owner's dashboard at `origin`.
+pub fn preview_token(state: &AppState, widget: &WidgetRow, origin: &str) -> String {
+    let expires_at = Utc::now().timestamp() + state.config.widget_token_ttl_secs;
+    state.signer.issue(
+        TokenKind::Preview,
+        &widget.public_key,
+        origin,
+        &super::new_session(),
+        expires_at,
+    )
+}
