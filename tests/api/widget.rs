@@ -241,6 +241,32 @@ async fn a_visitor_of_an_allowed_site_gets_its_look_and_a_streamed_answer_with_s
     let (_, assistant) = status_and_json(response).await;
     assert_eq!(assistant["query_count"], 1);
 
+    // The owner reads it on the assistant's page, marked as from the
+    // website, and does not write in it.
+    let page = owner
+        .browser
+        .get(app.url(&format!("/assistants/{}", owner.assistant_id)))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(page.contains(r#"data-testid="chat-origin""#), "a Website badge");
+    assert!(page.contains("A visitor on https://www.acme.example"));
+    let chat_id = chats[0]["id"].as_i64().unwrap();
+    let response = owner
+        .browser
+        .post(app.url(&format!("/chats/{chat_id}/messages")))
+        .header("Origin", app.url(""))
+        .json(&json!({ "input": "Owner question" }))
+        .send()
+        .await
+        .expect("ask");
+    let (status, body) = status_and_json(response).await;
+    assert_eq!(status, 400);
+    assert!(body["input"][0].as_str().unwrap().contains("a visitor's, from your website"));
+
     // Coming back with the token continues the conversation.
     let (status, again) =
         status_and_json(visitor.session(&app, &key, json!({ "token": token })).await).await;
