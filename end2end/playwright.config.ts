@@ -12,6 +12,8 @@ import path from "node:path";
 const port = Number(process.env.E2E_PORT ?? 3100);
 const modelAppPort = port + 1;
 const mockModelPort = port + 99;
+// Two "customer sites" (two origins) that embed the chat widget.
+const hostPagesPorts = [port + 50, port + 51];
 const baseURL = `http://127.0.0.1:${port}`;
 const modelURL = `http://127.0.0.1:${modelAppPort}`;
 const root = path.resolve(__dirname, "..");
@@ -85,6 +87,13 @@ export default defineConfig({
         AICONVOKIT_CHAT_MODEL: "mock-e2e",
         AICONVOKIT_EMBEDDING_MODEL: `${root}/models/all-MiniLM-L6-v2`,
       },
+    },
+    {
+      command: `node ${__dirname}/host-pages.mjs`,
+      url: `http://127.0.0.1:${hostPagesPorts[0]}/`,
+      reuseExistingServer: false,
+      timeout: 20_000,
+      env: { HOST_PAGES_PORTS: hostPagesPorts.join(",") },
     },
   ],
 });

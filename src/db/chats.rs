@@ -193,6 +193,20 @@ impl Db {
             .await)
     }
 
+    /// The latest `limit` messages of a chat, oldest first.
+    pub async fn latest_messages(&self, chat_id: i64, limit: i64) -> sqlx::Result<Vec<MessageRow>> {
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = $1 ORDER BY id DESC LIMIT $2"
+        );
+        let mut rows: Vec<MessageRow> = on_pool!(self, |pool| sqlx::query_as(&sql)
+            .bind(chat_id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await)?;
+        rows.reverse();
+        Ok(rows)
+    }
+
     /// The answered exchanges of a chat before a message, most recent last,
     /// at most `limit` of them.
     pub async fn history_of(

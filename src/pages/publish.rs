@@ -113,10 +113,13 @@ fn PublishForm(
                 <input type="hidden" name="assistant_id" value=current.assistant_id />
                 <FormAlert messages=general_errors(save) />
                 <div class="flex items-start justify-between gap-4">
-                    <label class="flex items-start gap-3 text-sm text-slate-800">
-                        <input type="checkbox" name="enabled" value="on" checked=current.enabled class=CHECKBOX />
-                        <span><span class="font-medium">"Show the chat on websites"</span><br /><span class="text-slate-500">"Off: the snippet shows nothing, wherever it is."</span></span>
-                    </label>
+                    <div class="flex items-start gap-3 text-sm">
+                        <input id="field-enabled" type="checkbox" name="enabled" value="on" checked=current.enabled aria-describedby="field-enabled-hint" class=CHECKBOX />
+                        <div>
+                            <label for="field-enabled" class="font-medium text-slate-800">"Show the chat on websites"</label>
+                            <p id="field-enabled-hint" class="text-slate-500">"Off: the snippet shows nothing, wherever it is."</p>
+                        </div>
+                    </div>
                     {status}
                 </div>
                 <TextArea label="Allowed origins" name="allowed_origins" value=origins rows=3 required=false
@@ -153,10 +156,13 @@ fn PublishForm(
                         <TextField label="Suggested question 4" name="suggestion_4" value=s4 required=false errors=field_errors(save, "suggestion_4") />
                     </div>
                 </fieldset>
-                <label class="flex items-start gap-3 text-sm text-slate-800">
-                    <input type="checkbox" name="show_sources" value="on" checked=current.show_sources class=CHECKBOX />
-                    <span><span class="font-medium">"Show sources"</span><br /><span class="text-slate-500">"Each answer lists the documents and pages it comes from, with the passages."</span></span>
-                </label>
+                <div class="flex items-start gap-3 text-sm">
+                    <input id="field-show-sources" type="checkbox" name="show_sources" value="on" checked=current.show_sources aria-describedby="field-show-sources-hint" class=CHECKBOX />
+                    <div>
+                        <label for="field-show-sources" class="font-medium text-slate-800">"Show sources"</label>
+                        <p id="field-show-sources-hint" class="text-slate-500">"Each answer lists the documents and pages it comes from, with the passages."</p>
+                    </div>
+                </div>
                 <div class="grid gap-5 sm:grid-cols-2">
                     <TextField label="Messages per visitor per hour" name="visitor_hourly_limit" kind="number" value=hourly hint="Counted by visitor session and address." errors=field_errors(save, "visitor_hourly_limit") />
                     <TextField label="Messages per assistant per day" name="daily_limit" kind="number" value=daily hint="All visitors together, over the last 24 hours." errors=field_errors(save, "daily_limit") />

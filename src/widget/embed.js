@@ -30,7 +30,7 @@
   });
   const jsonOf = (response) => response.json().catch(() => ({}));
 
-  function messageOf(problem, fallback) {
+  function messageOf(problem, fallback = TRY_AGAIN) {
     if (typeof problem.detail === "string") return problem.detail;
     const field = Object.values(problem).find((value) => Array.isArray(value) && value.length);
     return field ? String(field[0]) : fallback;
@@ -41,10 +41,16 @@
     if (previous) body.token = previous;
     if (previewToken) body.preview_token = previewToken;
     const response = await post("/session", body).catch(() => null);
-    if (!response || !response.ok) {
-      const status = response ? response.status + " " + messageOf(await jsonOf(response), "") : "this site was refused";
-      throw new Error(`the chat did not start (${status}). Turn it on in the assistant's Publish settings ` +
-        `and add ${location.origin} to its allowed origins.`);
+    if (!response) {
+      throw new Error(`the chat did not start: ${location.origin} is not among the assistant's allowed ` +
+        "origins (Publish settings), or its server cannot be reached.");
+    }
+    if (!response.ok) {
+      const problem = messageOf(await jsonOf(response), "");
+      throw new Error(response.status === 404
+        ? `the chat did not start (${problem}). Check data-assistant (the key may have been rotated) ` +
+          "and that the chat is switched on in the assistant's Publish settings."
+        : `the chat did not start (${response.status} ${problem}).`);
     }
     const session = await response.json();
     token = session.token;
@@ -68,6 +74,7 @@
     send: svg('<path d="M5 12h14M13 6l6 6-6 6"/>'),
   };
 
+  // Over a relative luminance of 0.2, dark text contrasts better than white.
   function textColourOn(hex) {
     const [r, g, b] = [1, 3, 5].map((i) => (parseInt(hex.substr(i, 2), 16) / 255) ** 2.2);
     return 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.2 ? "#0f172a" : "#fff";
@@ -151,7 +158,7 @@ textarea:focus-visible { outline-offset: -1px; }
   </form>
   <p class="footer">Powered by AIConvoKit</p>
 </div>
-<button type="button" class="launcher" aria-label="Open chat" aria-expanded="false"></button>`;
+<button type="button" class="launcher" aria-label="Open chat" aria-expanded="false">${ICONS.chat}</button>`;
 
   function start() {
     const container = containerSelector ? document.querySelector(containerSelector) : document.body;
@@ -216,7 +223,6 @@ textarea:focus-visible { outline-offset: -1px; }
 
     let busy = false;
     let chips;
-    launcher.innerHTML = ICONS.chat;
     showConversation(session.messages);
 
     function setOpen(open) {
@@ -286,6 +292,7 @@ textarea:focus-visible { outline-offset: -1px; }
         const details = list.appendChild(el("li")).appendChild(el("details", { "data-part": "source" }));
         const page = source.page == null ? "" : " · page " + source.page;
         details.append(el("summary", {}, `[${index + 1}] ${source.document}${page}`), el("blockquote", {}, source.text));
+        details.ontoggle = () => details.open && details.scrollIntoView({ block: "nearest" });
       });
       return list;
     }
@@ -324,7 +331,7 @@ textarea:focus-visible { outline-offset: -1px; }
     }
 
     async function deliver(question, exchange, isRetry) {
-      const response = await post("/messages", { input: question }, { Authorization: "Bearer " + token, Accept: "text/event-stream" })
+      const response = await post("/messages", { input: question }, { Authorization: "Bearer " + token })
         .catch(() => null);
       if (!response) return TRY_AGAIN;
       if (response.status === 401 && !isRetry) {
@@ -334,11 +341,11 @@ textarea:focus-visible { outline-offset: -1px; }
       }
       if (response.status === 429) {
         exchange.remove();
-        notice.textContent = messageOf(await jsonOf(response), TRY_AGAIN);
+        notice.textContent = messageOf(await jsonOf(response));
         restoreQuestion(question);
         return null;
       }
-      if (!response.ok) return messageOf(await jsonOf(response), TRY_AGAIN);
+      if (!response.ok) return messageOf(await jsonOf(response));
       let streamed = "";
       let failure = TRY_AGAIN;
       await readServerSentEvents(response, (name, data) => {
@@ -350,7 +357,7 @@ textarea:focus-visible { outline-offset: -1px; }
           failure = null;
           exchange.finish(payload);
         } else if (name === "error") {
-          failure = messageOf(payload, TRY_AGAIN);
+          failure = messageOf(payload);
         }
       });
       return failure;

@@ -28,7 +28,7 @@ use crate::state::AppState;
 
 /// The script a site includes.
 const EMBED_JS: &str = include_str!("embed.js");
-/// Earlier exchanges shown to a returning visitor.
+/// Earlier exchanges shown to a returning visitor (the latest ones).
 const HISTORY_SHOWN: i64 = 50;
 
 /// `/widget/v1`: the visitor's endpoints, keyed by the widget's public key.
@@ -67,7 +67,17 @@ impl IntoResponse for WidgetError {
         let (status, code) = match &self {
             Self::OriginRequired => (StatusCode::FORBIDDEN, "origin_required"),
             Self::OriginNotAllowed => (StatusCode::FORBIDDEN, "origin_not_allowed"),
-            Self::NotAvailable => (StatusCode::NOT_FOUND, "not_available"),
+            Self::NotAvailable => {
+                // Readable by any page, so the script can say why it shows
+                // nothing; it tells no more than that the key is not usable.
+                let body = json!({ "detail": self.to_string(), "code": "not_available" });
+                let mut response = (StatusCode::NOT_FOUND, Json(body)).into_response();
+                response.headers_mut().insert(
+                    header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                    HeaderValue::from_static("*"),
+                );
+                return response;
+            }
             Self::Token(TokenError::Expired) => (StatusCode::UNAUTHORIZED, "token_expired"),
             Self::Token(TokenError::Invalid) => (StatusCode::UNAUTHORIZED, "token_invalid"),
             Self::Limit(reached) => {
@@ -379,7 +389,8 @@ async fn admit_session(
     let input = input?;
     let now = Utc::now().timestamp();
     if let Some(preview) = optional_text(&input, "preview_token")? {
-        let claims = state.signer.verify(&preview, key, origin, now, false)?;
+        // A dashboard left open renews its preview like a visitor's session.
+        let claims = state.signer.verify(&preview, key, origin, now, true)?;
         if claims.kind != TokenKind::Preview {
             return Err(TokenError::Invalid.into());
         }
@@ -439,7 +450,7 @@ async fn issue_session(
         .await?
     {
         Some(chat) => history_view(
-            state.db.messages_of(chat.id, HISTORY_SHOWN, 0).await?,
+            state.db.latest_messages(chat.id, HISTORY_SHOWN).await?,
             admitted.widget.show_sources,
         ),
         None => Vec::new(),

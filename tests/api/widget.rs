@@ -252,7 +252,10 @@ async fn a_visitor_of_an_allowed_site_gets_its_look_and_a_streamed_answer_with_s
         .text()
         .await
         .expect("html");
-    assert!(page.contains(r#"data-testid="chat-origin""#), "a Website badge");
+    assert!(
+        page.contains(r#"data-testid="chat-origin""#),
+        "a Website badge"
+    );
     assert!(page.contains("A visitor on https://www.acme.example"));
     let chat_id = chats[0]["id"].as_i64().unwrap();
     let response = owner
@@ -265,7 +268,12 @@ async fn a_visitor_of_an_allowed_site_gets_its_look_and_a_streamed_answer_with_s
         .expect("ask");
     let (status, body) = status_and_json(response).await;
     assert_eq!(status, 400);
-    assert!(body["input"][0].as_str().unwrap().contains("a visitor's, from your website"));
+    assert!(
+        body["input"][0]
+            .as_str()
+            .unwrap()
+            .contains("a visitor's, from your website")
+    );
 
     // Coming back with the token continues the conversation.
     let (status, again) =
@@ -354,8 +362,13 @@ async fn other_sites_and_pages_without_an_origin_are_refused_without_cors_header
     );
 
     // Unknown keys, and widgets switched off, are not available.
-    let (status, _) =
-        status_and_json(Visitor::on(SITE).session(&app, "pub_nope", json!({})).await).await;
+    let response = Visitor::on(SITE).session(&app, "pub_nope", json!({})).await;
+    assert_eq!(
+        allow_origin(&response).as_deref(),
+        Some("*"),
+        "any page may read that a key is unusable, so the script can say so"
+    );
+    let (status, _) = status_and_json(response).await;
     assert_eq!(status, 404);
     let (status, _) = server_fn(
         &app,
