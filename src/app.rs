@@ -17,6 +17,8 @@ use crate::pages::{
 
 /// The document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    set_page_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en" class="h-full">
@@ -33,6 +35,25 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App />
             </body>
         </html>
+    }
+}
+
+/// Gives the page its Content-Security-Policy, allowing the scripts that
+/// carry this request's nonce (Leptos writes it on its own).
+#[cfg(feature = "ssr")]
+fn set_page_policy() {
+    use leptos_axum::ResponseOptions;
+    let (Some(nonce), Some(response)) =
+        (leptos::nonce::use_nonce(), use_context::<ResponseOptions>())
+    else {
+        return;
+    };
+    let widget_origin = use_context::<crate::state::AppState>()
+        .and_then(|state| state.config.public_url.clone())
+        .and_then(|url| crate::widget::normalize_origin(&url));
+    let policy = crate::security::page_policy(&nonce, widget_origin.as_deref());
+    if let Ok(value) = axum::http::HeaderValue::from_str(&policy) {
+        response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
 

@@ -84,6 +84,18 @@ pub struct Config {
     #[arg(long, env = "AICONVOKIT_WIDGET_TOKEN_TTL_SECS", default_value_t = 1800, value_parser = clap::value_parser!(i64).range(1..=86_400))]
     pub widget_token_ttl_secs: i64,
 
+    /// API requests allowed per key per minute.
+    #[arg(long, env = "AICONVOKIT_API_RATE_PER_KEY", default_value = "600")]
+    pub api_rate_per_key: std::num::NonZeroU32,
+
+    /// API requests allowed per client address per minute (all keys).
+    #[arg(long, env = "AICONVOKIT_API_RATE_PER_ADDRESS", default_value = "1200")]
+    pub api_rate_per_address: std::num::NonZeroU32,
+
+    /// Log-in and sign-up attempts allowed per address and username per hour.
+    #[arg(long, env = "AICONVOKIT_LOGIN_ATTEMPTS_PER_HOUR", default_value = "20")]
+    pub login_attempts_per_hour: std::num::NonZeroU32,
+
     /// The language model.
     #[command(flatten)]
     pub model: ModelConfig,
@@ -192,6 +204,15 @@ impl std::fmt::Debug for ModelConfig {
 }
 
 impl Config {
+    /// The rate limits' quotas.
+    pub fn quotas(&self) -> crate::ratelimit::Quotas {
+        crate::ratelimit::Quotas {
+            api_per_key_per_minute: self.api_rate_per_key,
+            api_per_address_per_minute: self.api_rate_per_address,
+            logins_per_hour: self.login_attempts_per_hour,
+        }
+    }
+
     /// A configuration with every default, keeping its files under `data_dir`.
     pub fn with_data_dir(data_dir: impl Into<PathBuf>) -> Self {
         Self {
@@ -205,6 +226,9 @@ impl Config {
             public_url: None,
             trust_proxy: false,
             widget_token_ttl_secs: 1800,
+            api_rate_per_key: std::num::NonZeroU32::new(600).expect("not zero"),
+            api_rate_per_address: std::num::NonZeroU32::new(1200).expect("not zero"),
+            login_attempts_per_hour: std::num::NonZeroU32::new(20).expect("not zero"),
             model: ModelConfig::default(),
             embedding_model: Some("none".into()),
         }

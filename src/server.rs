@@ -89,6 +89,8 @@ pub async fn build_app(
         })
         .await?;
     let signer = crate::widget::Signer::new(secret.into_bytes());
+    let limits = Arc::new(crate::ratelimit::Limits::new(config.quotas()));
+    limits.spawn_cleanup();
     let config_model = config.model.clone();
     let state = AppState {
         db,
@@ -98,6 +100,7 @@ pub async fn build_app(
         jobs,
         provider: crate::chat::provider::Provider::from_config(&config_model).map(Arc::new),
         signer,
+        limits,
         semantic,
     };
     Ok((router(state.clone(), sessions), state))
@@ -146,6 +149,9 @@ fn router(state: AppState, sessions: SessionStorage) -> AppService {
         .nest("/api/v1", crate::api::v1::router())
         .nest("/widget/v1", crate::widget::http::router())
         .route("/embed.js", axum::routing::get(crate::widget::http::script))
+        .nest("/api/docs", crate::api::openapi::docs_router())
+        .route("/healthz", axum::routing::get(crate::health::healthz))
+        .route("/readyz", axum::routing::get(crate::health::readyz))
         .route("/assistants/{id}/documents", axum::routing::post(crate::uploads::upload_from_dashboard))
         .route(
             "/chats/{id}/messages",
@@ -160,8 +166,14 @@ fn router(state: AppState, sessions: SessionStorage) -> AppService {
             StatusCode::SERVICE_UNAVAILABLE,
             Duration::from_secs(config.request_timeout_secs),
         ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::ratelimit::limit_requests,
+        ))
+        .layer(middleware::from_fn(crate::security::refuse_cross_site))
         .layer(middleware::from_fn(crate::api::v1::json_errors))
         .layer(CompressionLayer::new())
+        .layer(middleware::from_fn(crate::security::security_headers))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
             let id = request

@@ -24,6 +24,8 @@ pub struct AppState {
     pub provider: Option<Arc<crate::chat::provider::Provider>>,
     /// Signs the widget's visitor tokens (a secret all servers share).
     pub signer: crate::widget::Signer,
+    /// Rate limits of the API and of log-in attempts.
+    pub limits: Arc<crate::ratelimit::Limits>,
     /// Semantic search, when an embedding model is loaded.
     pub semantic: Option<Arc<crate::search::semantic::Semantic>>,
 }

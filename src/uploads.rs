@@ -4,7 +4,7 @@
 //! page) and asking in a chat (answered as a stream of Server-Sent Events).
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::api::v1::Input;
@@ -13,16 +13,7 @@ use crate::documents::{self, UploadError};
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// True when the request comes from another site (its `Origin` names
-/// another host than the one it was sent to).
-fn is_cross_site(headers: &HeaderMap) -> bool {
-    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-    match (origin, host) {
-        (Some(origin), Some(host)) => origin.split("://").nth(1) != Some(host),
-        _ => false,
-    }
-}
+use crate::security::is_cross_site;
 
 fn back_with_error(id: i64, message: &str) -> Response {
     let query = serde_urlencoded::to_string([("upload_error", message)]).unwrap_or_default();

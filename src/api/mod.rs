@@ -1,3 +1,4 @@
 //! The JSON API for integrators, compatible with the original product.
 
+pub mod openapi;
 pub mod v1;

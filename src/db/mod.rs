@@ -81,6 +81,25 @@ impl Db {
         }
     }
 
+    /// `Ok` when the database answers and every migration this build knows
+    /// is applied; else what is wrong, in a sentence.
+    pub async fn readiness(&self) -> Result<(), &'static str> {
+        let known = match self {
+            Self::Sqlite(_) => sqlx::migrate!("migrations/sqlite").migrations.len(),
+            Self::Postgres(_) => sqlx::migrate!("migrations/postgres").migrations.len(),
+        };
+        let applied: i64 = on_pool!(self, |pool| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM _sqlx_migrations WHERE success"
+        )
+        .fetch_one(pool)
+        .await)
+        .map_err(|_| "the database does not answer")?;
+        if usize::try_from(applied).unwrap_or(0) < known {
+            return Err("database migrations are not all applied");
+        }
+        Ok(())
+    }
+
     /// True when the database answers a trivial query.
     pub async fn ping(&self) -> bool {
         on_pool!(self, |pool| sqlx::query("SELECT 1")

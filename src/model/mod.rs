@@ -14,6 +14,8 @@ pub const NON_FIELD_ERRORS: &str = "non_field_errors";
 
 /// A user as they see themselves.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({"id": 1, "username": "ada", "email": "ada@example.com"})))]
 pub struct UserView {
     pub id: i64,
     pub username: String,
@@ -71,6 +73,8 @@ pub mod timestamp {
 
 /// An assistant as every API endpoint and the dashboard show it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({"id": 7, "openai_id": "asst_5qJ1xYz0aB3cD4eF5gH6iJ7k", "absolute_url": "/api/v1/assistants/7/", "name": "Annual report helper", "company_name": "3M", "instructions": "Answer questions about our 2018 annual report.", "created_at": "2026-11-26T19:47:45.123Z", "updated_at": "2026-11-26T19:47:45.123Z", "query_count": 0, "file": "/api/v1/assistants/7/documents/3/", "documents": [{"id": 3, "name": "3M_2018_10K.pdf", "content_type": "application/pdf", "size": 1_160_173, "pages": 128, "pages_done": 128, "empty_pages": 0, "status": "ready", "error": null, "url": "/api/v1/assistants/7/documents/3/", "semantic": {"done": 412, "total": 412}}]})))]
 pub struct AssistantView {
     pub id: i64,
     /// The stable public identifier (`asst_…`), named as in the original API.
@@ -92,6 +96,8 @@ pub struct AssistantView {
 
 /// A document of an assistant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({"id": 3, "name": "3M_2018_10K.pdf", "content_type": "application/pdf", "size": 1_160_173, "pages": 128, "pages_done": 128, "empty_pages": 0, "status": "ready", "error": null, "url": "/api/v1/assistants/7/documents/3/", "semantic": null})))]
 pub struct DocumentView {
     pub id: i64,
     pub name: String,
@@ -114,6 +120,7 @@ pub struct DocumentView {
 
 /// How many of a document's passages have their vector.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SemanticProgressView {
     pub done: i64,
     pub total: i64,
@@ -139,6 +146,7 @@ pub struct SearchHit {
 /// A passage an answer cites: the document, the page (1-based; `None` for
 /// formats without pages) and the text.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SourceView {
     pub document_id: i64,
     pub document: String,

@@ -79,13 +79,14 @@ async fn wait_for_progress(
     what: &str,
 ) -> (i64, i64) {
     let mut last = (-1, -1);
-    // Background embedding runs at idle priority: generous, for busy machines.
-    for _ in 0..3600 {
+    // Background embedding runs at idle priority: generous (10 minutes),
+    // for busy machines; 5 polls a second stay within the API's rate limit.
+    for _ in 0..3000 {
         last = progress(app, token, assistant).await;
         if last.1 > 0 && until(last.0, last.1) {
             return last;
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
     panic!("{what}: never happened (last progress {last:?})");
 }

@@ -51,7 +51,7 @@ async fn wait_until_ready(app: &TestApp, token: &str, assistant_id: i64) {
         if documents[0]["status"] == "ready" {
             return;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     panic!("the report was not processed");
 }

@@ -7,6 +7,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
 use super::Input;
+use crate::api::openapi::{
+    AssistantChanges, AssistantChangesUpload, AssistantReplacement, AssistantReplacementUpload,
+    BadRequest, NewAssistant, NewAssistantUpload,
+};
 use crate::assistants::{self, AssistantInput, Change};
 use crate::auth::ApiAuth;
 use crate::db::assistants::AssistantRow;
@@ -103,6 +107,15 @@ pub(super) async fn add_files(
 }
 
 /// The caller's assistants, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/assistants/",
+    tag = "assistants",
+    operation_id = "list_assistants",
+    summary = "The caller's assistants, newest first",
+    security(("token" = [])),
+    responses((status = 200, description = "The caller's assistants with their documents.", body = Vec<AssistantView>)),
+)]
 pub async fn list_assistants(
     State(state): State<AppState>,
     auth: ApiAuth,
@@ -117,6 +130,40 @@ pub async fn list_assistants(
 
 /// Creates an assistant, with its files if any: 201. Processing of the
 /// files goes on in the background.
+#[utoipa::path(
+    post,
+    path = "/api/v1/assistants/",
+    tag = "assistants",
+    operation_id = "create_assistant",
+    summary = "Create an assistant, with documents if any",
+    description = "Uploaded documents are processed in the background: the 201 does not wait. \
+Each document goes `pending` → `processing` → `ready` or `failed`.",
+    security(("token" = [])),
+    request_body(content(
+        (NewAssistant = "application/json"),
+        (NewAssistantUpload = "multipart/form-data"),
+    )),
+    responses(
+        (status = 201, description = "The new assistant.", body = AssistantView, links(
+            ("get_assistant" = (operation_id = "get_assistant", parameters(("id" = "$response.body#/id")))),
+            ("replace_assistant" = (operation_id = "replace_assistant", parameters(("id" = "$response.body#/id")))),
+            ("patch_assistant" = (operation_id = "patch_assistant", parameters(("id" = "$response.body#/id")))),
+            ("delete_assistant" = (operation_id = "delete_assistant", parameters(("id" = "$response.body#/id")))),
+            ("list_documents" = (operation_id = "list_documents", parameters(("id" = "$response.body#/id")))),
+            ("upload_documents" = (operation_id = "upload_documents", parameters(("id" = "$response.body#/id")))),
+            ("search_assistant" = (operation_id = "search_assistant", parameters(("id" = "$response.body#/id")))),
+            ("create_chat" = (operation_id = "create_chat", request_body = json!({"assistant_id": "$response.body#/id"}))),
+        )),
+        (status = 400, description = "A field is missing, blank or too long, or a file is empty.",
+            body = BadRequest, example = json!({"name": ["This field may not be blank."]})),
+        (status = 413, description = "The body, or one of its files, is over the server's limit (`--max-file-mb` per file).",
+            body = crate::api::openapi::Detail,
+            example = json!({"detail": "The file \"big.pdf\" is larger than the 50 MB limit."})),
+        (status = 415, description = "The body is not JSON, form or multipart, or a file is not a supported document.",
+            body = crate::api::openapi::Detail,
+            example = json!({"detail": "The file \"photo.png\" is not a supported document. Supported: PDF, Word (.docx), plain text, Markdown, HTML, CSV."})),
+    ),
+)]
 pub async fn create_assistant(
     State(state): State<AppState>,
     auth: ApiAuth,
@@ -138,6 +185,16 @@ pub async fn create_assistant(
 }
 
 /// One of the caller's assistants.
+#[utoipa::path(
+    get,
+    path = "/api/v1/assistants/{id}/",
+    tag = "assistants",
+    operation_id = "get_assistant",
+    summary = "One assistant",
+    security(("token" = [])),
+    params(("id" = i64, Path, description = "The assistant's id.", minimum = 1)),
+    responses((status = 200, description = "The assistant with its documents.", body = AssistantView)),
+)]
 pub async fn get_assistant(
     State(state): State<AppState>,
     auth: ApiAuth,
@@ -157,8 +214,18 @@ async fn change_assistant(
     input: Input,
 ) -> Result<Json<AssistantView>, ApiError> {
     let current = owned(state, auth, id).await?;
-    let fields = assistants::apply(change, &read_input(&input)?, Some(&current.fields()))
-        .map_err(ApiError::Validation)?;
+    let read = read_input(&input)?;
+    if change == Change::Patch && read.new_name.is_some() && read.name.is_some() {
+        // `new_name` renames, but a `name` sent beside it must still be a valid name.
+        let name_only = AssistantInput {
+            name: read.name.clone(),
+            ..AssistantInput::default()
+        };
+        assistants::apply(change, &name_only, Some(&current.fields()))
+            .map_err(ApiError::Validation)?;
+    }
+    let fields =
+        assistants::apply(change, &read, Some(&current.fields())).map_err(ApiError::Validation)?;
     check_files(&input)?;
     add_files(state, current.id, input).await?;
     let row = state
@@ -170,6 +237,32 @@ async fn change_assistant(
 }
 
 /// `PUT /api/v1/assistants/{id}/`.
+#[utoipa::path(
+    put,
+    path = "/api/v1/assistants/{id}/",
+    tag = "assistants",
+    operation_id = "replace_assistant",
+    summary = "Replace an assistant's fields (`new_name` renames)",
+    description = "Every field is required. As in the original, `new_name` renames the assistant \
+(and `name` is still required); without it, `name` is the name. Files are added to the existing documents.",
+    security(("token" = [])),
+    params(("id" = i64, Path, description = "The assistant's id.", minimum = 1)),
+    request_body(content(
+        (AssistantReplacement = "application/json"),
+        (AssistantReplacementUpload = "multipart/form-data"),
+    )),
+    responses(
+        (status = 200, description = "The changed assistant.", body = AssistantView),
+        (status = 400, description = "A field is missing, blank or too long, or a file is empty.",
+            body = BadRequest, example = json!({"name": ["This field may not be blank."]})),
+        (status = 413, description = "The body, or one of its files, is over the server's limit (`--max-file-mb` per file).",
+            body = crate::api::openapi::Detail,
+            example = json!({"detail": "The file \"big.pdf\" is larger than the 50 MB limit."})),
+        (status = 415, description = "The body is not JSON, form or multipart, or a file is not a supported document.",
+            body = crate::api::openapi::Detail,
+            example = json!({"detail": "The file \"photo.png\" is not a supported document. Supported: PDF, Word (.docx), plain text, Markdown, HTML, CSV."})),
+    ),
+)]
 pub async fn replace_assistant(
     State(state): State<AppState>,
     auth: ApiAuth,
@@ -180,6 +273,31 @@ pub async fn replace_assistant(
 }
 
 /// `PATCH /api/v1/assistants/{id}/`.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/assistants/{id}/",
+    tag = "assistants",
+    operation_id = "patch_assistant",
+    summary = "Change some of an assistant's fields",
+    description = "Any subset of the fields; the others stay. Files are added to the existing documents.",
+    security(("token" = [])),
+    params(("id" = i64, Path, description = "The assistant's id.", minimum = 1)),
+    request_body(content(
+        (AssistantChanges = "application/json"),
+        (AssistantChangesUpload = "multipart/form-data"),
+    )),
+    responses(
+        (status = 200, description = "The changed assistant.", body = AssistantView),
+        (status = 400, description = "A field is missing, blank or too long, or a file is empty.",
+            body = BadRequest, example = json!({"name": ["This field may not be blank."]})),
+        (status = 413, description = "The body, or one of its files, is over the server's limit (`--max-file-mb` per file).",
+            body = crate::api::openapi::Detail,
+            example = json!({"detail": "The file \"big.pdf\" is larger than the 50 MB limit."})),
+        (status = 415, description = "The body is not JSON, form or multipart, or a file is not a supported document.",
+            body = crate::api::openapi::Detail,
+            example = json!({"detail": "The file \"photo.png\" is not a supported document. Supported: PDF, Word (.docx), plain text, Markdown, HTML, CSV."})),
+    ),
+)]
 pub async fn patch_assistant(
     State(state): State<AppState>,
     auth: ApiAuth,
@@ -191,6 +309,17 @@ pub async fn patch_assistant(
 
 /// Deletes an assistant and all it owns (documents, passages, files no
 /// other assistant uses): 204.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/assistants/{id}/",
+    tag = "assistants",
+    operation_id = "delete_assistant",
+    summary = "Delete an assistant",
+    description = "Its documents, chats and index go with it.",
+    security(("token" = [])),
+    params(("id" = i64, Path, description = "The assistant's id.", minimum = 1)),
+    responses((status = 204, description = "Deleted.")),
+)]
 pub async fn delete_assistant(
     State(state): State<AppState>,
     auth: ApiAuth,

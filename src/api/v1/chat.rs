@@ -15,6 +15,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::Input;
 use super::assistants::parse_id;
+use crate::api::openapi::{BadRequest, Detail, NewChat, Question};
 use crate::auth::ApiAuth;
 use crate::chat::prompt::Passage;
 use crate::chat::{self, Answered, ChatError};
@@ -27,7 +28,8 @@ use crate::state::AppState;
 pub const MAX_INPUT_CHARS: usize = 10_000;
 
 /// A chat as `POST` returns it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"id": 12, "absolute_url": "/api/v1/chat/12/", "thread_id": "thread_8sdKq2LmN4pR6tV8xZ0bC1dE"}))]
 pub struct ChatCreated {
     id: i64,
     absolute_url: String,
@@ -35,23 +37,29 @@ pub struct ChatCreated {
 }
 
 /// An answered question, as `PUT` returns it (and the stream's `done` event).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"id": 12, "absolute_url": "/api/v1/chat/12/", "thread_id": "thread_8sdKq2LmN4pR6tV8xZ0bC1dE", "input": "What were capital expenditures in 2018?", "output": "Capital expenditures were $1.6 billion [1].", "sources": [{"document_id": 3, "document": "3M_2018_10K.pdf", "page": 61, "text": "Capital spending was $1.6 billion in 2018..."}]}))]
 pub struct ChatReply {
     id: i64,
     absolute_url: String,
     thread_id: String,
     input: String,
+    /// The answer, in Markdown; `[n]` cites `sources[n-1]`.
     output: String,
+    /// The passages the answer cites.
+    #[schema(value_type = Vec<crate::model::SourceView>)]
     sources: Vec<Passage>,
 }
 
 /// A chat in the list.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"id": 12, "absolute_url": "/api/v1/chat/12/", "thread_id": "thread_8sdKq2LmN4pR6tV8xZ0bC1dE", "assistant_id": 7, "origin": "api", "created_at": "2026-11-26T19:47:45.123Z", "updated_at": "2026-11-26T19:49:02.456Z"}))]
 pub struct ChatSummary {
     id: i64,
     absolute_url: String,
     thread_id: String,
     assistant_id: i64,
+    /// Where it was held: `app`, `api` or `widget`.
     origin: String,
     #[serde(with = "crate::model::timestamp")]
     created_at: chrono::DateTime<chrono::Utc>,
@@ -60,20 +68,26 @@ pub struct ChatSummary {
 }
 
 /// A message of a chat.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MessageView {
     id: i64,
+    /// The question.
     input: String,
+    /// The answer; `null` until there is one.
     output: Option<String>,
+    /// The passages the answer cites.
+    #[schema(value_type = Vec<crate::model::SourceView>)]
     sources: Value,
+    /// `pending`, `answered` or `failed`.
     status: String,
+    /// Why it failed.
     error: Option<String>,
     #[serde(with = "crate::model::timestamp")]
     created_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// A chat with its messages.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ChatDetail {
     #[serde(flatten)]
     chat: ChatSummary,
@@ -86,6 +100,29 @@ pub struct ListQuery {
     limit: Option<String>,
     offset: Option<String>,
     stream: Option<String>,
+}
+
+/// `?limit=` and `?offset=`, as the description shows them.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[expect(dead_code, reason = "only describes the query of `ListQuery`")]
+struct Page {
+    /// How many at most.
+    #[param(required = false, minimum = 0, maximum = 1000, default = 100)]
+    limit: i64,
+    /// How many to skip.
+    #[param(required = false, minimum = 0, default = 0)]
+    offset: i64,
+}
+
+/// `?stream=`, as the description shows it.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[expect(dead_code, reason = "only describes the query of `ListQuery`")]
+struct Streamed {
+    /// `true` for Server-Sent Events (as `Accept: text/event-stream` asks).
+    #[param(required = false)]
+    stream: bool,
 }
 
 impl ListQuery {
@@ -178,6 +215,27 @@ async fn owned_chat(state: &AppState, auth: &ApiAuth, raw_id: &str) -> Result<Ch
 }
 
 /// Starts a chat with one of the caller's assistants: 201.
+#[utoipa::path(
+    post,
+    path = "/api/v1/chat/",
+    tag = "chat",
+    operation_id = "create_chat",
+    summary = "Start a chat with an assistant",
+    security(("token" = [])),
+    request_body(content(
+        (NewChat = "application/json"),
+        (NewChat = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 201, description = "The new chat.", body = ChatCreated, links(
+            ("get_chat" = (operation_id = "get_chat", parameters(("id" = "$response.body#/id")))),
+            ("ask" = (operation_id = "ask", parameters(("id" = "$response.body#/id")))),
+            ("delete_chat" = (operation_id = "delete_chat", parameters(("id" = "$response.body#/id")))),
+        )),
+        (status = 400, description = "`assistant_id` is missing, not a number, or not one of the caller's assistants.",
+            body = BadRequest, example = json!({"assistant_id": ["Invalid pk \"99\" - object does not exist."]})),
+    ),
+)]
 pub async fn create_chat(
     State(state): State<AppState>,
     auth: ApiAuth,
@@ -250,6 +308,34 @@ fn chat_error(error: ChatError) -> ApiError {
 
 /// Asks a question in the caller's chat: 200 with the answer and the
 /// passages it cites, or the answer streamed as Server-Sent Events.
+#[utoipa::path(
+    put,
+    path = "/api/v1/chat/{id}/",
+    tag = "chat",
+    operation_id = "ask",
+    summary = "Ask a question in a chat",
+    description = "Answers from the assistant's documents, with the chat's earlier messages as context. \
+With `?stream=true` (or `Accept: text/event-stream`) the answer comes as Server-Sent Events: \
+`delta` events (`{\"text\": \"...\"}`), then one `done` with the whole object, or `error` \
+(`{\"detail\": \"...\"}`) if the model fails after it began. A failure before the first word is a 502 or 503; \
+the question is kept either way.",
+    security(("token" = [])),
+    params(("id" = i64, Path, description = "The chat's id.", minimum = 1), Streamed),
+    request_body(content(
+        (Question = "application/json"),
+        (Question = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 200, description = "The answer and the passages it cites; or, streamed, its events.",
+            content((ChatReply = "application/json"), ("text/event-stream"))),
+        (status = 400, description = "`input` is missing, blank or too long, or `assistant_id` is not the chat's assistant.",
+            body = BadRequest, example = json!({"assistant_id": ["This chat belongs to another assistant."]})),
+        (status = 502, description = "The language-model provider failed.", body = Detail,
+            example = json!({"detail": "The language model provider failed: connection refused."})),
+        (status = 503, description = "The language-model provider was too slow or over its rate limit.", body = Detail,
+            example = json!({"detail": "The language model provider did not answer in time."})),
+    ),
+)]
 pub async fn ask(
     State(state): State<AppState>,
     auth: ApiAuth,
@@ -378,6 +464,20 @@ fn error_event(error: &ApiError) -> Result<Event, Infallible> {
 }
 
 /// The caller's chats, most recently active first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/chat/",
+    tag = "chat",
+    operation_id = "list_chats",
+    summary = "The caller's chats, most recently active first",
+    security(("token" = [])),
+    params(Page),
+    responses(
+        (status = 200, description = "The chats.", body = Vec<ChatSummary>),
+        (status = 400, description = "`limit` or `offset` is out of range.",
+            body = BadRequest, example = json!({"limit": ["Ensure this value is a whole number from 0 to 1000."]})),
+    ),
+)]
 pub async fn list_chats(
     State(state): State<AppState>,
     auth: ApiAuth,
@@ -389,6 +489,20 @@ pub async fn list_chats(
 }
 
 /// One of the caller's chats with its messages, oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/chat/{id}/",
+    tag = "chat",
+    operation_id = "get_chat",
+    summary = "A chat with its messages, oldest first",
+    security(("token" = [])),
+    params(("id" = i64, Path, description = "The chat's id.", minimum = 1), Page),
+    responses(
+        (status = 200, description = "The chat and its messages (`limit`/`offset` page them).", body = ChatDetail),
+        (status = 400, description = "`limit` or `offset` is out of range.",
+            body = BadRequest, example = json!({"offset": ["Ensure this value is a whole number from 0 to 9223372036854775807."]})),
+    ),
+)]
 pub async fn get_chat(
     State(state): State<AppState>,
     auth: ApiAuth,
@@ -417,6 +531,16 @@ fn message_view(row: MessageRow) -> MessageView {
 }
 
 /// Deletes one of the caller's chats: 204.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/chat/{id}/",
+    tag = "chat",
+    operation_id = "delete_chat",
+    summary = "Delete a chat",
+    security(("token" = [])),
+    params(("id" = i64, Path, description = "The chat's id.", minimum = 1)),
+    responses((status = 204, description = "Deleted.")),
+)]
 pub async fn delete_chat(
     State(state): State<AppState>,
     auth: ApiAuth,

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Input;
 use super::assistants::{add_files, check_files, owned, parse_id};
+use crate::api::openapi::{BadRequest, Detail, DocumentsUpload};
 use crate::auth::ApiAuth;
 use crate::db::documents::DocumentRow;
 use crate::documents;
@@ -34,6 +35,16 @@ async fn owned_document(
 }
 
 /// An assistant's documents, in the order they were added.
+#[utoipa::path(
+    get,
+    path = "/api/v1/assistants/{id}/documents/",
+    tag = "documents",
+    operation_id = "list_documents",
+    summary = "An assistant's documents",
+    security(("token" = [])),
+    params(("id" = i64, Path, description = "The assistant's id.", minimum = 1)),
+    responses((status = 200, description = "The documents, in the order they were added.", body = Vec<DocumentView>)),
+)]
 pub async fn list_documents(
     State(state): State<AppState>,
     auth: ApiAuth,
@@ -44,6 +55,27 @@ pub async fn list_documents(
 }
 
 /// Adds documents (multipart `files`): 201 with all the assistant's documents.
+#[utoipa::path(
+    post,
+    path = "/api/v1/assistants/{id}/documents/",
+    tag = "documents",
+    operation_id = "upload_documents",
+    summary = "Add documents",
+    description = "Formats are recognised from the content: PDF, Word (.docx), plain text, Markdown, HTML \
+and CSV. The same bytes uploaded twice to one assistant are one document. Processing goes on in the background.",
+    security(("token" = [])),
+    params(("id" = i64, Path, description = "The assistant's id.", minimum = 1)),
+    request_body(content((DocumentsUpload = "multipart/form-data"))),
+    responses(
+        (status = 201, description = "All the assistant's documents.", body = Vec<DocumentView>),
+        (status = 400, description = "No file, an empty file, or a malformed multipart body.",
+            body = BadRequest, example = json!({"files": ["No file was submitted."]})),
+        (status = 413, description = "A file is over the per-file limit (`--max-file-mb`), or the body over the server's.",
+            body = Detail, example = json!({"detail": "The file \"big.pdf\" is larger than the 50 MB limit."})),
+        (status = 415, description = "A file is not a supported document, or the body is not multipart.",
+            body = Detail, example = json!({"detail": "The file \"photo.png\" is not a supported document. Supported: PDF, Word (.docx), plain text, Markdown, HTML, CSV."})),
+    ),
+)]
 pub async fn upload_documents(
     State(state): State<AppState>,
     auth: ApiAuth,
@@ -63,13 +95,29 @@ pub async fn upload_documents(
 }
 
 /// `?download=1` asks for the original file.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DocumentQuery {
+    /// `1` (or any value but `0`, `false` or empty) for the original file.
     #[serde(default)]
+    #[param(value_type = String, required = false)]
     download: Option<String>,
 }
 
 /// A document's metadata, or with `?download=1` the original file.
+#[utoipa::path(
+    get,
+    path = "/api/v1/assistants/{id}/documents/{doc_id}/",
+    tag = "documents",
+    operation_id = "get_document",
+    summary = "A document's metadata, or the original file",
+    security(("token" = [])),
+    params(("id" = i64, Path, description = "The assistant's id.", minimum = 1), ("doc_id" = i64, Path, description = "The document's id.", minimum = 1), DocumentQuery),
+    responses(
+        (status = 200, description = "The metadata; with `?download=1` the original file, with its content type.",
+            content((DocumentView = "application/json"), ("*/*"))),
+    ),
+)]
 pub async fn get_document(
     State(state): State<AppState>,
     auth: ApiAuth,
@@ -105,6 +153,17 @@ pub async fn get_document(
 }
 
 /// Deletes a document; its passages leave the index: 204.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/assistants/{id}/documents/{doc_id}/",
+    tag = "documents",
+    operation_id = "delete_document",
+    summary = "Delete a document",
+    description = "Its passages leave the index.",
+    security(("token" = [])),
+    params(("id" = i64, Path, description = "The assistant's id.", minimum = 1), ("doc_id" = i64, Path, description = "The document's id.", minimum = 1)),
+    responses((status = 204, description = "Deleted.")),
+)]
 pub async fn delete_document(
     State(state): State<AppState>,
     auth: ApiAuth,
@@ -119,31 +178,64 @@ pub async fn delete_document(
 }
 
 /// `?q=` the question, `?k=` how many passages (default 5, at most 50).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchQuery {
+    /// The question.
     #[serde(default)]
+    #[param(
+        required = true,
+        max_length = 2000,
+        pattern = r"^[^\u0000]*[^\u0000\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$"
+    )]
     q: String,
+    /// How many passages.
     #[serde(default)]
+    #[param(value_type = i64, required = false, minimum = 1, maximum = 50, default = 5)]
     k: Option<String>,
 }
 
 /// A passage the assistant would read.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SearchResult {
     pub document_id: i64,
+    /// The document's name.
     pub document: String,
+    /// 1-based, as a PDF viewer shows it; `null` for formats without pages.
     pub page: Option<i64>,
     pub text: String,
+    /// Higher is better.
     pub score: f64,
 }
 
+/// What `GET /api/v1/assistants/{id}/search/` answers, best first.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"results": [{"document_id": 3, "document": "3M_2018_10K.pdf", "page": 61, "text": "Capital spending was $1.6 billion in 2018...", "score": 12.3}]}))]
+pub struct SearchResults {
+    pub results: Vec<SearchResult>,
+}
+
 /// The passages an assistant would read for a question, best first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/assistants/{id}/search/",
+    tag = "documents",
+    operation_id = "search_assistant",
+    summary = "What the assistant would read for a question",
+    security(("token" = [])),
+    params(("id" = i64, Path, description = "The assistant's id.", minimum = 1), SearchQuery),
+    responses(
+        (status = 200, description = "The passages, best first.", body = SearchResults),
+        (status = 400, description = "`q` is missing, blank or too long, or `k` is out of range.",
+            body = BadRequest, example = json!({"q": ["This field may not be blank."]})),
+    ),
+)]
 pub async fn search_assistant(
     State(state): State<AppState>,
     auth: ApiAuth,
     Path(id): Path<String>,
     Query(query): Query<SearchQuery>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<SearchResults>, ApiError> {
     let assistant = owned(&state, &auth, &id).await?;
     let question = query.q.trim();
     if question.is_empty() {
@@ -189,5 +281,5 @@ pub async fn search_assistant(
             score: (hit.score * 1000.0).round() / 1000.0,
         })
         .collect();
-    Ok(Json(serde_json::json!({ "results": results })))
+    Ok(Json(SearchResults { results }))
 }

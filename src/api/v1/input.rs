@@ -92,6 +92,12 @@ async fn read_multipart(
                     bytes,
                 });
             }
+        } else if field_name == "files" || field_name == "file" {
+            // As DRF answers a text value where a file belongs.
+            return Err(ApiError::field(
+                &field_name,
+                "The submitted data was not a file. Check the encoding type on the form.",
+            ));
         } else {
             let text = field.text().await.map_err(malformed)?;
             input.fields.insert(field_name, Value::String(text));
@@ -140,8 +146,8 @@ fn parse_form(body: &[u8]) -> Result<Input, ApiError> {
 }
 
 impl Input {
-    /// A text field: `Ok(None)` when absent; numbers and booleans are taken
-    /// as their text, as DRF's `CharField` does; anything else is refused
+    /// A text field: `Ok(None)` when absent; numbers are taken as their
+    /// text, as DRF's `CharField` does; anything else is refused
     /// with the field's message.
     pub fn text(&self, field: &str) -> Result<Option<String>, (String, String)> {
         match self.fields.get(field) {
@@ -153,7 +159,6 @@ impl Input {
             )),
             Some(Value::String(s)) => Ok(Some(s.clone())),
             Some(Value::Number(n)) => Ok(Some(n.to_string())),
-            Some(Value::Bool(b)) => Ok(Some(b.to_string())),
             Some(Value::Null) => Err((field.to_owned(), "This field may not be null.".to_owned())),
             Some(_) => Err((field.to_owned(), "Not a valid string.".to_owned())),
         }

@@ -2,13 +2,13 @@
 //! DRF's shape, including the ones produced by layers and the router itself
 //! (unknown paths, wrong methods, oversized bodies, timeouts).
 
-mod assistants;
+pub(crate) mod assistants;
 pub(crate) mod chat;
-mod documents;
+pub(crate) mod documents;
 mod input;
-mod me;
-mod tokens;
-mod users;
+pub(crate) mod me;
+pub(crate) mod tokens;
+pub(crate) mod users;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
@@ -58,6 +58,7 @@ pub fn router() -> Router<AppState> {
             "/chat/{id}",
             get(chat::get_chat).put(chat::ask).delete(chat::delete_chat),
         )
+        .route("/openapi.json", get(crate::api::openapi::openapi_json))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }

@@ -6,11 +6,31 @@ use axum::http::StatusCode;
 
 use super::Input;
 use crate::accounts::{self, RegisterError};
+use crate::api::openapi::{BadRequest, SignUp};
 use crate::error::ApiError;
 use crate::model::UserView;
 use crate::state::AppState;
 
 /// Creates a user: 201 with `id`, `username`, `email`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/",
+    tag = "users",
+    operation_id = "create_user",
+    summary = "Sign up",
+    description = "Creates a user. The password is never returned and is stored only as an Argon2id hash.",
+    request_body(content(
+        (SignUp = "application/json"),
+        (SignUp = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 201, description = "The new user.", body = UserView,
+            example = json!({"id": 1, "username": "ada", "email": "ada@example.com"})),
+        (status = 400, description = "A field is missing or invalid, or the username or email is taken.",
+            body = BadRequest,
+            example = json!({"username": ["A user with that username already exists."]})),
+    ),
+)]
 pub async fn create_user(
     State(state): State<AppState>,
     input: Input,

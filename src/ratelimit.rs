@@ -1,0 +1,254 @@
+//! Rate limits (governor's GCRA, in memory): the JSON API per key and per
+//! client address, and logging in and signing up per address and username
+//! (against password guessing). A refused request gets 429 with
+//! `Retry-After`, in the shape its caller reads: DRF's `detail` for the API,
+//! a form message for the dashboard's log-in and sign-up.
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use serde_json::json;
+
+use crate::error::AppError;
+use crate::model::NON_FIELD_ERRORS;
+use crate::state::AppState;
+use crate::widget::http::ClientIp;
+
+/// Posts that try a password or make an account, by path (trailing slash
+/// already trimmed).
+const LOGIN_PATHS: [&str; 4] = [
+    "/api/v1/tokens",
+    "/api/v1/users",
+    "/fn/log_in",
+    "/fn/sign_up",
+];
+/// The most of a log-in body read to find its username.
+const LOGIN_BODY_LIMIT: usize = 64 * 1024;
+
+/// How many requests each limit lets through.
+#[derive(Debug, Clone, Copy)]
+pub struct Quotas {
+    pub api_per_key_per_minute: NonZeroU32,
+    pub api_per_address_per_minute: NonZeroU32,
+    pub logins_per_hour: NonZeroU32,
+}
+
+/// The limiters, shared by every request of this server.
+#[derive(Debug)]
+pub struct Limits {
+    api_key: DefaultKeyedRateLimiter<String>,
+    api_address: DefaultKeyedRateLimiter<String>,
+    login: DefaultKeyedRateLimiter<(String, String)>,
+    clock: DefaultClock,
+}
+
+impl Limits {
+    /// Limiters with these quotas.
+    pub fn new(quotas: Quotas) -> Self {
+        Self {
+            api_key: RateLimiter::keyed(Quota::per_minute(quotas.api_per_key_per_minute)),
+            api_address: RateLimiter::keyed(Quota::per_minute(quotas.api_per_address_per_minute)),
+            login: RateLimiter::keyed(Quota::per_hour(quotas.logins_per_hour)),
+            clock: DefaultClock::default(),
+        }
+    }
+
+    /// Seconds to wait when a limiter says no.
+    fn wait(
+        &self,
+        result: Result<(), governor::NotUntil<<DefaultClock as Clock>::Instant>>,
+    ) -> Result<(), u64> {
+        result.map_err(|not_until| {
+            let wait = not_until.wait_time_from(self.clock.now());
+            wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+        })
+    }
+
+    /// An API request with this `Authorization` value from this address.
+    pub fn check_api(&self, authorization: Option<&str>, address: &str) -> Result<(), u64> {
+        if let Some(authorization) = authorization {
+            // Keyed by a hash: the limiter never holds a key in clear.
+            let key = crate::auth::api_token::hash(authorization);
+            self.wait(self.api_key.check_key(&key))?;
+        }
+        self.wait(self.api_address.check_key(&address.to_owned()))
+    }
+
+    /// A log-in or sign-up attempt for `username` from this address.
+    pub fn check_login(&self, address: &str, username: &str) -> Result<(), u64> {
+        let key = (address.to_owned(), username.trim().to_lowercase());
+        self.wait(self.login.check_key(&key))
+    }
+
+    /// Forgets, every minute, the keys whose limits are full again.
+    pub fn spawn_cleanup(self: &Arc<Self>) {
+        let limits = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                let Some(limits) = limits.upgrade() else {
+                    return;
+                };
+                limits.api_key.retain_recent();
+                limits.api_address.retain_recent();
+                limits.login.retain_recent();
+            }
+        });
+    }
+}
+
+/// The username a log-in or sign-up body names (JSON or form), if any.
+pub fn username_in(body: &[u8], content_type: &str) -> Option<String> {
+    if content_type.starts_with("application/json") {
+        let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+        return value.get("username")?.as_str().map(str::to_owned);
+    }
+    if content_type.starts_with("application/x-www-form-urlencoded") {
+        return serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+            .ok()?
+            .into_iter()
+            .find_map(|(name, value)| (name == "username").then_some(value));
+    }
+    None
+}
+
+/// "about 3 minutes", for people.
+fn wait_words(seconds: u64) -> String {
+    crate::widget::human_wait(i64::try_from(seconds).unwrap_or(i64::MAX))
+}
+
+/// The 429 for `path`, in the shape its caller reads.
+fn too_many(path: &str, wants_html: bool, retry_after: u64) -> Response {
+    let mut response = if path.starts_with("/api/") {
+        let detail = format!("Request was throttled. Expected available in {retry_after} seconds.");
+        (
+            StatusCode::TOO_MANY_REQUESTS,
+            Json(json!({ "detail": detail })),
+        )
+            .into_response()
+    } else {
+        let message = format!(
+            "Too many attempts. For your account's safety, please wait {} and try again.",
+            wait_words(retry_after)
+        );
+        if wants_html {
+            (StatusCode::TOO_MANY_REQUESTS, message).into_response()
+        } else {
+            // The server function's own error shape: the form shows it.
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                Json(AppError::field(NON_FIELD_ERRORS, message)),
+            )
+                .into_response()
+        }
+    };
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+    response
+}
+
+/// Applies the limits to each request.
+pub async fn limit_requests(
+    State(state): State<AppState>,
+    ClientIp(address): ClientIp,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path().to_owned();
+    let wants_html = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if path.starts_with("/api/") {
+        let authorization = request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        if let Err(wait) = state.limits.check_api(authorization, &address) {
+            return too_many(&path, wants_html, wait);
+        }
+    }
+    if request.method() != Method::POST || !LOGIN_PATHS.contains(&path.as_str()) {
+        return next.run(request).await;
+    }
+    // Read the body to find the username, then hand it on unchanged.
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, LOGIN_BODY_LIMIT).await else {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "Request body is too large.").into_response();
+    };
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let username = username_in(&bytes, content_type).unwrap_or_default();
+    if let Err(wait) = state.limits.check_login(&address, &username) {
+        tracing::warn!(path = %path, "log-in attempts limited");
+        return too_many(&path, wants_html, wait);
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn quotas(logins: u32) -> Quotas {
+        Quotas {
+            api_per_key_per_minute: NonZeroU32::new(2).unwrap(),
+            api_per_address_per_minute: NonZeroU32::new(100).unwrap(),
+            logins_per_hour: NonZeroU32::new(logins).unwrap(),
+        }
+    }
+
+    #[test]
+    fn each_key_and_each_username_has_its_own_allowance() {
+        let limits = Limits::new(quotas(1));
+        assert!(limits.check_api(Some("Token a"), "1.2.3.4").is_ok());
+        assert!(limits.check_api(Some("Token a"), "1.2.3.4").is_ok());
+        let wait = limits.check_api(Some("Token a"), "1.2.3.4").unwrap_err();
+        assert!((1..=30).contains(&wait), "{wait}");
+        assert!(limits.check_api(Some("Token b"), "1.2.3.4").is_ok());
+
+        assert!(limits.check_login("1.2.3.4", "Ada").is_ok());
+        let wait = limits.check_login("1.2.3.4", " ada ").unwrap_err();
+        assert!((3500..=3600).contains(&wait), "{wait}");
+        assert!(limits.check_login("1.2.3.4", "bob").is_ok());
+        assert!(limits.check_login("5.6.7.8", "ada").is_ok());
+    }
+
+    #[test]
+    fn usernames_are_found_in_json_and_forms() {
+        assert_eq!(
+            username_in(
+                br#"{"username": "ada", "password": "x"}"#,
+                "application/json"
+            )
+            .as_deref(),
+            Some("ada")
+        );
+        assert_eq!(
+            username_in(
+                b"username=ada&password=x",
+                "application/x-www-form-urlencoded; charset=utf-8"
+            )
+            .as_deref(),
+            Some("ada")
+        );
+        assert_eq!(username_in(b"{not json", "application/json"), None);
+        assert_eq!(username_in(b"--boundary", "multipart/form-data"), None);
+    }
+}

@@ -1,0 +1,271 @@
+//! `GET /api/v1/openapi.json` describes every route of `/api/v1`, and
+//! `/api/docs` shows it to people.
+
+use serde_json::Value;
+
+use crate::helpers::{TestApp, spawn_app};
+
+/// Every operation of the `/api/v1` router (`src/api/v1/mod.rs`), as the
+/// description must list it: method, path with its trailing slash, and
+/// whether it needs a key.
+const OPERATIONS: [(&str, &str, bool); 20] = [
+    ("post", "/api/v1/users/", false),
+    ("post", "/api/v1/tokens/", false),
+    ("delete", "/api/v1/tokens/", true),
+    ("get", "/api/v1/me/", true),
+    ("get", "/api/v1/assistants/", true),
+    ("post", "/api/v1/assistants/", true),
+    ("get", "/api/v1/assistants/{id}/", true),
+    ("put", "/api/v1/assistants/{id}/", true),
+    ("patch", "/api/v1/assistants/{id}/", true),
+    ("delete", "/api/v1/assistants/{id}/", true),
+    ("get", "/api/v1/assistants/{id}/documents/", true),
+    ("post", "/api/v1/assistants/{id}/documents/", true),
+    ("get", "/api/v1/assistants/{id}/documents/{doc_id}/", true),
+    (
+        "delete",
+        "/api/v1/assistants/{id}/documents/{doc_id}/",
+        true,
+    ),
+    ("get", "/api/v1/assistants/{id}/search/", true),
+    ("get", "/api/v1/chat/", true),
+    ("post", "/api/v1/chat/", true),
+    ("get", "/api/v1/chat/{id}/", true),
+    ("put", "/api/v1/chat/{id}/", true),
+    ("delete", "/api/v1/chat/{id}/", true),
+];
+
+const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
+
+async fn description(app: &TestApp) -> Value {
+    let response = app
+        .api
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200, "no key is needed");
+    assert!(
+        response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"))
+    );
+    response.json().await.expect("json")
+}
+
+/// The response of an operation for a status, with `$ref`s followed.
+fn response<'a>(doc: &'a Value, operation: &'a Value, status: &str) -> Option<&'a Value> {
+    let response = operation.pointer(&format!("/responses/{status}"))?;
+    match response.get("$ref").and_then(Value::as_str) {
+        Some(reference) => doc.pointer(reference.trim_start_matches('#')),
+        None => Some(response),
+    }
+}
+
+#[tokio::test]
+async fn the_description_is_openapi_3_1_and_lists_every_route_of_the_router() {
+    let app = spawn_app().await;
+    let doc = description(&app).await;
+    assert!(
+        doc["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.1")),
+        "{}",
+        doc["openapi"]
+    );
+    assert!(doc["info"]["title"].is_string());
+    assert!(doc["info"]["version"].is_string());
+
+    let mut described = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in METHODS {
+            if item.get(method).is_some() {
+                described.push((method.to_owned(), path.clone()));
+            }
+        }
+    }
+    let mut expected: Vec<(String, String)> = OPERATIONS
+        .iter()
+        .map(|(method, path, _)| ((*method).to_owned(), (*path).to_owned()))
+        .collect();
+    described.sort();
+    expected.sort();
+    assert_eq!(described, expected);
+
+    // Each described path is served, with and without its trailing slash:
+    // an unknown one would be a 404 from the router's fallback, a
+    // known one without a key a 401 (or 400/201 for the open ones).
+    for (method, path, _) in OPERATIONS {
+        let concrete = path.replace("{id}", "1").replace("{doc_id}", "1");
+        for url in [concrete.clone(), concrete.trim_end_matches('/').to_owned()] {
+            let request = app.api.request(
+                method.to_uppercase().parse().expect("method"),
+                app.url(&url),
+            );
+            let status = request.send().await.expect("request").status().as_u16();
+            assert!(
+                status != 404 && status != 405,
+                "{method} {url}: {status}, the route is not served"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_operation_documents_its_errors_with_examples_and_schemas() {
+    let app = spawn_app().await;
+    let doc = description(&app).await;
+    let scheme = &doc["components"]["securitySchemes"]["token"];
+    assert_eq!(scheme["type"], "apiKey", "{scheme}");
+    assert_eq!(scheme["in"], "header");
+    assert_eq!(scheme["name"], "Authorization");
+    assert!(
+        scheme["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("Bearer")),
+        "{scheme}"
+    );
+
+    for (method, path, secured) in OPERATIONS {
+        let operation = &doc["paths"][path][method];
+        let name = format!("{method} {path}");
+        assert!(operation["operationId"].is_string(), "{name}");
+        assert!(operation["summary"].is_string(), "{name}: no summary");
+        let security = operation["security"].as_array();
+        if secured {
+            assert!(
+                security.is_some_and(|s| s.iter().any(|r| r.get("token").is_some())),
+                "{name}: no token security"
+            );
+            let unauthorized =
+                response(&doc, operation, "401").unwrap_or_else(|| panic!("{name}: no 401"));
+            assert!(
+                unauthorized.pointer("/headers/WWW-Authenticate").is_some(),
+                "{name}: 401 without WWW-Authenticate"
+            );
+        } else {
+            assert!(security.is_none_or(Vec::is_empty), "{name}: needs no key");
+        }
+        let throttled =
+            response(&doc, operation, "429").unwrap_or_else(|| panic!("{name}: no 429"));
+        assert!(
+            throttled.pointer("/headers/Retry-After").is_some(),
+            "{name}: 429 without Retry-After"
+        );
+        assert!(response(&doc, operation, "500").is_some(), "{name}: no 500");
+        if path.contains('{') {
+            assert!(response(&doc, operation, "404").is_some(), "{name}: no 404");
+        }
+        if operation.get("requestBody").is_some() {
+            assert!(response(&doc, operation, "400").is_some(), "{name}: no 400");
+            assert!(response(&doc, operation, "413").is_some(), "{name}: no 413");
+            assert!(response(&doc, operation, "415").is_some(), "{name}: no 415");
+        }
+        let success = operation["responses"]
+            .as_object()
+            .expect("responses")
+            .keys()
+            .any(|status| status.starts_with('2'));
+        assert!(success, "{name}: no success response");
+    }
+
+    // Multipart beside JSON where files are taken; the chat answers 502/503.
+    for (method, path) in [
+        ("post", "/api/v1/assistants/"),
+        ("put", "/api/v1/assistants/{id}/"),
+        ("patch", "/api/v1/assistants/{id}/"),
+    ] {
+        let content = &doc["paths"][path][method]["requestBody"]["content"];
+        assert!(content.get("application/json").is_some(), "{method} {path}");
+        assert!(
+            content.get("multipart/form-data").is_some(),
+            "{method} {path}"
+        );
+    }
+    let upload = &doc["paths"]["/api/v1/assistants/{id}/documents/"]["post"];
+    assert!(
+        upload
+            .pointer("/requestBody/content/multipart~1form-data")
+            .is_some()
+    );
+    let ask = &doc["paths"]["/api/v1/chat/{id}/"]["put"];
+    assert!(response(&doc, ask, "502").is_some());
+    assert!(response(&doc, ask, "503").is_some());
+
+    // The bodies are described, with examples.
+    let schemas = &doc["components"]["schemas"];
+    for name in ["AssistantView", "DocumentView", "UserView", "ChatReply"] {
+        assert!(schemas[name]["properties"].is_object(), "{name}");
+        assert!(schemas[name]["example"].is_object(), "{name}: no example");
+    }
+    assert_eq!(
+        schemas["ValidationErrors"]["additionalProperties"]["type"],
+        "array"
+    );
+}
+
+#[tokio::test]
+async fn the_reference_page_lists_every_operation_without_scripts() {
+    let app = spawn_app().await;
+    let response = app
+        .api
+        .get(app.url("/api/docs"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200);
+    assert!(
+        response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/html"))
+    );
+    let page = response.text().await.expect("body");
+    let doc = description(&app).await;
+    for (method, path, _) in OPERATIONS {
+        let id = doc["paths"][path][method]["operationId"]
+            .as_str()
+            .expect("operationId");
+        let heading = format!(
+            "<span class=\"method method-{method}\">{}</span> <code class=\"path\">{path}</code>",
+            method.to_uppercase()
+        );
+        assert!(
+            page.contains(&heading),
+            "{method} {path} is not on the page"
+        );
+        assert!(page.contains(&format!("id=\"{id}\"")), "{id} has no anchor");
+    }
+    // Statuses, fields and examples are shown.
+    for text in [
+        "429",
+        "Retry-After",
+        "WWW-Authenticate",
+        "company_name",
+        "&quot;openai_id&quot;",
+    ] {
+        assert!(page.contains(text), "{text} is not on the page");
+    }
+    assert!(!page.contains("<script"), "the page needs no script");
+    assert!(
+        !page.contains("https://"),
+        "the page loads nothing from the internet"
+    );
+
+    let css = app
+        .api
+        .get(app.url("/api/docs/style.css"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(css.status(), 200);
+    assert!(
+        css.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/css"))
+    );
+}
