@@ -16,8 +16,8 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 SCHEMATHESIS_VERSION=4.32.5
-VENV=target/schemathesis-venv
-BIN=target/debug/aiconvokit
+VENV=$PWD/target/schemathesis-venv
+BIN=$PWD/target/debug/aiconvokit
 MAX_EXAMPLES=${MAX_EXAMPLES:-30}
 PYTHON=${PYTHON:-python3.11}
 
@@ -151,6 +151,8 @@ EOF
 
 set +e
 set -o pipefail
+# From the scratch dir: schemathesis keeps a cache in `.schemathesis/` there.
+cd "$WORK"
 "$VENV/bin/schemathesis" --config-file "$WORK/schemathesis.toml" run "$BASE/api/v1/openapi.json" \
     --checks all \
     --mode all \
@@ -165,6 +167,7 @@ set -o pipefail
     "$@" 2>&1 | tee "$WORK/output.txt"
 STATUS=$?
 set -e
+cd - >/dev/null
 
 # A run whose key was revoked midway tested little but 401s.
 if ! curl -sf -o /dev/null "$BASE/api/v1/me/" -H "Authorization: Token $KEY"; then
