@@ -118,3 +118,21 @@ async fn probes_say_alive_and_ready() {
         status_and_json(app.api.get(app.url("/readyz")).send().await.unwrap()).await;
     assert_eq!((status, body["status"].as_str()), (200, Some("ready")));
 }
+
+#[tokio::test]
+async fn the_api_reference_page_may_load_its_own_stylesheet_and_nothing_else() {
+    let app = spawn_app().await;
+    let response = app
+        .api
+        .get(app.url("/api/docs"))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-security-policy"],
+        "default-src 'none'; style-src 'self'; frame-ancestors 'none'"
+    );
+    let html = response.text().await.expect("html");
+    assert!(html.contains(r#"<link rel="stylesheet" href="/api/docs/style.css">"#));
+}
