@@ -43,9 +43,12 @@ cleanup() {
     rm -rf "$WORK"
 }
 trap cleanup EXIT
+# The API needs no built site: an empty one lets this run before
+# `cargo leptos build`.
+mkdir -p "$WORK/site/pkg"
 
 # Rate limits high enough not to turn the run into a test of 429s.
-AICONVOKIT_EMBEDDING_MODEL=none RUST_LOG=${RUST_LOG:-warn} \
+LEPTOS_SITE_ROOT="$WORK/site" AICONVOKIT_EMBEDDING_MODEL=none RUST_LOG=${RUST_LOG:-warn} \
     AICONVOKIT_API_RATE_PER_KEY=1000000 AICONVOKIT_API_RATE_PER_ADDRESS=1000000 \
     AICONVOKIT_LOGIN_ATTEMPTS_PER_HOUR=1000000 \
     "$BIN" serve --addr "127.0.0.1:$PORT" --data-dir "$WORK/data" >"$WORK/server.log" 2>&1 &

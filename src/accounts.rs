@@ -1,4 +1,5 @@
-//! Accounts: the sign-up rules (pure) and registration (database).
+//! Accounts: the sign-up rules (pure), registration, password changes and
+//! account deletion.
 //!
 //! The rules are those of `API.md`: a username of 1–150 ASCII letters,
 //! digits and `@.+-_`; a valid email; a password of at least 8 characters;
@@ -9,6 +10,7 @@ use crate::auth::password;
 use crate::db::users::UserRow;
 use crate::db::{Db, is_unique_violation};
 use crate::model::FieldErrors;
+use crate::state::AppState;
 
 pub const REQUIRED: &str = "This field is required.";
 pub const BLANK: &str = "This field may not be blank.";
@@ -23,6 +25,9 @@ pub const PASSWORD_MAX: usize = 1024;
 pub const PASSWORD_SHORT: &str =
     "This password is too short. It must contain at least 8 characters.";
 pub const BAD_CREDENTIALS: &str = "Unable to log in with provided credentials.";
+pub const WRONG_PASSWORD: &str = "Your current password is not correct.";
+pub const PASSWORDS_DIFFER: &str = "The two passwords do not match.";
+pub const PASSWORD_UNCHANGED: &str = "The new password must differ from the current one.";
 
 /// A sign-up that passed every rule that needs no database.
 #[derive(Clone)]
@@ -138,16 +143,16 @@ pub fn validate_new_user(
     }
 }
 
-/// Why a registration did not happen.
+/// Why a sign-up, password change or account deletion did not happen.
 #[derive(Debug, thiserror::Error)]
-pub enum RegisterError {
-    #[error("invalid sign-up")]
+pub enum AccountError {
+    #[error("invalid input")]
     Invalid(FieldErrors),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
 
-impl From<sqlx::Error> for RegisterError {
+impl From<sqlx::Error> for AccountError {
     fn from(error: sqlx::Error) -> Self {
         Self::Internal(error.into())
     }
@@ -183,7 +188,7 @@ pub async fn check_new_user(
 
 /// Creates an account checked by [`check_new_user`]. A sign-up that won the
 /// race for the same username or email meanwhile makes this one invalid.
-pub async fn register(db: &Db, new_user: NewUser) -> Result<UserRow, RegisterError> {
+pub async fn register(db: &Db, new_user: NewUser) -> Result<UserRow, AccountError> {
     let password_hash = password::hash(new_user.password.clone()).await?;
     match db
         .insert_user(&new_user.username, &new_user.email, &password_hash)
@@ -191,7 +196,7 @@ pub async fn register(db: &Db, new_user: NewUser) -> Result<UserRow, RegisterErr
     {
         Ok(user) => Ok(user),
         Err(error) if is_unique_violation(&error) => {
-            Err(RegisterError::Invalid(taken_fields(db, &new_user).await?))
+            Err(AccountError::Invalid(taken_fields(db, &new_user).await?))
         }
         Err(error) => Err(error.into()),
     }
@@ -206,6 +211,94 @@ async fn taken_fields(db: &Db, new_user: &NewUser) -> sqlx::Result<FieldErrors> 
         push(&mut errors, "email", EMAIL_TAKEN);
     }
     Ok(errors)
+}
+
+/// The rules for a new password that need no database: long enough, typed
+/// the same twice, and not the current one (`current_matches` says whether
+/// the current password was right).
+pub fn new_password_errors(
+    current_matches: bool,
+    current: &str,
+    new: &str,
+    confirm: &str,
+) -> FieldErrors {
+    let mut errors = FieldErrors::new();
+    if current.is_empty() {
+        push(&mut errors, "current_password", BLANK);
+    } else if !current_matches {
+        push(&mut errors, "current_password", WRONG_PASSWORD);
+    }
+    if let Some(message) = password_error(new) {
+        push(&mut errors, "new_password", message);
+    } else if current_matches && new == current {
+        push(&mut errors, "new_password", PASSWORD_UNCHANGED);
+    }
+    if new != confirm {
+        push(&mut errors, "new_password_confirm", PASSWORDS_DIFFER);
+    }
+    errors
+}
+
+/// Whether `password` is the user's password (costs one Argon2 check).
+async fn password_matches(user: &UserRow, password: &str) -> anyhow::Result<bool> {
+    if password.is_empty() {
+        return Ok(false);
+    }
+    password::verify(password.to_owned(), Some(user.password_hash.clone())).await
+}
+
+/// Changes a user's password after checking the current one. Returns the
+/// updated user: its new auth hash ends every other browser session, while
+/// API keys keep working (they are revoked on the account page, not here).
+pub async fn change_password(
+    db: &Db,
+    user: &UserRow,
+    current: &str,
+    new: &str,
+    confirm: &str,
+) -> Result<UserRow, AccountError> {
+    let matches = password_matches(user, current).await?;
+    let errors = new_password_errors(matches, current, new, confirm);
+    if !errors.is_empty() {
+        return Err(AccountError::Invalid(errors));
+    }
+    let hash = password::hash(new.to_owned()).await?;
+    db.set_password_hash(user.id, &hash)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the user was deleted meanwhile").into())
+}
+
+/// Deletes an account with everything it owns (API keys, assistants,
+/// documents and their stored files, passages, chats, widgets) once the
+/// password is confirmed.
+pub async fn delete_account(
+    state: &AppState,
+    user: &UserRow,
+    password: &str,
+) -> Result<(), AccountError> {
+    if !password_matches(user, password).await? {
+        let message = if password.is_empty() {
+            BLANK
+        } else {
+            WRONG_PASSWORD
+        };
+        let mut errors = FieldErrors::new();
+        push(&mut errors, "password", message);
+        return Err(AccountError::Invalid(errors));
+    }
+    let files = state.db.files_of_user(user.id).await?;
+    let assistants = state.db.assistants_of(user.id).await?;
+    state.db.delete_user(user.id).await?;
+    for sha256 in files {
+        crate::documents::forget_file(&state.db, &state.files, &sha256).await?;
+    }
+    if let Some(semantic) = &state.semantic {
+        for assistant in assistants {
+            semantic.forget(assistant.id);
+        }
+    }
+    tracing::info!(user_id = user.id, "account deleted");
+    Ok(())
 }
 
 #[cfg(test)]
@@ -250,6 +343,24 @@ mod tests {
         assert_eq!(password_error("1234567"), Some(PASSWORD_SHORT.to_owned()));
         assert_eq!(password_error(""), Some(BLANK.to_owned()));
         assert!(password_error(&"x".repeat(PASSWORD_MAX + 1)).is_some());
+    }
+
+    #[test]
+    fn a_new_password_must_be_valid_confirmed_and_new() {
+        assert!(new_password_errors(true, "old-secret", "new-secret", "new-secret").is_empty());
+        let wrong = new_password_errors(false, "guess", "new-secret", "new-secret");
+        assert_eq!(wrong["current_password"], vec![WRONG_PASSWORD.to_owned()]);
+        let blank = new_password_errors(false, "", "new-secret", "new-secret");
+        assert_eq!(blank["current_password"], vec![BLANK.to_owned()]);
+        let short = new_password_errors(true, "old-secret", "short", "short");
+        assert_eq!(short["new_password"], vec![PASSWORD_SHORT.to_owned()]);
+        let same = new_password_errors(true, "old-secret", "old-secret", "old-secret");
+        assert_eq!(same["new_password"], vec![PASSWORD_UNCHANGED.to_owned()]);
+        let typo = new_password_errors(true, "old-secret", "new-secret", "new-secreT");
+        assert_eq!(typo.keys().collect::<Vec<_>>(), ["new_password_confirm"]);
+        // A wrong current password does not reveal whether the new one equals it.
+        let guessed = new_password_errors(false, "guess-one", "guess-one", "guess-one");
+        assert!(!guessed.contains_key("new_password"));
     }
 
     #[test]

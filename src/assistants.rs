@@ -1,4 +1,5 @@
-//! Assistants: the rules for their fields (pure) and their public ids.
+//! Assistants: the rules for their fields (pure), their public ids, and
+//! deletion with everything they own.
 //!
 //! `name`, `company_name` and `instructions` are required and may not be
 //! blank; surrounding spaces are trimmed, as DRF does. A `PUT` replaces all
@@ -117,6 +118,23 @@ pub fn new_public_id() -> String {
         .map(char::from)
         .collect();
     format!("asst_{random}")
+}
+
+/// Deletes one of the user's assistants with its documents, their stored
+/// files (when no other document uses them), passages, vectors and chats;
+/// false when the user has no such assistant.
+pub async fn delete(state: &crate::state::AppState, user_id: i64, id: i64) -> sqlx::Result<bool> {
+    let stored = state.db.documents_of(id).await?;
+    if !state.db.delete_assistant(user_id, id).await? {
+        return Ok(false);
+    }
+    for document in stored {
+        crate::documents::forget_file(&state.db, &state.files, &document.sha256).await?;
+    }
+    if let Some(semantic) = &state.semantic {
+        semantic.forget(id);
+    }
+    Ok(true)
 }
 
 /// The API address of an assistant.

@@ -79,6 +79,11 @@ pub struct Config {
     #[arg(long, env = "AICONVOKIT_TRUST_PROXY", default_value_t = false)]
     pub trust_proxy: bool,
 
+    /// On SIGTERM or Ctrl-C, how many seconds requests in flight (answers
+    /// still streaming) get to finish before the server stops anyway.
+    #[arg(long, env = "AICONVOKIT_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
+    pub shutdown_grace_secs: u64,
+
     /// How long a widget visitor's session token lives, in seconds (the
     /// widget renews it without the visitor noticing).
     #[arg(long, env = "AICONVOKIT_WIDGET_TOKEN_TTL_SECS", default_value_t = 1800, value_parser = clap::value_parser!(i64).range(1..=86_400))]
@@ -225,6 +230,7 @@ impl Config {
             request_timeout_secs: 120,
             public_url: None,
             trust_proxy: false,
+            shutdown_grace_secs: 20,
             widget_token_ttl_secs: 1800,
             api_rate_per_key: std::num::NonZeroU32::new(600).expect("not zero"),
             api_rate_per_address: std::num::NonZeroU32::new(1200).expect("not zero"),

@@ -56,14 +56,19 @@ async fn run() -> Result<(), String> {
     leptos_options.site_root = site_root.display().to_string().into();
     leptos_options.site_addr = config.addr;
     let addr = config.addr;
-    let (service, _state) = build_app(config, leptos_options)
+    let grace = std::time::Duration::from_secs(config.shutdown_grace_secs);
+    let (service, state) = build_app(config, leptos_options)
         .await
         .map_err(|e| e.to_string())?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr} (--addr / AICONVOKIT_ADDR): {e}"))?;
     tracing::info!("listening on http://{addr}");
-    serve(listener, service)
+    serve(listener, service, grace)
         .await
-        .map_err(|e| format!("server stopped: {e}"))
+        .map_err(|e| format!("server stopped: {e}"))?;
+    // Closing the pool checkpoints SQLite's write-ahead log.
+    state.db.close().await;
+    tracing::info!("stopped");
+    Ok(())
 }

@@ -24,12 +24,15 @@ use crate::state::AppState;
 use crate::widget::http::ClientIp;
 
 /// Posts that try a password or make an account, by path (trailing slash
-/// already trimmed).
-const LOGIN_PATHS: [&str; 4] = [
+/// already trimmed). Those with no username in the body (a signed-in user
+/// confirming their password) count against the address alone.
+const LOGIN_PATHS: [&str; 6] = [
     "/api/v1/tokens",
     "/api/v1/users",
     "/fn/log_in",
     "/fn/sign_up",
+    "/fn/change_password",
+    "/fn/delete_account",
 ];
 /// The most of a log-in body read to find its username.
 const LOGIN_BODY_LIMIT: usize = 64 * 1024;

@@ -73,6 +73,15 @@ pub async fn build_app(
     let files = FileStore::new(&config.data_dir);
     let jobs = JobQueue::default();
     crate::ingest::worker::start(db.clone(), files.clone(), jobs.clone()).await?;
+    let interrupted = db
+        .fail_interrupted_messages(crate::chat::INTERRUPTED)
+        .await?;
+    if interrupted > 0 {
+        tracing::info!(
+            interrupted,
+            "answers interrupted by the last stop marked failed"
+        );
+    }
     let semantic = load_semantic(&config).await?;
     if let Some(semantic) = &semantic {
         tokio::spawn(crate::search::semantic::index_in_background(
@@ -232,16 +241,39 @@ async fn guard_pages(auth: AuthSession, request: Request, next: Next) -> Respons
     next.run(request).await
 }
 
-/// Serves until the process is asked to stop (Ctrl-C or SIGTERM), then
-/// finishes the requests in flight.
-pub async fn serve(listener: tokio::net::TcpListener, service: AppService) -> std::io::Result<()> {
+/// Serves until the process is asked to stop (Ctrl-C or SIGTERM): then
+/// accepts no more connections and gives the requests in flight up to
+/// `grace` to finish. Whatever is cut off is resumed or marked on the next
+/// start (documents are processed again, unfinished answers are marked
+/// interrupted).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    service: AppService,
+    grace: std::time::Duration,
+) -> std::io::Result<()> {
     use axum::ServiceExt;
-    axum::serve(
+    let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(
         listener,
         ServiceExt::<Request>::into_make_service_with_connect_info::<std::net::SocketAddr>(service),
     )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        let _ = stopping.send(());
+    });
+    let deadline = async move {
+        if stopped.await.is_err() {
+            std::future::pending::<()>().await;
+        }
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        result = server => result,
+        () = deadline => {
+            tracing::warn!(grace_secs = grace.as_secs(), "requests still in flight after the grace period: stopping anyway");
+            Ok(())
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -724,7 +724,9 @@ mod chat {
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let (listener, app) = listen().await?;
-        tokio::spawn(async move { serve(listener, service).await });
+        tokio::spawn(
+            async move { serve(listener, service, std::time::Duration::from_secs(5)).await },
+        );
 
         let client = reqwest::Client::new();
         let user: Value = client

@@ -25,6 +25,10 @@ const PASSAGES_PER_QUESTION: i64 = 6;
 /// Earlier exchanges read for the conversation (then cut to the token budget).
 const HISTORY_EXCHANGES: i64 = 20;
 
+/// Why a question kept from a run that stopped mid-answer has no answer.
+pub const INTERRUPTED: &str =
+    "The server restarted before this answer was finished. Please ask again.";
+
 /// Why a question was not answered.
 #[derive(Debug, thiserror::Error)]
 pub enum ChatError {

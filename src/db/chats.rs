@@ -162,6 +162,19 @@ impl Db {
         Ok(row)
     }
 
+    /// Marks every message still waiting for its answer as failed: run at
+    /// start, when no answer can be in progress (the last run stopped
+    /// mid-answer). Returns how many there were.
+    pub async fn fail_interrupted_messages(&self, error: &str) -> sqlx::Result<u64> {
+        on_pool!(self, |pool| sqlx::query(
+            "UPDATE messages SET status = 'failed', error = $1 WHERE status = 'pending'"
+        )
+        .bind(error)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))
+    }
+
     /// Marks a message as not answered, saying why.
     pub async fn fail_message(&self, message_id: i64, error: &str) -> sqlx::Result<()> {
         on_pool!(self, |pool| sqlx::query(

@@ -81,6 +81,14 @@ impl Db {
         }
     }
 
+    /// Waits for the connections in use to be returned, then closes them all.
+    pub async fn close(&self) {
+        match self {
+            Self::Sqlite(pool) => pool.close().await,
+            Self::Postgres(pool) => pool.close().await,
+        }
+    }
+
     /// `Ok` when the database answers and every migration this build knows
     /// is applied; else what is wrong, in a sentence.
     pub async fn readiness(&self) -> Result<(), &'static str> {

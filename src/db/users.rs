@@ -97,4 +97,41 @@ impl Db {
             .await)?;
         Ok(count > 0)
     }
+
+    /// Replaces a user's password hash; the changed hash ends the user's
+    /// other browser sessions (it is their auth hash).
+    pub async fn set_password_hash(
+        &self,
+        user_id: i64,
+        password_hash: &str,
+    ) -> sqlx::Result<Option<UserRow>> {
+        let sql = format!("UPDATE users SET password_hash = $1 WHERE id = $2 RETURNING {COLUMNS}");
+        on_pool!(self, |pool| sqlx::query_as(&sql)
+            .bind(password_hash)
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await)
+    }
+
+    /// The stored files (by content hash) of every document the user owns.
+    pub async fn files_of_user(&self, user_id: i64) -> sqlx::Result<Vec<String>> {
+        let sql = "SELECT DISTINCT d.sha256 FROM documents d \
+                   JOIN assistants a ON a.id = d.assistant_id WHERE a.user_id = $1";
+        on_pool!(self, |pool| sqlx::query_scalar(sql)
+            .bind(user_id)
+            .fetch_all(pool)
+            .await)
+    }
+
+    /// Deletes a user with everything they own (keys, assistants, documents,
+    /// passages, chats, widgets); false when there was no such user.
+    pub async fn delete_user(&self, user_id: i64) -> sqlx::Result<bool> {
+        let sql = "DELETE FROM users WHERE id = $1";
+        let deleted = on_pool!(self, |pool| sqlx::query(sql)
+            .bind(user_id)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(deleted > 0)
+    }
 }

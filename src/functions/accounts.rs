@@ -14,8 +14,8 @@ pub async fn sign_up(
     password_confirm: String,
     next: Option<String>,
 ) -> Result<UserView, AppError> {
-    use super::context::{auth_session, internal, respond, state};
-    use crate::accounts::{self, RegisterError};
+    use super::context::{account_error, auth_session, internal, respond, state};
+    use crate::accounts;
 
     respond(async move {
         let typed = [("username", username.as_str()), ("email", email.as_str())];
@@ -43,14 +43,7 @@ pub async fn sign_up(
         };
         let user = accounts::register(&db, new_user)
             .await
-            .map_err(|error| match error {
-                RegisterError::Invalid(fields) => AppError::Invalid {
-                    fields,
-                    values: Default::default(),
-                }
-                .with_values(typed),
-                RegisterError::Internal(cause) => internal(cause),
-            })?;
+            .map_err(|error| account_error(error).with_values(typed))?;
         let mut auth = auth_session().await?;
         auth.login(&user).await.map_err(internal)?;
         leptos_axum::redirect(&super::safe_next(next.as_deref()));
@@ -110,4 +103,55 @@ pub async fn current_user() -> Result<Option<UserView>, AppError> {
     use super::context::{auth_session, respond};
 
     respond(async move { Ok(auth_session().await?.user.map(|user| user.into_view())) }).await
+}
+
+/// Changes the signed-in user's password. This browser stays signed in;
+/// every other browser session ends. API keys are not touched.
+#[server(prefix = "/fn", endpoint = "change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+    new_password_confirm: String,
+) -> Result<(), AppError> {
+    use super::context::{account_error, auth_session, internal, respond, state};
+    use crate::accounts;
+
+    respond(async move {
+        let mut auth = auth_session().await?;
+        let user = auth.user.clone().ok_or(AppError::Unauthorized)?;
+        let updated = accounts::change_password(
+            &state().db,
+            &user,
+            &current_password,
+            &new_password,
+            &new_password_confirm,
+        )
+        .await
+        .map_err(account_error)?;
+        // A fresh session id with the new auth hash keeps this browser in.
+        auth.login(&updated).await.map_err(internal)?;
+        tracing::info!(user_id = updated.id, "password changed");
+        Ok(())
+    })
+    .await
+}
+
+/// Deletes the signed-in user's account and everything it owns once the
+/// password is confirmed, then ends the session and goes to the landing page.
+#[server(prefix = "/fn", endpoint = "delete_account")]
+pub async fn delete_account(password: String) -> Result<(), AppError> {
+    use super::context::{account_error, auth_session, internal, respond, state};
+    use crate::accounts;
+
+    respond(async move {
+        let mut auth = auth_session().await?;
+        let user = auth.user.clone().ok_or(AppError::Unauthorized)?;
+        accounts::delete_account(&state(), &user, &password)
+            .await
+            .map_err(account_error)?;
+        auth.logout().await.map_err(internal)?;
+        leptos_axum::redirect("/?account=deleted");
+        Ok(())
+    })
+    .await
 }

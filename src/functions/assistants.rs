@@ -140,9 +140,7 @@ pub async fn delete_assistant(id: i64) -> Result<(), AppError> {
 
     respond(async move {
         let user = require_user().await?;
-        if !state()
-            .db
-            .delete_assistant(user.id, id)
+        if !crate::assistants::delete(&state(), user.id, id)
             .await
             .map_err(internal)?
         {

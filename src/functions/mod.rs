@@ -76,6 +76,18 @@ pub(crate) mod context {
         result.map_err(internal)?.ok_or(AppError::NotFound)
     }
 
+    /// An account rule's refusal as the form's field errors; anything else
+    /// as the opaque internal error.
+    pub fn account_error(error: crate::accounts::AccountError) -> AppError {
+        match error {
+            crate::accounts::AccountError::Invalid(fields) => AppError::Invalid {
+                fields,
+                values: Default::default(),
+            },
+            crate::accounts::AccountError::Internal(cause) => internal(cause),
+        }
+    }
+
     /// Logs an internal failure and turns it into the UI's opaque error.
     pub fn internal(error: impl std::fmt::Display) -> AppError {
         tracing::error!(%error, "server function failed");

@@ -1,17 +1,21 @@
-//! The account page: who you are, and your API keys.
+//! The account page: who you are, your API keys, your password, and
+//! deleting the account.
 
 use leptos::html::Form;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::format_time;
-use crate::components::form::{SubmitButton, TextField, field_errors, typed_value};
+use crate::components::form::{
+    FormAlert, SubmitButton, TextField, field_errors, general_errors, typed_value,
+};
 use crate::components::guard::RequireUser;
 use crate::components::layout::{Card, Loading, PageHeader};
+use crate::functions::accounts::{ChangePassword, DeleteAccount};
 use crate::functions::api_keys::{CreateApiKey, RevokeApiKey, list_api_keys, take_new_api_key};
 use crate::model::{ApiKeyView, CreatedApiKey};
 
-/// Profile and API keys.
+/// Profile, API keys, password, and account deletion.
 #[component]
 pub fn AccountPage() -> impl IntoView {
     // Data loading is set up here, outside any Suspense, so that it starts
@@ -33,9 +37,81 @@ pub fn AccountPage() -> impl IntoView {
                         </dl>
                     </Card>
                     <ApiKeys data=keys />
+                    <ChangePasswordCard />
+                    <DeleteAccountCard />
                 </div>
             }
         } />
+    }
+}
+
+/// Changing the password: this browser stays signed in, others are signed out.
+#[component]
+fn ChangePasswordCard() -> impl IntoView {
+    let change = ServerAction::<ChangePassword>::new();
+    let form = NodeRef::<Form>::new();
+    let changed = move || matches!(change.value().get(), Some(Ok(())));
+    Effect::new(move || {
+        if let (Some(Ok(())), Some(form)) = (change.value().get(), form.get()) {
+            form.reset();
+        }
+    });
+    view! {
+        <Card
+            title="Password"
+            description="Changing it signs you out everywhere else: other browsers and devices must log in again. Your API keys keep working; revoke any you suspect above."
+        >
+            <ActionForm action=change node_ref=form>
+                <div class="max-w-md space-y-4">
+                    <FormAlert messages=general_errors(change) />
+                    <Show when=changed>
+                        <p role="status" class="rounded-lg border border-emerald-200 bg-emerald-50 px-4 py-3 text-sm text-emerald-800" data-testid="password-changed">
+                            "Password changed. Every other session has been signed out."
+                        </p>
+                    </Show>
+                    <TextField label="Current password" name="current_password" kind="password" autocomplete="current-password" errors=field_errors(change, "current_password") />
+                    <TextField label="New password" name="new_password" kind="password" autocomplete="new-password" hint="At least 8 characters." errors=field_errors(change, "new_password") />
+                    <TextField label="New password, again" name="new_password_confirm" kind="password" autocomplete="new-password" errors=field_errors(change, "new_password_confirm") />
+                    <div class="sm:w-48">
+                        <SubmitButton label="Change password" busy_label="Changing…" pending=change.pending() />
+                    </div>
+                </div>
+            </ActionForm>
+        </Card>
+    }
+}
+
+/// Deleting the account, behind a disclosure and the password.
+#[component]
+fn DeleteAccountCard() -> impl IntoView {
+    let delete = ServerAction::<DeleteAccount>::new();
+    // Open again after a refused attempt, so its message is seen.
+    let refused = move || matches!(delete.value().get(), Some(Err(_)));
+    view! {
+        <section class="min-w-0 rounded-xl border border-red-200 bg-white p-6 shadow-sm" aria-labelledby="delete-account-heading">
+            <h2 id="delete-account-heading" class="text-lg font-semibold text-red-700">"Delete account"</h2>
+            <p class="mt-1 text-sm text-slate-600">
+                "Deletes your account with all its assistants, their documents and stored files, chats, website chat settings and API keys. This cannot be undone."
+            </p>
+            <details class="group mt-4" open=refused>
+                <summary class="inline-flex cursor-pointer list-none items-center rounded-lg border border-red-300 px-4 py-2 text-sm font-semibold text-red-700 hover:bg-red-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-red-600 group-open:hidden">
+                    "Delete my account…"
+                </summary>
+                <ActionForm action=delete>
+                    <div class="max-w-md space-y-4">
+                        <FormAlert messages=general_errors(delete) />
+                        <TextField label="Enter your password to confirm" name="password" kind="password" autocomplete="current-password" errors=field_errors(delete, "password") />
+                        <button
+                            type="submit"
+                            disabled=move || delete.pending().get()
+                            class="inline-flex items-center justify-center rounded-lg bg-red-600 px-4 py-2.5 text-sm font-semibold text-white shadow-sm hover:bg-red-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-red-600 disabled:cursor-wait disabled:opacity-70"
+                        >
+                            {move || if delete.pending().get() { "Deleting…" } else { "Delete my account permanently" }}
+                        </button>
+                    </div>
+                </ActionForm>
+            </details>
+        </section>
     }
 }
 

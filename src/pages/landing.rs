@@ -7,8 +7,15 @@ use crate::app::Auth;
 #[component]
 pub fn LandingPage() -> impl IntoView {
     let auth = expect_context::<Auth>();
+    let query = leptos_router::hooks::use_query_map();
+    let deleted = move || query.read().get("account").as_deref() == Some("deleted");
     view! {
         <Title text="Chat with your documents" />
+        <Show when=deleted>
+            <p role="status" class="mx-auto mt-2 max-w-xl rounded-lg border border-slate-200 bg-white px-4 py-3 text-center text-sm text-slate-700 shadow-sm" data-testid="account-deleted">
+                "Your account and everything it held have been deleted."
+            </p>
+        </Show>
         <section class="py-12 text-center sm:py-20">
             <p class="text-sm font-semibold uppercase tracking-wider text-indigo-600">"Self-hosted document assistants"</p>
             <h1 class="mx-auto mt-3 max-w-3xl text-4xl font-semibold tracking-tight text-slate-900 sm:text-5xl">

@@ -210,6 +210,13 @@ impl Semantic {
         Ok(vectors)
     }
 
+    /// Drops a deleted assistant's vectors from memory.
+    pub fn forget(&self, assistant_id: i64) {
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.remove(&assistant_id);
+        }
+    }
+
     fn cached(&self, assistant_id: i64) -> Option<Arc<AssistantVectors>> {
         self.cache.lock().ok()?.get(&assistant_id).cloned()
     }

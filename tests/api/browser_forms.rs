@@ -7,7 +7,7 @@ use reqwest::{Client, Response};
 use crate::helpers::{PASSWORD, TestApp, spawn_app, spawn_app_with};
 
 /// Posts a form the way a browser does without JavaScript.
-async fn post_form(
+pub(crate) async fn post_form(
     app: &TestApp,
     client: &Client,
     path: &str,
@@ -24,7 +24,7 @@ async fn post_form(
         .expect("request")
 }
 
-fn location(response: &Response) -> String {
+pub(crate) fn location(response: &Response) -> String {
     response
         .headers()
         .get("location")

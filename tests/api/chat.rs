@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, spawn_app, spawn_app_with, status_and_json};
 use crate::mock_model::{Behaviour, MockModel};
 
-const REPORT_MD: &str = "# Annual report 2018\n\nAcme Corporation makes rockets and anvils.\n\n\
+pub(crate) const REPORT_MD: &str = "# Annual report 2018\n\nAcme Corporation makes rockets and anvils.\n\n\
 ## Cash flows\n\nPurchases of property, plant and equipment were $1,577 million in 2018, \
 up from $1,373 million in 2017. Most of it went to the assembly lines in Ohio and to tooling for \
 the next rocket range. Proceeds from the sale of an old warehouse were $42 million. Operating \

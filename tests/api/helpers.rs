@@ -52,7 +52,7 @@ pub async fn spawn_app_in(
         .await
         .expect("bind");
     let address = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move { serve(listener, service).await });
+    tokio::spawn(async move { serve(listener, service, std::time::Duration::from_secs(5)).await });
     TestApp {
         address,
         api: Client::builder()

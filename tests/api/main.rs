@@ -1,9 +1,11 @@
 //! Integration tests: the real app over HTTP, a fresh database per test.
 
+mod account;
 mod assistants;
 mod binary;
 mod browser_forms;
 mod chat;
+mod crash;
 mod documents;
 mod helpers;
 mod http;

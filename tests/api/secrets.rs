@@ -1,7 +1,8 @@
 //! Secrets never reach the logs: the real binary, logging everything at
 //! `debug`, is used the way users and integrators use it (sign up, log in,
 //! API keys, chats with a model provider that fails and quotes the key it
-//! was sent), and its whole output is searched for each secret.
+//! was sent, a password change and an account deletion), and its whole
+//! output is searched for each secret.
 
 use std::time::Duration;
 
@@ -12,6 +13,7 @@ use crate::helpers::{PASSWORD, TestApp};
 use crate::mock_model::{Behaviour, MockModel};
 
 const PROVIDER_KEY: &str = "sk-live-provider-key-0123456789abcdef";
+const NEW_PASSWORD: &str = "brand-new-passphrase-4242";
 
 async fn start_with_provider(mock: &MockModel) -> (TestApp, Server) {
     start_binary(
@@ -84,11 +86,38 @@ async fn no_password_api_key_provider_key_or_session_id_is_ever_logged() {
         .await;
     assert_eq!(bad_key.status(), 401);
 
+    // The password is changed, then the account deleted.
+    let changed = browser
+        .post(app.url("/fn/change_password"))
+        .form(&[
+            ("current_password", PASSWORD),
+            ("new_password", NEW_PASSWORD),
+            ("new_password_confirm", NEW_PASSWORD),
+        ])
+        .send()
+        .await
+        .expect("request");
+    assert!(changed.status().is_success(), "{}", changed.status());
+    let deleted = browser
+        .post(app.url("/fn/delete_account"))
+        .form(&[("password", NEW_PASSWORD)])
+        .send()
+        .await
+        .expect("request");
+    assert!(
+        deleted.status().is_success() || deleted.status().is_redirection(),
+        "{}",
+        deleted.status()
+    );
+
     tokio::time::sleep(Duration::from_millis(300)).await;
     let log = std::fs::read_to_string(&server.log).expect("log");
     drop(server);
     assert!(
-        log.contains("DEBUG") && log.contains("/api/v1/chat/"),
+        log.contains("DEBUG")
+            && log.contains("/api/v1/chat/")
+            && log.contains("password changed")
+            && log.contains("account deleted"),
         "the log holds the requests made (else this test proves nothing): {log}"
     );
     for (what, secret) in [
@@ -96,6 +125,7 @@ async fn no_password_api_key_provider_key_or_session_id_is_ever_logged() {
         ("an API key", token.as_str()),
         ("a password", PASSWORD),
         ("a wrong password", "wrong-password-xyz-987"),
+        ("a new password", NEW_PASSWORD),
         ("a wrong API key", "not-a-key-555-zzz"),
         ("a session id", session_id.as_str()),
     ] {

@@ -326,16 +326,8 @@ pub async fn delete_assistant(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let assistant = owned(&state, &auth, &id).await?;
-    let stored = state.db.documents_of(assistant.id).await?;
-    if !state
-        .db
-        .delete_assistant(auth.user.id, assistant.id)
-        .await?
-    {
+    if !assistants::delete(&state, auth.user.id, assistant.id).await? {
         return Err(ApiError::NotFound);
-    }
-    for document in stored {
-        documents::forget_file(&state.db, &state.files, &document.sha256).await?;
     }
     Ok(StatusCode::NO_CONTENT)
 }

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 
 use super::Input;
-use crate::accounts::{self, RegisterError};
+use crate::accounts::{self, AccountError};
 use crate::api::openapi::{BadRequest, SignUp};
 use crate::error::ApiError;
 use crate::model::UserView;
@@ -42,8 +42,8 @@ pub async fn create_user(
     let user = accounts::register(&state.db, new_user)
         .await
         .map_err(|error| match error {
-            RegisterError::Invalid(fields) => ApiError::Validation(fields),
-            RegisterError::Internal(cause) => ApiError::Internal(cause),
+            AccountError::Invalid(fields) => ApiError::Validation(fields),
+            AccountError::Internal(cause) => ApiError::Internal(cause),
         })?;
     Ok((StatusCode::CREATED, Json(user.into_view())))
 }
