@@ -118,11 +118,28 @@ include-operation-id-regex = "^(create_assistant|replace_assistant|patch_assista
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "404", "415"]
 EOF
 cat >"$WORK/schemathesis_hooks.py" <<'EOF'
+import ast
 import json
 import os
+import threading
 import urllib.request
 
 import schemathesis
+
+# CPython 3.11's ast.parse can fail with "SystemError: AST constructor
+# recursion depth mismatch" when parses overlap on several threads, as
+# hypothesis's (describing lambdas) do while schemathesis runs its phases:
+# one parse at a time.
+_parse = ast.parse
+_parse_lock = threading.Lock()
+
+
+def _parse_alone(*args, **kwargs):
+    with _parse_lock:
+        return _parse(*args, **kwargs)
+
+
+ast.parse = _parse_alone
 
 
 def fresh_key():

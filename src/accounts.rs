@@ -26,6 +26,7 @@ pub const PASSWORD_SHORT: &str =
     "This password is too short. It must contain at least 8 characters.";
 pub const BAD_CREDENTIALS: &str = "Unable to log in with provided credentials.";
 pub const WRONG_PASSWORD: &str = "Your current password is not correct.";
+pub const NOT_YOUR_PASSWORD: &str = "That is not your password.";
 pub const PASSWORDS_DIFFER: &str = "The two passwords do not match.";
 pub const PASSWORD_UNCHANGED: &str = "The new password must differ from the current one.";
 
@@ -280,7 +281,7 @@ pub async fn delete_account(
         let message = if password.is_empty() {
             BLANK
         } else {
-            WRONG_PASSWORD
+            NOT_YOUR_PASSWORD
         };
         let mut errors = FieldErrors::new();
         push(&mut errors, "password", message);

@@ -64,7 +64,9 @@ impl FromRequestParts<AppState> for ApiAuth {
             .user_by_id(token.user_id)
             .await?
             .ok_or(ApiError::Unauthorized(INVALID))?;
-        state.db.touch_api_token(token.id).await?;
+        if token.use_is_news(chrono::Utc::now()) {
+            state.db.touch_api_token(token.id).await?;
+        }
         Ok(Self {
             user,
             token_id: token.id,

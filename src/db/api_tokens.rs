@@ -35,6 +35,17 @@ const COLUMNS: &str = "id, user_id, name, prefix, created_at, last_used_at";
 /// busy key from turning every request into a write.
 const LAST_USED_RESOLUTION: Duration = Duration::seconds(60);
 
+impl ApiTokenRow {
+    /// Whether a use now should be written down: the last recorded use is
+    /// missing or older than the resolution. Checked before writing, so the
+    /// requests of a busy key stay reads (an `UPDATE` that matches nothing
+    /// still takes SQLite's write lock).
+    pub fn use_is_news(&self, now: DateTime<Utc>) -> bool {
+        self.last_used_at
+            .is_none_or(|last| last < now - LAST_USED_RESOLUTION)
+    }
+}
+
 impl Db {
     /// Stores a new key for `user_id` by its hash.
     pub async fn insert_api_token(

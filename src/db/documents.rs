@@ -244,7 +244,7 @@ impl Db {
                     .bind(chunk.page)
                     .bind(&chunk.heading)
                     .bind(&chunk.text)
-                    .bind(&chunk.indexed)
+                    .bind(crate::search::query::words_only(&chunk.indexed))
                     .execute(&mut *tx)
                     .await?;
                 }

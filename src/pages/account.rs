@@ -26,7 +26,7 @@ pub fn AccountPage() -> impl IntoView {
         <Title text="Account" />
         <RequireUser render=move |user| {
             view! {
-                <PageHeader title="Account" subtitle="Your profile and the keys that let your code use the API." />
+                <PageHeader title="Account" subtitle="Your profile, the keys that let your code use the API, your password." />
                 <div class="space-y-6">
                     <Card title="Profile">
                         <dl class="grid grid-cols-[auto_1fr] gap-x-6 gap-y-2 text-sm">

@@ -204,6 +204,17 @@ fn period_parts(word: &str) -> Vec<String> {
     parts
 }
 
+/// The words of an indexed text separated by single spaces, split exactly
+/// where [`terms`] splits questions. PostgreSQL's text-search parser has
+/// ideas of its own ("XK-4427-C" gives `xk`, `-4427`, `c`; paths, emails
+/// and URLs stay whole): fed this, it sees the words a question names.
+pub fn words_only(text: &str) -> String {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Drops the commas that group digits ("1,577,000" → "1577000"), so a
 /// number is one term in questions and in the index alike.
 pub fn remove_thousands_separators(text: &str) -> String {
@@ -223,7 +234,18 @@ pub fn remove_thousands_separators(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::terms;
+    use super::{terms, words_only};
+
+    #[test]
+    fn words_only_splits_like_questions() {
+        assert_eq!(
+            words_only("Part XK-4427-C (see /docs/a.pdf, ir@acme.com)"),
+            "Part XK 4427 C see docs a pdf ir acme com"
+        );
+        assert_eq!(words_only("  —  "), "");
+        let question = terms("Where is part XK-4427-C?");
+        assert!(question.contains(&"4427".to_owned()), "{question:?}");
+    }
 
     #[test]
     fn question_phrasing_is_dropped_content_kept() {

@@ -208,7 +208,7 @@ async fn deleting_an_account_takes_everything_it_owns_and_nothing_else() {
     assert_eq!(stored_files(&app), 2, "the shared file is stored once");
 
     for (password, message) in [
-        ("not my password", "Your current password is not correct."),
+        ("not my password", "That is not your password."),
         ("", "This field may not be blank."),
     ] {
         let response =

@@ -39,9 +39,12 @@ pub async fn start_binary(data_dir: tempfile::TempDir, env: &[(&str, &str)]) -> 
         .open(&log)
         .expect("log file");
     let mut command = Command::new(env!("CARGO_BIN_EXE_aiconvokit"));
+    match crate::helpers::test_database_url(data_dir.path()).await {
+        Some(url) => command.env("DATABASE_URL", url),
+        None => command.env_remove("DATABASE_URL"),
+    };
     command
         .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
-        .env_remove("DATABASE_URL")
         .env_remove("OPENAI_API_KEY")
         .env_remove("OPENAI_BASE_URL")
         .env("AICONVOKIT_DATA_DIR", data_dir.path())

@@ -221,23 +221,22 @@ async fn kill_9_while_reading_documents_and_streaming_loses_nothing_acknowledged
     assert_eq!(messages(&app, &token, chat).await.len(), 3);
 
     drop(server);
-    let database = format!(
-        "sqlite://{}",
-        app.data_dir.path().join("aiconvokit.db").display()
-    );
-    let mut connection = sqlx::SqliteConnection::connect(&database)
-        .await
-        .expect("database opens");
-    let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
-        .fetch_one(&mut connection)
-        .await
-        .expect("integrity check");
-    assert_eq!(integrity, "ok");
-    let dangling: Vec<(String,)> = sqlx::query_as("PRAGMA foreign_key_check")
-        .fetch_all(&mut connection)
-        .await
-        .expect("foreign key check");
-    assert!(dangling.is_empty(), "{dangling:?}");
+    let database = app.database_url();
+    if database.starts_with("sqlite") {
+        let mut connection = sqlx::SqliteConnection::connect(&database)
+            .await
+            .expect("database opens");
+        let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(&mut connection)
+            .await
+            .expect("integrity check");
+        assert_eq!(integrity, "ok");
+        let dangling: Vec<(String,)> = sqlx::query_as("PRAGMA foreign_key_check")
+            .fetch_all(&mut connection)
+            .await
+            .expect("foreign key check");
+        assert!(dangling.is_empty(), "{dangling:?}");
+    }
 }
 
 #[tokio::test]

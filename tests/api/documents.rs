@@ -379,20 +379,11 @@ async fn a_document_left_processing_by_a_crash_is_finished_after_restart() {
     settled(&app, &token, &url).await;
 
     // What a kill -9 mid-way leaves: the document marked processing, no passages.
-    let db_url = format!(
-        "sqlite://{}",
-        app.data_dir.path().join("aiconvokit.db").display()
-    );
-    let pool = sqlx::SqlitePool::connect(&db_url).await.expect("db");
-    sqlx::query("DELETE FROM chunks")
-        .execute(&pool)
-        .await
-        .expect("delete");
-    sqlx::query("UPDATE documents SET status = 'processing'")
-        .execute(&pool)
-        .await
-        .expect("update");
-    pool.close().await;
+    app.execute_sql(&[
+        "DELETE FROM chunks",
+        "UPDATE documents SET status = 'processing'",
+    ])
+    .await;
 
     let restarted = spawn_app_in(app.data_dir, |_| {}).await;
     let assistant = settled(&restarted, &token, &url).await;

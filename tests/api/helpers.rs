@@ -1,4 +1,7 @@
-//! A real app on a fresh SQLite database per test, driven over HTTP.
+//! A real app on a fresh database per test, driven over HTTP: a SQLite file
+//! in the test's data dir, or, when `AICONVOKIT_TEST_POSTGRES` names a
+//! PostgreSQL server (`postgres://postgres@127.0.0.1:5432`), a database of
+//! its own on that server.
 
 use std::path::PathBuf;
 
@@ -41,6 +44,7 @@ pub async fn spawn_app_in(
         .with_env_filter("warn")
         .try_init();
     let mut config = Config::with_data_dir(data_dir.path());
+    config.database_url = test_database_url(data_dir.path()).await;
     adjust(&mut config);
     let site_root: PathBuf = data_dir.path().join("site");
     let leptos_options = LeptosOptions::builder()
@@ -63,7 +67,102 @@ pub async fn spawn_app_in(
     }
 }
 
+/// The PostgreSQL server the tests run against, if any.
+pub fn postgres_server() -> Option<String> {
+    std::env::var("AICONVOKIT_TEST_POSTGRES")
+        .ok()
+        .filter(|url| !url.is_empty())
+        .map(|url| url.trim_end_matches('/').to_owned())
+}
+
+/// The database URL for the app of `data_dir`: `None` (SQLite in the data
+/// dir) or, on PostgreSQL, a database made for this data dir the first time
+/// (a restarted app on the same data dir finds the same database). Databases
+/// left by test runs that have ended are dropped first.
+pub async fn test_database_url(data_dir: &std::path::Path) -> Option<String> {
+    use sqlx::Connection;
+    static RUN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let server = postgres_server()?;
+    let marker = data_dir.join("test-database-url");
+    if let Ok(url) = std::fs::read_to_string(&marker) {
+        return Some(url);
+    }
+    let mut admin = sqlx::PgConnection::connect(&format!("{server}/postgres"))
+        .await
+        .unwrap_or_else(|e| panic!("AICONVOKIT_TEST_POSTGRES={server}: {e}"));
+    if RUN.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+        drop_databases_of_ended_runs(&mut admin).await;
+    }
+    let name = format!(
+        "aiconvokit_test_{}_{}",
+        std::process::id(),
+        RUN.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    );
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .expect("create the test database");
+    let url = format!("{server}/{name}");
+    std::fs::write(&marker, &url).expect("marker");
+    Some(url)
+}
+
+/// Drops the test databases whose test process (named in them) has ended.
+async fn drop_databases_of_ended_runs(admin: &mut sqlx::PgConnection) {
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT datname FROM pg_database WHERE datname LIKE 'aiconvokit\\_test\\_%'",
+    )
+    .fetch_all(&mut *admin)
+    .await
+    .expect("list test databases");
+    for name in names {
+        let pid = name.split('_').nth(2).unwrap_or_default();
+        if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut *admin)
+                .await;
+        }
+    }
+}
+
 impl TestApp {
+    /// The app's database URL (SQLite file or PostgreSQL database).
+    pub fn database_url(&self) -> String {
+        std::fs::read_to_string(self.data_dir.path().join("test-database-url")).unwrap_or_else(
+            |_| {
+                format!(
+                    "sqlite://{}",
+                    self.data_dir.path().join("aiconvokit.db").display()
+                )
+            },
+        )
+    }
+
+    /// Runs statements straight on the app's database (what a crash or an
+    /// operator leaves behind).
+    pub async fn execute_sql(&self, statements: &[&str]) {
+        let url = self.database_url();
+        if url.starts_with("postgres") {
+            let pool = sqlx::PgPool::connect(&url).await.expect("database");
+            for statement in statements {
+                sqlx::query(statement)
+                    .execute(&pool)
+                    .await
+                    .expect("statement");
+            }
+            pool.close().await;
+        } else {
+            let pool = sqlx::SqlitePool::connect(&url).await.expect("database");
+            for statement in statements {
+                sqlx::query(statement)
+                    .execute(&pool)
+                    .await
+                    .expect("statement");
+            }
+            pool.close().await;
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
