@@ -290,6 +290,7 @@ pub async fn delete_account(
     let files = state.db.files_of_user(user.id).await?;
     let assistants = state.db.assistants_of(user.id).await?;
     state.db.delete_user(user.id).await?;
+    state.known_keys.forget_all();
     for sha256 in files {
         crate::documents::forget_file(&state.db, &state.files, &sha256).await?;
     }

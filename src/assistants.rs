@@ -120,6 +120,25 @@ pub fn new_public_id() -> String {
     format!("asst_{random}")
 }
 
+/// A user's assistants with their documents, newest first, as the API and
+/// the dashboard list them: two queries, however many assistants.
+pub async fn views_of_user(
+    state: &crate::state::AppState,
+    user_id: i64,
+) -> sqlx::Result<Vec<AssistantView>> {
+    let (rows, mut documents) = tokio::try_join!(
+        state.db.assistants_of(user_id),
+        crate::documents::views_of_user(state, user_id),
+    )?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let own = documents.remove(&row.id).unwrap_or_default();
+            to_view(row, own)
+        })
+        .collect())
+}
+
 /// Deletes one of the user's assistants with its documents, their stored
 /// files (when no other document uses them), passages, vectors and chats;
 /// false when the user has no such assistant.

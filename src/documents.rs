@@ -1,6 +1,8 @@
 //! An assistant's documents: adding uploaded files (recognised by content,
 //! stored once by hash, queued for processing), showing and removing them.
 
+use std::collections::HashMap;
+
 use crate::db::Db;
 use crate::db::documents::{DocumentRow, NewDocument};
 use crate::db::vectors::SemanticProgress;
@@ -74,6 +76,44 @@ pub async fn views_of(state: &AppState, assistant_id: i64) -> sqlx::Result<Vec<D
             to_view(row, semantic)
         })
         .collect())
+}
+
+/// The documents of every assistant of a user as views, by assistant id,
+/// oldest first: one query for all of them, however many assistants.
+pub async fn views_of_user(
+    state: &AppState,
+    user_id: i64,
+) -> sqlx::Result<HashMap<i64, Vec<DocumentView>>> {
+    let (rows, progress) = tokio::try_join!(state.db.documents_of_user(user_id), async {
+        match &state.semantic {
+            Some(_) => Ok(Some(state.db.semantic_progress_of_user(user_id).await?)),
+            None => Ok(None),
+        }
+    })?;
+    let progress: Option<HashMap<i64, SemanticProgressView>> = progress.map(|all| {
+        all.into_iter()
+            .map(|p| {
+                let view = SemanticProgressView {
+                    done: p.done,
+                    total: p.total,
+                };
+                (p.document_id, view)
+            })
+            .collect()
+    });
+    let mut views: HashMap<i64, Vec<DocumentView>> = HashMap::new();
+    for row in rows {
+        let semantic = progress.as_ref().map(|p| {
+            p.get(&row.id)
+                .copied()
+                .unwrap_or(SemanticProgressView { done: 0, total: 0 })
+        });
+        views
+            .entry(row.assistant_id)
+            .or_default()
+            .push(to_view(row, semantic));
+    }
+    Ok(views)
 }
 
 /// One document as a view, with its semantic indexing progress.

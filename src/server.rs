@@ -101,6 +101,7 @@ pub async fn build_app(
     let limits = Arc::new(crate::ratelimit::Limits::new(config.quotas()));
     limits.spawn_cleanup();
     let config_model = config.model.clone();
+    let known_keys = Arc::new(crate::auth::known_keys::KnownKeys::new(db.is_sqlite()));
     let state = AppState {
         db,
         config: Arc::new(config),
@@ -110,6 +111,7 @@ pub async fn build_app(
         provider: crate::chat::provider::Provider::from_config(&config_model).map(Arc::new),
         signer,
         limits,
+        known_keys,
         semantic,
     };
     Ok((router(state.clone(), sessions), state))

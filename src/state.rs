@@ -26,6 +26,8 @@ pub struct AppState {
     pub signer: crate::widget::Signer,
     /// Rate limits of the API and of log-in attempts.
     pub limits: Arc<crate::ratelimit::Limits>,
+    /// API keys seen recently (kept only where this server is the only one).
+    pub known_keys: Arc<crate::auth::known_keys::KnownKeys>,
     /// Semantic search, when an embedding model is loaded.
     pub semantic: Option<Arc<crate::search::semantic::Semantic>>,
 }

@@ -8,14 +8,16 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
 use super::api_token;
-use crate::db::users::UserRow;
+use super::known_keys::KnownKey;
+use crate::db::api_tokens;
 use crate::error::ApiError;
 use crate::state::AppState;
 
 /// The caller of an API endpoint, authenticated by an API key.
 #[derive(Debug, Clone)]
 pub struct ApiAuth {
-    pub user: UserRow,
+    /// The key's owner.
+    pub user_id: i64,
     /// The key that authenticated this request.
     pub token_id: i64,
 }
@@ -54,22 +56,37 @@ impl FromRequestParts<AppState> for ApiAuth {
         let key = parse_authorization(header.as_bytes())
             .map_err(ApiError::Unauthorized)?
             .ok_or(ApiError::Unauthorized(NO_CREDENTIALS))?;
-        let token = state
-            .db
-            .api_token_by_hash(&api_token::hash(key))
-            .await?
-            .ok_or(ApiError::Unauthorized(INVALID))?;
-        let user = state
-            .db
-            .user_by_id(token.user_id)
-            .await?
-            .ok_or(ApiError::Unauthorized(INVALID))?;
-        if token.use_is_news(chrono::Utc::now()) {
-            state.db.touch_api_token(token.id).await?;
+        let token_hash = api_token::hash(key);
+        let (remembered, looked_up) = state.known_keys.get(&token_hash);
+        let known = match remembered {
+            Some(known) => known,
+            None => {
+                let token = state
+                    .db
+                    .api_token_by_hash(&token_hash)
+                    .await?
+                    .ok_or(ApiError::Unauthorized(INVALID))?;
+                let known = KnownKey {
+                    token_id: token.id,
+                    user_id: token.user_id,
+                    last_used_at: token.last_used_at,
+                };
+                state.known_keys.remember(&token_hash, known, looked_up);
+                known
+            }
+        };
+        let now = chrono::Utc::now();
+        if api_tokens::use_is_news(known.last_used_at, now) {
+            state.db.touch_api_token(known.token_id).await?;
+            let used = KnownKey {
+                last_used_at: Some(now),
+                ..known
+            };
+            state.known_keys.remember(&token_hash, used, looked_up);
         }
         Ok(Self {
-            user,
-            token_id: token.id,
+            user_id: known.user_id,
+            token_id: known.token_id,
         })
     }
 }

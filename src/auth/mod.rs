@@ -2,6 +2,7 @@
 
 pub mod api_token;
 pub mod extractor;
+pub mod known_keys;
 pub mod password;
 pub mod session;
 

@@ -35,15 +35,12 @@ const COLUMNS: &str = "id, user_id, name, prefix, created_at, last_used_at";
 /// busy key from turning every request into a write.
 const LAST_USED_RESOLUTION: Duration = Duration::seconds(60);
 
-impl ApiTokenRow {
-    /// Whether a use now should be written down: the last recorded use is
-    /// missing or older than the resolution. Checked before writing, so the
-    /// requests of a busy key stay reads (an `UPDATE` that matches nothing
-    /// still takes SQLite's write lock).
-    pub fn use_is_news(&self, now: DateTime<Utc>) -> bool {
-        self.last_used_at
-            .is_none_or(|last| last < now - LAST_USED_RESOLUTION)
-    }
+/// Whether a use of a key now should be written down: its last recorded use
+/// is missing or older than the resolution. Checked before writing, so the
+/// requests of a busy key stay reads (an `UPDATE` that matches nothing still
+/// takes SQLite's write lock).
+pub fn use_is_news(last_used_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    last_used_at.is_none_or(|last| last < now - LAST_USED_RESOLUTION)
 }
 
 impl Db {

@@ -74,6 +74,11 @@ impl Db {
         Ok(db)
     }
 
+    /// Whether this is the embedded SQLite database (one server only).
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self, Self::Sqlite(_))
+    }
+
     async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
         match self {
             Self::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await,

@@ -118,19 +118,41 @@ impl Db {
         .await)
     }
 
+    /// Semantic indexing progress of each document of a user's assistants.
+    pub async fn semantic_progress_of_user(
+        &self,
+        user_id: i64,
+    ) -> sqlx::Result<Vec<SemanticProgress>> {
+        self.semantic_progress_where(
+            "c.assistant_id IN (SELECT id FROM assistants WHERE user_id = $1)",
+            user_id,
+        )
+        .await
+    }
+
     /// Semantic indexing progress of each document of an assistant.
     pub async fn semantic_progress(
         &self,
         assistant_id: i64,
     ) -> sqlx::Result<Vec<SemanticProgress>> {
-        on_pool!(self, |pool| sqlx::query_as(
+        self.semantic_progress_where("c.assistant_id = $1", assistant_id)
+            .await
+    }
+
+    async fn semantic_progress_where(
+        &self,
+        condition: &str,
+        id: i64,
+    ) -> sqlx::Result<Vec<SemanticProgress>> {
+        let sql = format!(
             "SELECT c.document_id, COUNT(v.chunk_id) AS done, COUNT(*) AS total \
              FROM chunks c LEFT JOIN chunk_vectors v ON v.chunk_id = c.id \
-             WHERE c.assistant_id = $1 GROUP BY c.document_id"
-        )
-        .bind(assistant_id)
-        .fetch_all(pool)
-        .await)
+             WHERE {condition} GROUP BY c.document_id"
+        );
+        on_pool!(self, |pool| sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_all(pool)
+            .await)
     }
 }
 

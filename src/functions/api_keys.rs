@@ -101,12 +101,14 @@ pub async fn revoke_api_key(id: i64) -> Result<(), AppError> {
 
     respond(async move {
         let user = require_user().await?;
-        if state()
+        let state = state();
+        if state
             .db
             .delete_api_token(user.id, id)
             .await
             .map_err(internal)?
         {
+            state.known_keys.forget_all();
             Ok(())
         } else {
             Err(AppError::NotFound)

@@ -39,15 +39,9 @@ pub async fn list_assistants() -> Result<Vec<AssistantView>, AppError> {
 
     respond(async move {
         let user = require_user().await?;
-        let db = state().db;
-        let rows = db.assistants_of(user.id).await.map_err(internal)?;
-        let mut views = Vec::with_capacity(rows.len());
-        for row in rows {
-            let documents = crate::documents::views_of(&state(), row.id)
-                .await
-                .map_err(internal)?;
-            views.push(crate::assistants::to_view(row, documents));
-        }
+        let views = crate::assistants::views_of_user(&state(), user.id)
+            .await
+            .map_err(internal)?;
         Ok(views)
     })
     .await

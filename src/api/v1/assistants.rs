@@ -49,7 +49,7 @@ pub(super) async fn owned(
     let id = parse_id(raw_id)?;
     state
         .db
-        .assistant_of(auth.user.id, id)
+        .assistant_of(auth.user_id, id)
         .await?
         .ok_or(ApiError::NotFound)
 }
@@ -120,11 +120,7 @@ pub async fn list_assistants(
     State(state): State<AppState>,
     auth: ApiAuth,
 ) -> Result<Json<Vec<AssistantView>>, ApiError> {
-    let rows = state.db.assistants_of(auth.user.id).await?;
-    let mut views = Vec::with_capacity(rows.len());
-    for row in rows {
-        views.push(view(&state, row).await?);
-    }
+    let views = assistants::views_of_user(&state, auth.user_id).await?;
     Ok(Json(views))
 }
 
@@ -174,11 +170,11 @@ pub async fn create_assistant(
     check_files(&input)?;
     let row = state
         .db
-        .insert_assistant(auth.user.id, &assistants::new_public_id(), &fields)
+        .insert_assistant(auth.user_id, &assistants::new_public_id(), &fields)
         .await?;
     if let Err(error) = add_files(&state, row.id, input).await {
         // Nothing half-made: an assistant whose files could not be stored is not kept.
-        state.db.delete_assistant(auth.user.id, row.id).await?;
+        state.db.delete_assistant(auth.user_id, row.id).await?;
         return Err(error);
     }
     Ok((StatusCode::CREATED, Json(view(&state, row).await?)))
@@ -230,7 +226,7 @@ async fn change_assistant(
     add_files(state, current.id, input).await?;
     let row = state
         .db
-        .update_assistant(auth.user.id, current.id, &fields)
+        .update_assistant(auth.user_id, current.id, &fields)
         .await?
         .ok_or(ApiError::NotFound)?;
     Ok(Json(view(state, row).await?))
@@ -326,7 +322,7 @@ pub async fn delete_assistant(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let assistant = owned(&state, &auth, &id).await?;
-    if !assistants::delete(&state, auth.user.id, assistant.id).await? {
+    if !assistants::delete(&state, auth.user_id, assistant.id).await? {
         return Err(ApiError::NotFound);
     }
     Ok(StatusCode::NO_CONTENT)

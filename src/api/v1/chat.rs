@@ -194,7 +194,7 @@ async fn assistant_in_body(
         .map_err(|_| ApiError::field("assistant_id", "A valid integer is required."))?;
     state
         .db
-        .assistant_of(auth.user.id, id)
+        .assistant_of(auth.user_id, id)
         .await?
         .ok_or_else(|| {
             ApiError::field(
@@ -209,7 +209,7 @@ async fn owned_chat(state: &AppState, auth: &ApiAuth, raw_id: &str) -> Result<Ch
     let id = parse_id(raw_id)?;
     state
         .db
-        .chat_of(auth.user.id, id)
+        .chat_of(auth.user_id, id)
         .await?
         .ok_or(ApiError::NotFound)
 }
@@ -244,7 +244,7 @@ pub async fn create_chat(
     let assistant = assistant_in_body(&state, &auth, &input).await?;
     let chat = state
         .db
-        .insert_chat(auth.user.id, assistant.id, &new_thread_id(), "api")
+        .insert_chat(auth.user_id, assistant.id, &new_thread_id(), "api")
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -484,7 +484,7 @@ pub async fn list_chats(
     Query(query): Query<ListQuery>,
 ) -> Result<Json<Vec<ChatSummary>>, ApiError> {
     let (limit, offset) = query.page()?;
-    let chats = state.db.chats_of(auth.user.id, None, limit, offset).await?;
+    let chats = state.db.chats_of(auth.user_id, None, limit, offset).await?;
     Ok(Json(chats.into_iter().map(summary).collect()))
 }
 
@@ -547,7 +547,7 @@ pub async fn delete_chat(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let chat = owned_chat(&state, &auth, &id).await?;
-    if state.db.delete_chat(auth.user.id, chat.id).await? {
+    if state.db.delete_chat(auth.user_id, chat.id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound)

@@ -1,9 +1,12 @@
 //! `GET /api/v1/me/`: who the key belongs to.
 
 use axum::Json;
+use axum::extract::State;
 
 use crate::auth::ApiAuth;
+use crate::error::ApiError;
 use crate::model::UserView;
+use crate::state::AppState;
 
 /// The caller's `id`, `username` and `email`.
 #[utoipa::path(
@@ -18,6 +21,14 @@ use crate::model::UserView;
             example = json!({"id": 1, "username": "ada", "email": "ada@example.com"})),
     ),
 )]
-pub async fn get_me(auth: ApiAuth) -> Json<UserView> {
-    Json(auth.user.into_view())
+pub async fn get_me(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+) -> Result<Json<UserView>, ApiError> {
+    let user = state
+        .db
+        .user_by_id(auth.user_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(Json(user.into_view()))
 }

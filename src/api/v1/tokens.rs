@@ -99,7 +99,8 @@ pub async fn delete_token(
 ) -> Result<StatusCode, ApiError> {
     state
         .db
-        .delete_api_token(auth.user.id, auth.token_id)
+        .delete_api_token(auth.user_id, auth.token_id)
         .await?;
+    state.known_keys.forget_all();
     Ok(StatusCode::NO_CONTENT)
 }
