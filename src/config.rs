@@ -84,6 +84,12 @@ pub struct Config {
     #[arg(long, env = "AICONVOKIT_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
     pub shutdown_grace_secs: u64,
 
+    /// Seconds a server's claim on work in progress (a document being
+    /// read, an answer being written) lasts without renewal: after a server
+    /// dies, the others take its work up once this has passed.
+    #[arg(long, env = "AICONVOKIT_LEASE_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(2..=3600))]
+    pub lease_secs: u64,
+
     /// How long a widget visitor's session token lives, in seconds (the
     /// widget renews it without the visitor noticing).
     #[arg(long, env = "AICONVOKIT_WIDGET_TOKEN_TTL_SECS", default_value_t = 1800, value_parser = clap::value_parser!(i64).range(1..=86_400))]
@@ -231,6 +237,7 @@ impl Config {
             public_url: None,
             trust_proxy: false,
             shutdown_grace_secs: 20,
+            lease_secs: 60,
             widget_token_ttl_secs: 1800,
             api_rate_per_key: std::num::NonZeroU32::new(600).expect("not zero"),
             api_rate_per_address: std::num::NonZeroU32::new(1200).expect("not zero"),

@@ -67,20 +67,17 @@ pub async fn build_app(
         path: config.data_dir.display().to_string(),
         source,
     })?;
+    crate::lease::set_length(std::time::Duration::from_secs(config.lease_secs));
     let db = Db::connect(&config.database_url()).await?;
     let sessions = SessionStorage::new(&db).await?;
     sessions.spawn_expired_cleanup();
     let files = FileStore::new(&config.data_dir);
     let jobs = JobQueue::default();
     crate::ingest::worker::start(db.clone(), files.clone(), jobs.clone()).await?;
-    let interrupted = db
-        .fail_interrupted_messages(crate::chat::INTERRUPTED)
-        .await?;
-    if interrupted > 0 {
-        tracing::info!(
-            interrupted,
-            "answers interrupted by the last stop marked failed"
-        );
+    if db.is_sqlite() {
+        crate::chat::fail_interrupted_answers(db.clone()).await;
+    } else {
+        tokio::spawn(crate::chat::fail_interrupted_answers(db.clone()));
     }
     let semantic = load_semantic(&config).await?;
     if let Some(semantic) = &semantic {

@@ -29,6 +29,38 @@ const HISTORY_EXCHANGES: i64 = 20;
 pub const INTERRUPTED: &str =
     "The server restarted before this answer was finished. Please ask again.";
 
+/// Marks answers no server is writing any more as failed with
+/// [`INTERRUPTED`]. With SQLite this server is the only one: at start every
+/// pending answer belongs to a run that stopped. With PostgreSQL other
+/// servers may be answering: an answer is failed once its lease has run out
+/// (its server died), checked at start and then every quarter lease.
+pub async fn fail_interrupted_answers(db: Db) {
+    let sweep = |expired_before| {
+        let db = db.clone();
+        async move {
+            match db
+                .fail_interrupted_messages(INTERRUPTED, expired_before)
+                .await
+            {
+                Ok(0) => {}
+                Ok(interrupted) => {
+                    tracing::info!(interrupted, "answers interrupted by a stop marked failed");
+                }
+                Err(error) => tracing::warn!(%error, "cannot mark interrupted answers"),
+            }
+        }
+    };
+    if db.is_sqlite() {
+        sweep(None).await;
+        return;
+    }
+    let mut every = tokio::time::interval(crate::lease::renewal_interval());
+    loop {
+        every.tick().await;
+        sweep(Some(chrono::Utc::now())).await;
+    }
+}
+
 /// Why a question was not answered.
 #[derive(Debug, thiserror::Error)]
 pub enum ChatError {
@@ -58,7 +90,16 @@ pub async fn answer(
     deltas: Option<mpsc::Sender<String>>,
 ) -> Result<Answered, ChatError> {
     let message = db.insert_message(chat.id, input).await?;
-    match respond(db, provider, semantic, assistant, chat, &message, deltas).await {
+    let renewing = {
+        let (db, id) = (db.clone(), message.id);
+        tokio::spawn(async move {
+            crate::lease::keep_renewing("answer", id, |until| db.renew_message_lease(id, until))
+                .await;
+        })
+    };
+    let outcome = respond(db, provider, semantic, assistant, chat, &message, deltas).await;
+    renewing.abort();
+    match outcome {
         Ok((output, sources)) => {
             let sources_json = serde_json::to_string(&sources).unwrap_or_else(|_| "[]".into());
             let message = db

@@ -119,12 +119,13 @@ impl Db {
     pub async fn insert_message(&self, chat_id: i64, input: &str) -> sqlx::Result<MessageRow> {
         let now = Utc::now();
         let sql = format!(
-            "INSERT INTO messages (chat_id, input, created_at) VALUES ($1, $2, $3) RETURNING {MESSAGE_COLUMNS}"
+            "INSERT INTO messages (chat_id, input, created_at, lease_until) VALUES ($1, $2, $3, $4) RETURNING {MESSAGE_COLUMNS}"
         );
         let row = on_pool!(self, |pool| sqlx::query_as(&sql)
             .bind(chat_id)
             .bind(input)
             .bind(now)
+            .bind(crate::lease::until_from_now())
             .fetch_one(pool)
             .await)?;
         self.touch_chat(chat_id, now).await?;
@@ -162,17 +163,39 @@ impl Db {
         Ok(row)
     }
 
-    /// Marks every message still waiting for its answer as failed: run at
-    /// start, when no answer can be in progress (the last run stopped
-    /// mid-answer). Returns how many there were.
-    pub async fn fail_interrupted_messages(&self, error: &str) -> sqlx::Result<u64> {
+    /// Marks as failed the messages still waiting for an answer that no
+    /// server is writing any more: all of them (`None`, at the start of the
+    /// only server), or those whose lease ran out before `expired_before`.
+    /// Returns how many there were.
+    pub async fn fail_interrupted_messages(
+        &self,
+        error: &str,
+        expired_before: Option<DateTime<Utc>>,
+    ) -> sqlx::Result<u64> {
+        let sql = "UPDATE messages SET status = 'failed', error = $1 \
+                   WHERE status = 'pending' AND ($2 IS NULL OR lease_until IS NULL OR lease_until < $2)";
+        on_pool!(self, |pool| sqlx::query(sql)
+            .bind(error)
+            .bind(expired_before)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))
+    }
+
+    /// Extends the lease of a message whose answer is being written.
+    pub async fn renew_message_lease(
+        &self,
+        message_id: i64,
+        lease_until: DateTime<Utc>,
+    ) -> sqlx::Result<()> {
         on_pool!(self, |pool| sqlx::query(
-            "UPDATE messages SET status = 'failed', error = $1 WHERE status = 'pending'"
+            "UPDATE messages SET lease_until = $1 WHERE id = $2 AND status = 'pending'"
         )
-        .bind(error)
+        .bind(lease_until)
+        .bind(message_id)
         .execute(pool)
         .await
-        .map(|r| r.rows_affected()))
+        .map(|_| ()))
     }
 
     /// Marks a message as not answered, saying why.

@@ -136,7 +136,8 @@ impl Db {
         Ok(count > 0)
     }
 
-    /// Puts documents left `processing` by a stopped server back in the queue.
+    /// Puts documents left `processing` by a stopped server back in the
+    /// queue: for a database only this server uses (SQLite), at start.
     pub async fn requeue_interrupted_documents(&self) -> sqlx::Result<u64> {
         let sql =
             "UPDATE documents SET status = 'pending', pages_done = 0 WHERE status = 'processing'";
@@ -146,17 +147,47 @@ impl Db {
             .map(|r| r.rows_affected()))
     }
 
-    /// Takes the oldest pending document off the queue, marking it `processing`.
-    pub async fn claim_pending_document(&self) -> sqlx::Result<Option<DocumentRow>> {
+    /// Takes the oldest document waiting to be processed, marking it
+    /// `processing` and leased to the caller until `lease_until`: a pending
+    /// one, or one whose server let its lease run out. On PostgreSQL rows
+    /// another server is claiming are skipped (`FOR UPDATE SKIP LOCKED`);
+    /// SQLite has one writer at a time.
+    pub async fn claim_pending_document(
+        &self,
+        lease_until: DateTime<Utc>,
+    ) -> sqlx::Result<Option<DocumentRow>> {
+        let lock = match self {
+            Db::Sqlite(_) => "",
+            Db::Postgres(_) => "FOR UPDATE SKIP LOCKED",
+        };
         let sql = format!(
-            "UPDATE documents SET status = 'processing', updated_at = $1 \
-             WHERE id = (SELECT id FROM documents WHERE status = 'pending' ORDER BY id LIMIT 1) AND status = 'pending' \
+            "UPDATE documents SET status = 'processing', pages_done = 0, lease_until = $2, updated_at = $1 \
+             WHERE id = (SELECT id FROM documents \
+                         WHERE status = 'pending' \
+                            OR (status = 'processing' AND (lease_until IS NULL OR lease_until < $1)) \
+                         ORDER BY id LIMIT 1 {lock}) \
              RETURNING {COLUMNS}"
         );
         on_pool!(self, |pool| sqlx::query_as(&sql)
             .bind(Utc::now())
+            .bind(lease_until)
             .fetch_optional(pool)
             .await)
+    }
+
+    /// Extends the lease of a document being processed.
+    pub async fn renew_document_lease(
+        &self,
+        id: i64,
+        lease_until: DateTime<Utc>,
+    ) -> sqlx::Result<()> {
+        let sql = "UPDATE documents SET lease_until = $1 WHERE id = $2 AND status = 'processing'";
+        on_pool!(self, |pool| sqlx::query(sql)
+            .bind(lease_until)
+            .bind(id)
+            .execute(pool)
+            .await
+            .map(|_| ()))
     }
 
     /// Records progress through a document's pages.

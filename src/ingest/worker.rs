@@ -1,8 +1,11 @@
 //! The processing queue: documents wait `pending` in the database; a
 //! background task takes them one by one (a bounded number at once), reads
 //! and indexes them on the blocking pool, and marks them `ready` or
-//! `failed`. Documents a stopped server left `processing` are taken again
-//! at start.
+//! `failed`. A document being processed is leased to its server, which
+//! renews the lease as it works: when the server dies, another one (or the
+//! same one restarted) takes the document again once the lease runs out.
+//! With SQLite, which one server uses, documents left `processing` are
+//! taken again at start.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,6 +24,9 @@ use crate::db::documents::{DocumentRow, NewChunk};
 const CONCURRENT_DOCUMENTS: usize = 2;
 /// A document that takes longer than this to read fails.
 const DOCUMENT_TIMEOUT: Duration = Duration::from_secs(300);
+/// How often an idle worker looks for work no server told it about
+/// (documents uploaded to another server, leases run out).
+const POLL: Duration = Duration::from_secs(5);
 
 /// Wakes the worker when there is new work.
 #[derive(Debug, Clone, Default)]
@@ -37,9 +43,11 @@ impl JobQueue {
 
 /// Starts the worker for as long as the process runs.
 pub async fn start(db: Db, files: FileStore, queue: JobQueue) -> sqlx::Result<()> {
-    let requeued = db.requeue_interrupted_documents().await?;
-    if requeued > 0 {
-        tracing::info!(requeued, "resuming documents interrupted by a stop");
+    if db.is_sqlite() {
+        let requeued = db.requeue_interrupted_documents().await?;
+        if requeued > 0 {
+            tracing::info!(requeued, "resuming documents interrupted by a stop");
+        }
     }
     tokio::spawn(run(db, files, queue));
     Ok(())
@@ -51,7 +59,10 @@ async fn run(db: Db, files: FileStore, queue: JobQueue) {
         let Ok(slot) = slots.clone().acquire_owned().await else {
             return;
         };
-        match db.claim_pending_document().await {
+        match db
+            .claim_pending_document(crate::lease::until_from_now())
+            .await
+        {
             Ok(Some(document)) => {
                 let (db, files) = (db.clone(), files.clone());
                 tokio::spawn(async move {
@@ -63,7 +74,7 @@ async fn run(db: Db, files: FileStore, queue: JobQueue) {
                 drop(slot);
                 tokio::select! {
                     () = queue.wake.notified() => {}
-                    () = tokio::time::sleep(Duration::from_secs(5)) => {}
+                    () = tokio::time::sleep(POLL) => {}
                 }
             }
             Err(error) => {
@@ -78,7 +89,15 @@ async fn run(db: Db, files: FileStore, queue: JobQueue) {
 async fn process(db: &Db, files: &FileStore, document: DocumentRow) {
     let id = document.id;
     tracing::info!(document = id, name = %document.name, "processing document");
+    let renewing = {
+        let db = db.clone();
+        tokio::spawn(async move {
+            crate::lease::keep_renewing("document", id, |until| db.renew_document_lease(id, until))
+                .await;
+        })
+    };
     let outcome = read_and_index(db, files, &document).await;
+    renewing.abort();
     if let Err(reason) = outcome {
         tracing::info!(document = id, %reason, "document failed");
         if let Err(error) = db.fail_document(id, &reason).await {

@@ -4,7 +4,7 @@
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use reqwest::{Client, redirect};
+use reqwest::Client;
 
 use crate::helpers::TestApp;
 
@@ -25,21 +25,37 @@ impl Drop for Server {
 /// Starts the binary on a free port with `data_dir` and the extra
 /// environment `env`, and waits until it answers.
 pub async fn start_binary(data_dir: tempfile::TempDir, env: &[(&str, &str)]) -> (TestApp, Server) {
-    let site = data_dir.path().join("site");
+    let (address, server) = spawn_binary(data_dir.path(), env).await;
+    (TestApp::new(address, data_dir), server)
+}
+
+/// Starts a second server beside `first`: the same data dir (its files) and
+/// the same database, another port. Its `TestApp` has a data dir of its own
+/// that holds nothing.
+pub async fn start_binary_beside(first: &TestApp, env: &[(&str, &str)]) -> (TestApp, Server) {
+    let (address, server) = spawn_binary(first.data_dir.path(), env).await;
+    (
+        TestApp::new(address, tempfile::tempdir().expect("dir")),
+        server,
+    )
+}
+
+async fn spawn_binary(data_dir: &std::path::Path, env: &[(&str, &str)]) -> (String, Server) {
+    let site = data_dir.join("site");
     std::fs::create_dir_all(site.join("pkg")).expect("site");
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("free port")
         .port();
     // Each start appends to the one log of this data dir.
-    let log = data_dir.path().join("server.log");
+    let log = data_dir.join("server.log");
     let output = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(&log)
         .expect("log file");
     let mut command = Command::new(env!("CARGO_BIN_EXE_aiconvokit"));
-    match crate::helpers::test_database_url(data_dir.path()).await {
+    match crate::helpers::test_database_url(data_dir).await {
         Some(url) => command.env("DATABASE_URL", url),
         None => command.env_remove("DATABASE_URL"),
     };
@@ -47,7 +63,7 @@ pub async fn start_binary(data_dir: tempfile::TempDir, env: &[(&str, &str)]) -> 
         .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
         .env_remove("OPENAI_API_KEY")
         .env_remove("OPENAI_BASE_URL")
-        .env("AICONVOKIT_DATA_DIR", data_dir.path())
+        .env("AICONVOKIT_DATA_DIR", data_dir)
         .env("AICONVOKIT_EMBEDDING_MODEL", "none")
         .env("LEPTOS_SITE_ROOT", &site)
         .stdout(Stdio::from(output.try_clone().expect("log file")))
@@ -59,17 +75,11 @@ pub async fn start_binary(data_dir: tempfile::TempDir, env: &[(&str, &str)]) -> 
         child: command.spawn().expect("binary starts"),
         log,
     };
-    let app = TestApp {
-        address: format!("http://127.0.0.1:{port}"),
-        api: Client::builder()
-            .redirect(redirect::Policy::none())
-            .build()
-            .expect("client"),
-        data_dir,
-    };
+    let address = format!("http://127.0.0.1:{port}");
+    let client = Client::new();
     for _ in 0..300 {
-        if app.api.get(app.url("/")).send().await.is_ok() {
-            return (app, server);
+        if client.get(format!("{address}/")).send().await.is_ok() {
+            return (address, server);
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

@@ -57,14 +57,7 @@ pub async fn spawn_app_in(
         .expect("bind");
     let address = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(async move { serve(listener, service, std::time::Duration::from_secs(5)).await });
-    TestApp {
-        address,
-        api: Client::builder()
-            .redirect(redirect::Policy::none())
-            .build()
-            .expect("client"),
-        data_dir,
-    }
+    TestApp::new(address, data_dir)
 }
 
 /// The PostgreSQL server the tests run against, if any.
@@ -160,6 +153,18 @@ impl TestApp {
                     .expect("statement");
             }
             pool.close().await;
+        }
+    }
+
+    /// The app at `address` whose data lives in `data_dir`.
+    pub fn new(address: String, data_dir: tempfile::TempDir) -> Self {
+        Self {
+            address,
+            api: Client::builder()
+                .redirect(redirect::Policy::none())
+                .build()
+                .expect("client"),
+            data_dir,
         }
     }
 

@@ -5,6 +5,7 @@ mod assistants;
 mod binary;
 mod browser_forms;
 mod chat;
+mod cluster;
 mod crash;
 mod documents;
 mod helpers;

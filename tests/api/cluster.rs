@@ -1,0 +1,134 @@
+//! Several app servers on one PostgreSQL database and one file store, as
+//! behind a load balancer: whichever server a request lands on, the user
+//! sees the same product. Runs when the suite runs on PostgreSQL (SQLite is
+//! one server's database).
+
+use reqwest::Client;
+use serde_json::Value;
+
+use crate::binary::{Server, start_binary, start_binary_beside};
+use crate::browser_forms::sign_up;
+use crate::chat::{ask, call, new_chat};
+use crate::crash::{document_statuses, upload_reports, wait_until_ready};
+use crate::helpers::{TestApp, postgres_server};
+
+/// Two servers sharing a database and a data dir (their files); short
+/// leases, so the second picks up waiting work within seconds.
+async fn two_servers() -> Option<((TestApp, Server), (TestApp, Server))> {
+    if postgres_server().is_none() {
+        eprintln!("several servers need PostgreSQL: skipped on SQLite");
+        return None;
+    }
+    let env = [("AICONVOKIT_LEASE_SECS", "2")];
+    let first = start_binary(tempfile::tempdir().expect("dir"), &env).await;
+    let second = start_binary_beside(&first.0, &env).await;
+    Some((first, second))
+}
+
+async fn page(app: &TestApp, browser: &Client, path: &str) -> (u16, String) {
+    let response = browser.get(app.url(path)).send().await.expect("request");
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("body"))
+}
+
+#[tokio::test]
+async fn a_session_and_a_key_from_one_server_work_on_the_other() {
+    let Some(((a, _server_a), (b, _server_b))) = two_servers().await else {
+        return;
+    };
+    let browser = a.browser();
+    let response = sign_up(&a, &browser, "ada").await;
+    assert_eq!(response.status(), 302, "signed up on the first server");
+    let (status, html) = page(&b, &browser, "/account").await;
+    assert_eq!(status, 200, "the second server knows the session");
+    assert!(html.contains("ada@example.com"), "{html}");
+
+    let token = a.token_for("ada").await;
+    let (status, me) = call(&b, &token, "GET", "/api/v1/me/", None).await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["username"], "ada");
+
+    let (status, _) = call(&b, &token, "DELETE", "/api/v1/tokens/", None).await;
+    assert_eq!(status, 204, "revoked on the second server");
+    let (status, _) = call(&a, &token, "GET", "/api/v1/me/", None).await;
+    assert_eq!(status, 401, "and refused at once by the first");
+}
+
+#[tokio::test]
+async fn uploads_are_processed_once_and_searchable_everywhere_and_chats_move_between_servers() {
+    let Some(((a, server_a), (b, _server_b))) = two_servers().await else {
+        return;
+    };
+    a.create_user("ada").await;
+    let token = a.token_for("ada").await;
+    let assistant = upload_reports(&a, &token, 6).await;
+    wait_until_ready(&b, &token, assistant).await;
+    assert_eq!(document_statuses(&a, &token, assistant).await, ["ready"; 6]);
+
+    // Both servers write to the one log of the shared data dir: every
+    // document was taken by exactly one of them.
+    let log = server_a.log_text();
+    let (status, assistant_view) = call(
+        &a,
+        &token,
+        "GET",
+        &format!("/api/v1/assistants/{assistant}/"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    for document in assistant_view["documents"].as_array().expect("documents") {
+        let id = document["id"].as_i64().expect("id");
+        let claims = log
+            .lines()
+            .filter(|line| {
+                line.contains("processing document") && line.contains(&format!("document={id} "))
+            })
+            .count();
+        assert_eq!(claims, 1, "document {id} processed once:\n{log}");
+    }
+
+    for server in [&a, &b] {
+        let (status, found) = call(
+            server,
+            &token,
+            "GET",
+            &format!("/api/v1/assistants/{assistant}/search/?q=301705"),
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{found}");
+        let first = &found["results"][0];
+        assert_eq!(first["document"], "report_3.pdf", "{found}");
+        assert_eq!(first["page"], 17, "{found}");
+    }
+
+    let chat = new_chat(&a, &token, assistant).await;
+    let (status, first) = ask(
+        &a,
+        &token,
+        chat,
+        assistant,
+        "What does report 2 say on page 40?",
+    )
+    .await;
+    assert_eq!(status, 200, "{first}");
+    let (status, second) = ask(&b, &token, chat, assistant, "And report 4 on page 8?").await;
+    assert_eq!(status, 200, "{second}");
+    let (status, thread) = call(&a, &token, "GET", &format!("/api/v1/chat/{chat}/"), None).await;
+    assert_eq!(status, 200);
+    let inputs: Vec<&Value> = thread["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .map(|message| &message["input"])
+        .collect();
+    assert_eq!(
+        inputs,
+        [
+            "What does report 2 say on page 40?",
+            "And report 4 on page 8?"
+        ],
+        "the chat holds both questions, whichever server took them"
+    );
+}
