@@ -133,3 +133,34 @@ drop_test_databases() {
       psql "$admin" -qc "DROP DATABASE IF EXISTS \"$name\" WITH (FORCE)"
     done
 }
+
+# An S3-compatible server for the API tests of the S3 file store: moto in
+# server mode, from PyPI, in target/moto-venv, on a free local port.
+# Exports AICONVOKIT_TEST_S3 (its address); stop_s3_server stops it.
+MOTO_VERSION=5.2.5
+setup_s3_server() {
+  local venv=$PWD/target/moto-venv
+  if ! "$venv/bin/moto_server" --help >/dev/null 2>&1 ||
+    ! "$venv/bin/pip" show moto 2>/dev/null | grep -q "^Version: $MOTO_VERSION$"; then
+    log "installing moto $MOTO_VERSION (an S3-compatible test server) from PyPI"
+    python3.11 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+  fi
+  local port
+  port=$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" > target/moto.log 2>&1 &
+  MOTO_PID=$!
+  for _ in $(seq 100); do
+    curl -sf -o /dev/null "http://127.0.0.1:$port/moto-api/" && break
+    sleep 0.1
+  done
+  export AICONVOKIT_TEST_S3="http://127.0.0.1:$port"
+  log "moto (S3) at $AICONVOKIT_TEST_S3"
+}
+
+stop_s3_server() {
+  if [ -n "${MOTO_PID:-}" ]; then
+    kill "$MOTO_PID" 2>/dev/null || true
+    wait "$MOTO_PID" 2>/dev/null || true
+  fi
+}

@@ -53,6 +53,12 @@ pub struct Config {
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
 
+    /// Where uploaded originals are kept: `s3://bucket/prefix` for any
+    /// S3-compatible store (credentials and endpoint from the `AWS_*`
+    /// variables), shared by several servers. Default: `files/` in the data dir.
+    #[arg(long, env = "AICONVOKIT_STORAGE_URL")]
+    pub storage_url: Option<String>,
+
     /// Mark cookies `Secure` (set this when the site is served over https).
     #[arg(long, env = "AICONVOKIT_SECURE_COOKIES", default_value_t = false)]
     pub secure_cookies: bool,
@@ -230,6 +236,7 @@ impl Config {
             addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
             data_dir: data_dir.into(),
             database_url: None,
+            storage_url: None,
             secure_cookies: false,
             max_body_mb: 200,
             max_file_mb: 50,

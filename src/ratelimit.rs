@@ -1,6 +1,8 @@
 //! Rate limits (governor's GCRA, in memory): the JSON API per key and per
 //! client address, and logging in and signing up per address and username
-//! (against password guessing). A refused request gets 429 with
+//! (against password guessing). On PostgreSQL, where several servers may
+//! share the work, log-in attempts are counted in the database with the
+//! same algorithm, so that every server sees every attempt. A refused request gets 429 with
 //! `Retry-After`, in the shape its caller reads: DRF's `detail` for the API,
 //! a form message for the dashboard's log-in and sign-up.
 
@@ -51,6 +53,9 @@ pub struct Limits {
     api_key: DefaultKeyedRateLimiter<String>,
     api_address: DefaultKeyedRateLimiter<String>,
     login: DefaultKeyedRateLimiter<(String, String)>,
+    logins_per_hour: NonZeroU32,
+    /// Where log-in attempts are counted for all servers, if anywhere.
+    shared: Option<sqlx::PgPool>,
     clock: DefaultClock,
 }
 
@@ -61,8 +66,17 @@ impl Limits {
             api_key: RateLimiter::keyed(Quota::per_minute(quotas.api_per_key_per_minute)),
             api_address: RateLimiter::keyed(Quota::per_minute(quotas.api_per_address_per_minute)),
             login: RateLimiter::keyed(Quota::per_hour(quotas.logins_per_hour)),
+            logins_per_hour: quotas.logins_per_hour,
+            shared: None,
             clock: DefaultClock::default(),
         }
+    }
+
+    /// Counts log-in attempts in this PostgreSQL database, with every other
+    /// server using it.
+    pub fn shared_through(mut self, pool: sqlx::PgPool) -> Self {
+        self.shared = Some(pool);
+        self
     }
 
     /// Seconds to wait when a limiter says no.
@@ -87,8 +101,18 @@ impl Limits {
     }
 
     /// A log-in or sign-up attempt for `username` from this address.
-    pub fn check_login(&self, address: &str, username: &str) -> Result<(), u64> {
+    pub async fn check_login(&self, address: &str, username: &str) -> Result<(), u64> {
         let key = (address.to_owned(), username.trim().to_lowercase());
+        if let Some(pool) = &self.shared {
+            // Hashed: the table holds no address or username in clear.
+            let hashed = crate::auth::api_token::hash(&format!("login\n{}\n{}", key.0, key.1));
+            match take_shared(pool, &hashed, self.logins_per_hour).await {
+                Ok(outcome) => return outcome,
+                Err(error) => {
+                    tracing::warn!(%error, "shared rate limit unavailable: counting here");
+                }
+            }
+        }
         self.wait(self.login.check_key(&key))
     }
 
@@ -105,9 +129,55 @@ impl Limits {
                 limits.api_key.retain_recent();
                 limits.api_address.retain_recent();
                 limits.login.retain_recent();
+                if let Some(pool) = &limits.shared {
+                    // A key whose arrival time has passed has its whole allowance again.
+                    let forgotten = sqlx::query("DELETE FROM rate_limits WHERE tat < now()")
+                        .execute(pool)
+                        .await;
+                    if let Err(error) = forgotten {
+                        tracing::warn!(%error, "cannot forget old rate-limit keys");
+                    }
+                }
             }
         });
     }
+}
+
+/// One attempt against `per_hour` for `key`, counted in PostgreSQL: GCRA
+/// as governor does it, as one statement (concurrent servers cannot both
+/// take the last attempt). `Err(seconds)` to wait when refused.
+async fn take_shared(
+    pool: &sqlx::PgPool,
+    key: &str,
+    per_hour: NonZeroU32,
+) -> sqlx::Result<Result<(), u64>> {
+    // One attempt comes back every `interval` seconds, up to a full hour's.
+    let interval = 3600.0 / f64::from(per_hour.get());
+    let tolerance = 3600.0;
+    let now = chrono::Utc::now();
+    let taken: Option<chrono::DateTime<chrono::Utc>> = sqlx::query_scalar(
+        "INSERT INTO rate_limits (key, tat) VALUES ($1, $2 + make_interval(secs => $3)) \
+         ON CONFLICT (key) DO UPDATE SET tat = GREATEST(rate_limits.tat, $2) + make_interval(secs => $3) \
+         WHERE GREATEST(rate_limits.tat, $2) + make_interval(secs => $3) <= $2 + make_interval(secs => $4) \
+         RETURNING tat",
+    )
+    .bind(key)
+    .bind(now)
+    .bind(interval)
+    .bind(tolerance)
+    .fetch_optional(pool)
+    .await?;
+    if taken.is_some() {
+        return Ok(Ok(()));
+    }
+    let tat: chrono::DateTime<chrono::Utc> =
+        sqlx::query_scalar("SELECT tat FROM rate_limits WHERE key = $1")
+            .bind(key)
+            .fetch_one(pool)
+            .await?;
+    // Allowed again once tat + interval - now <= tolerance.
+    let wait = (tat - now).as_seconds_f64() + interval - tolerance;
+    Ok(Err(wait.ceil().max(1.0) as u64))
 }
 
 /// The username a log-in or sign-up body names (JSON or form), if any.
@@ -197,7 +267,7 @@ pub async fn limit_requests(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     let username = username_in(&bytes, content_type).unwrap_or_default();
-    if let Err(wait) = state.limits.check_login(&address, &username) {
+    if let Err(wait) = state.limits.check_login(&address, &username).await {
         tracing::warn!(path = %path, "log-in attempts limited");
         return too_many(&path, wants_html, wait);
     }
@@ -217,8 +287,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn each_key_and_each_username_has_its_own_allowance() {
+    #[tokio::test]
+    async fn each_key_and_each_username_has_its_own_allowance() {
         let limits = Limits::new(quotas(1));
         assert!(limits.check_api(Some("Token a"), "1.2.3.4").is_ok());
         assert!(limits.check_api(Some("Token a"), "1.2.3.4").is_ok());
@@ -226,11 +296,11 @@ mod tests {
         assert!((1..=30).contains(&wait), "{wait}");
         assert!(limits.check_api(Some("Token b"), "1.2.3.4").is_ok());
 
-        assert!(limits.check_login("1.2.3.4", "Ada").is_ok());
-        let wait = limits.check_login("1.2.3.4", " ada ").unwrap_err();
+        assert!(limits.check_login("1.2.3.4", "Ada").await.is_ok());
+        let wait = limits.check_login("1.2.3.4", " ada ").await.unwrap_err();
         assert!((3500..=3600).contains(&wait), "{wait}");
-        assert!(limits.check_login("1.2.3.4", "bob").is_ok());
-        assert!(limits.check_login("5.6.7.8", "ada").is_ok());
+        assert!(limits.check_login("1.2.3.4", "bob").await.is_ok());
+        assert!(limits.check_login("5.6.7.8", "ada").await.is_ok());
     }
 
     #[test]

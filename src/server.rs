@@ -56,6 +56,8 @@ pub enum StartError {
         "--embedding-model {0} needs a provider (set OPENAI_BASE_URL or OPENAI_API_KEY) and a model name after `openai:`"
     )]
     EmbeddingProvider(String),
+    #[error("file storage (--storage-url / AICONVOKIT_STORAGE_URL): {0}")]
+    Storage(#[from] crate::ingest::storage::StoreError),
 }
 
 /// Connects the database and builds the whole app.
@@ -71,7 +73,11 @@ pub async fn build_app(
     let db = Db::connect(&config.database_url()).await?;
     let sessions = SessionStorage::new(&db).await?;
     sessions.spawn_expired_cleanup();
-    let files = FileStore::new(&config.data_dir);
+    let files = match &config.storage_url {
+        Some(url) => FileStore::from_url(url)?,
+        None => FileStore::local(&config.data_dir)?,
+    };
+    tracing::info!(files = files.location(), "uploaded files are kept here");
     let jobs = JobQueue::default();
     crate::ingest::worker::start(db.clone(), files.clone(), jobs.clone()).await?;
     if db.is_sqlite() {
@@ -95,7 +101,11 @@ pub async fn build_app(
         })
         .await?;
     let signer = crate::widget::Signer::new(secret.into_bytes());
-    let limits = Arc::new(crate::ratelimit::Limits::new(config.quotas()));
+    let mut limits = crate::ratelimit::Limits::new(config.quotas());
+    if let Some(pool) = db.postgres_pool() {
+        limits = limits.shared_through(pool.clone());
+    }
+    let limits = Arc::new(limits);
     limits.spawn_cleanup();
     let config_model = config.model.clone();
     let known_keys = Arc::new(crate::auth::known_keys::KnownKeys::new(db.is_sqlite()));

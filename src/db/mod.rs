@@ -74,6 +74,14 @@ impl Db {
         Ok(db)
     }
 
+    /// The PostgreSQL pool, when the database is PostgreSQL.
+    pub fn postgres_pool(&self) -> Option<&sqlx::PgPool> {
+        match self {
+            Self::Postgres(pool) => Some(pool),
+            Self::Sqlite(_) => None,
+        }
+    }
+
     /// Whether this is the embedded SQLite database (one server only).
     pub fn is_sqlite(&self) -> bool {
         matches!(self, Self::Sqlite(_))

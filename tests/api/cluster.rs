@@ -12,17 +12,23 @@ use crate::chat::{ask, call, new_chat};
 use crate::crash::{document_statuses, upload_reports, wait_until_ready};
 use crate::helpers::{TestApp, postgres_server};
 
-/// Two servers sharing a database and a data dir (their files); short
-/// leases, so the second picks up waiting work within seconds.
-async fn two_servers() -> Option<((TestApp, Server), (TestApp, Server))> {
+/// Two servers sharing a database and a data dir (their files), with
+/// `env` and short leases, so the second picks up waiting work within
+/// seconds.
+async fn two_servers_with(env: &[(&str, &str)]) -> Option<((TestApp, Server), (TestApp, Server))> {
     if postgres_server().is_none() {
         eprintln!("several servers need PostgreSQL: skipped on SQLite");
         return None;
     }
-    let env = [("AICONVOKIT_LEASE_SECS", "2")];
+    let mut env = env.to_vec();
+    env.push(("AICONVOKIT_LEASE_SECS", "2"));
     let first = start_binary(tempfile::tempdir().expect("dir"), &env).await;
     let second = start_binary_beside(&first.0, &env).await;
     Some((first, second))
+}
+
+async fn two_servers() -> Option<((TestApp, Server), (TestApp, Server))> {
+    two_servers_with(&[]).await
 }
 
 async fn page(app: &TestApp, browser: &Client, path: &str) -> (u16, String) {
@@ -130,5 +136,38 @@ async fn uploads_are_processed_once_and_searchable_everywhere_and_chats_move_bet
             "And report 4 on page 8?"
         ],
         "the chat holds both questions, whichever server took them"
+    );
+}
+
+#[tokio::test]
+async fn log_in_attempts_are_counted_across_servers() {
+    let Some(((a, _server_a), (b, _server_b))) =
+        two_servers_with(&[("AICONVOKIT_LOGIN_ATTEMPTS_PER_HOUR", "3")]).await
+    else {
+        return;
+    };
+    a.create_user("ada").await; // the first attempt for "ada" from here
+    let guess = serde_json::json!({"username": "ada", "password": "not her password"});
+    for server in [&b, &a] {
+        let response = server.post_json("/api/v1/tokens/", &guess).await;
+        assert_eq!(response.status(), 400, "a wrong password, still allowed");
+    }
+    let response = b.post_json("/api/v1/tokens/", &guess).await;
+    assert_eq!(
+        response.status(),
+        429,
+        "the fourth attempt is refused, though this server saw only two"
+    );
+    let retry_after: u64 = response
+        .headers()
+        .get("retry-after")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse().ok())
+        .expect("Retry-After");
+    assert!((1..=1200).contains(&retry_after), "{retry_after}");
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(
+        body["detail"],
+        format!("Request was throttled. Expected available in {retry_after} seconds.")
     );
 }

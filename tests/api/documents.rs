@@ -445,7 +445,8 @@ fn count_files(dir: &std::path::Path) -> usize {
     walk(dir).into_iter().filter(|p| p.is_file()).count()
 }
 
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+/// Every file under `dir` (none when it does not exist).
+pub(crate) fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };

@@ -18,6 +18,7 @@ mod secrets;
 mod security;
 mod semantic;
 mod startup;
+mod storage;
 mod tokens;
 mod users;
 mod widget;
