@@ -344,14 +344,26 @@ impl Db {
                 .await
             }
             Db::Postgres(pool) => {
-                let query = terms.join(" | ");
+                // BM25's idea on PostgreSQL's index: each term weighs by its
+                // rarity among the assistant's passages (ts_rank alone knows
+                // none), times its frequency in the passage, normalised by
+                // the passage's length (ts_rank's normalisation 1).
                 sqlx::query_as(
-                    "SELECT c.id AS chunk_id, c.document_id, d.name AS document, c.page, c.heading, c.text, \
-                            ts_rank_cd(c.body, q)::float8 AS score \
-                     FROM chunks c JOIN documents d ON d.id = c.document_id, to_tsquery('english', $1) q \
-                     WHERE c.body @@ q AND c.assistant_id = $2 ORDER BY score DESC LIMIT $3",
+                    "WITH total AS (SELECT GREATEST(COUNT(*), 1)::float8 AS n FROM chunks WHERE assistant_id = $2), \
+                          terms AS (SELECT DISTINCT q FROM unnest($1::text[]) AS t, \
+                                    LATERAL to_tsquery('english', t) AS q WHERE numnode(q) > 0), \
+                          weighted AS (SELECT terms.q, ln(1 + (total.n - df.n + 0.5) / (df.n + 0.5)) AS idf \
+                                       FROM terms, total, LATERAL (SELECT COUNT(*)::float8 AS n FROM chunks \
+                                           WHERE assistant_id = $2 AND body @@ terms.q) df), \
+                          scored AS (SELECT c.id, SUM(w.idf * ts_rank(c.body, w.q, 1)) AS score \
+                                     FROM chunks c JOIN weighted w ON c.body @@ w.q \
+                                     WHERE c.assistant_id = $2 GROUP BY c.id ORDER BY score DESC LIMIT $3) \
+                     SELECT c.id AS chunk_id, c.document_id, d.name AS document, c.page, c.heading, c.text, \
+                            scored.score::float8 AS score \
+                     FROM scored JOIN chunks c ON c.id = scored.id JOIN documents d ON d.id = c.document_id \
+                     ORDER BY scored.score DESC",
                 )
-                .bind(query)
+                .bind(terms)
                 .bind(assistant_id)
                 .bind(limit)
                 .fetch_all(pool)
