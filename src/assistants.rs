@@ -6,6 +6,8 @@
 //! three, and renames with `new_name` when given (the original API's rule:
 //! without `new_name`, `name` is the name). A `PATCH` changes any subset.
 
+use std::sync::Arc;
+
 use rand::Rng;
 use rand::distributions::Alphanumeric;
 
@@ -121,22 +123,31 @@ pub fn new_public_id() -> String {
 }
 
 /// A user's assistants with their documents, newest first, as the API and
-/// the dashboard list them: two queries, however many assistants.
+/// the dashboard list them: two queries, however many assistants, or none
+/// when nothing was committed since the user's last list (SQLite only).
 pub async fn views_of_user(
     state: &crate::state::AppState,
     user_id: i64,
-) -> sqlx::Result<Vec<AssistantView>> {
+) -> sqlx::Result<Arc<[AssistantView]>> {
+    let read_at = match state.assistant_lists.get(&user_id) {
+        Ok(views) => return Ok(views),
+        Err(read_at) => read_at,
+    };
     let (rows, mut documents) = tokio::try_join!(
         state.db.assistants_of(user_id),
         crate::documents::views_of_user(state, user_id),
     )?;
-    Ok(rows
+    let views: Arc<[AssistantView]> = rows
         .into_iter()
         .map(|row| {
             let own = documents.remove(&row.id).unwrap_or_default();
             to_view(row, own)
         })
-        .collect())
+        .collect();
+    state
+        .assistant_lists
+        .keep(user_id, read_at, Arc::clone(&views));
+    Ok(views)
 }
 
 /// Deletes one of the user's assistants with its documents, their stored

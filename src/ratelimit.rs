@@ -1,8 +1,9 @@
 //! Rate limits (governor's GCRA, in memory): the JSON API per key and per
 //! client address, and logging in and signing up per address and username
 //! (against password guessing). On PostgreSQL, where several servers may
-//! share the work, log-in attempts are counted in the database with the
-//! same algorithm, so that every server sees every attempt. A refused request gets 429 with
+//! share the work, every limit is counted in the database with the same
+//! algorithm (one statement per check, in an unlogged table), so that
+//! every server sees every request. A refused request gets 429 with
 //! `Retry-After`, in the shape its caller reads: DRF's `detail` for the API,
 //! a form message for the dashboard's log-in and sign-up.
 
@@ -54,7 +55,9 @@ pub struct Limits {
     api_address: DefaultKeyedRateLimiter<String>,
     login: DefaultKeyedRateLimiter<(String, String)>,
     logins_per_hour: NonZeroU32,
-    /// Where log-in attempts are counted for all servers, if anywhere.
+    api_per_key_per_minute: NonZeroU32,
+    api_per_address_per_minute: NonZeroU32,
+    /// Where the limits are counted for all servers, if anywhere.
     shared: Option<sqlx::PgPool>,
     clock: DefaultClock,
 }
@@ -67,12 +70,14 @@ impl Limits {
             api_address: RateLimiter::keyed(Quota::per_minute(quotas.api_per_address_per_minute)),
             login: RateLimiter::keyed(Quota::per_hour(quotas.logins_per_hour)),
             logins_per_hour: quotas.logins_per_hour,
+            api_per_key_per_minute: quotas.api_per_key_per_minute,
+            api_per_address_per_minute: quotas.api_per_address_per_minute,
             shared: None,
             clock: DefaultClock::default(),
         }
     }
 
-    /// Counts log-in attempts in this PostgreSQL database, with every other
+    /// Counts every limit in this PostgreSQL database, with every other
     /// server using it.
     pub fn shared_through(mut self, pool: sqlx::PgPool) -> Self {
         self.shared = Some(pool);
@@ -91,29 +96,49 @@ impl Limits {
     }
 
     /// An API request with this `Authorization` value from this address.
-    pub fn check_api(&self, authorization: Option<&str>, address: &str) -> Result<(), u64> {
+    pub async fn check_api(&self, authorization: Option<&str>, address: &str) -> Result<(), u64> {
         if let Some(authorization) = authorization {
             // Keyed by a hash: the limiter never holds a key in clear.
             let key = crate::auth::api_token::hash(authorization);
-            self.wait(self.api_key.check_key(&key))?;
+            let shared = Window::minute(self.api_per_key_per_minute);
+            self.check(&self.api_key, key, "api-key", shared).await?;
         }
-        self.wait(self.api_address.check_key(&address.to_owned()))
+        let shared = Window::minute(self.api_per_address_per_minute);
+        self.check(&self.api_address, address.to_owned(), "api-address", shared)
+            .await
     }
 
     /// A log-in or sign-up attempt for `username` from this address.
     pub async fn check_login(&self, address: &str, username: &str) -> Result<(), u64> {
         let key = (address.to_owned(), username.trim().to_lowercase());
+        let shared = Window::hour(self.logins_per_hour);
+        self.check(&self.login, key, "login", shared).await
+    }
+
+    /// One request against `limiter` for `key`: counted in the shared
+    /// database when there is one (under `kind` and a hash of the key),
+    /// here when there is none or it fails.
+    async fn check<K>(
+        &self,
+        limiter: &DefaultKeyedRateLimiter<K>,
+        key: K,
+        kind: &str,
+        window: Window,
+    ) -> Result<(), u64>
+    where
+        K: SharedKey + std::hash::Hash + Eq + Clone,
+    {
         if let Some(pool) = &self.shared {
-            // Hashed: the table holds no address or username in clear.
-            let hashed = crate::auth::api_token::hash(&format!("login\n{}\n{}", key.0, key.1));
-            match take_shared(pool, &hashed, self.logins_per_hour).await {
+            // Hashed: the table holds no address, username or key in clear.
+            let hashed = crate::auth::api_token::hash(&format!("{kind}\n{}", key.text()));
+            match take_shared(pool, &hashed, window).await {
                 Ok(outcome) => return outcome,
                 Err(error) => {
                     tracing::warn!(%error, "shared rate limit unavailable: counting here");
                 }
             }
         }
-        self.wait(self.login.check_key(&key))
+        self.wait(limiter.check_key(&key))
     }
 
     /// Forgets, every minute, the keys whose limits are full again.
@@ -143,17 +168,57 @@ impl Limits {
     }
 }
 
-/// One attempt against `per_hour` for `key`, counted in PostgreSQL: GCRA
-/// as governor does it, as one statement (concurrent servers cannot both
-/// take the last attempt). `Err(seconds)` to wait when refused.
+/// A key as the shared table hashes it.
+trait SharedKey {
+    fn text(&self) -> String;
+}
+
+impl SharedKey for String {
+    fn text(&self) -> String {
+        self.clone()
+    }
+}
+
+impl SharedKey for (String, String) {
+    fn text(&self) -> String {
+        format!("{}\n{}", self.0, self.1)
+    }
+}
+
+/// `allowed` requests per `seconds`, all of them at once at most.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    allowed: NonZeroU32,
+    seconds: f64,
+}
+
+impl Window {
+    fn minute(allowed: NonZeroU32) -> Self {
+        Self {
+            allowed,
+            seconds: 60.0,
+        }
+    }
+
+    fn hour(allowed: NonZeroU32) -> Self {
+        Self {
+            allowed,
+            seconds: 3600.0,
+        }
+    }
+}
+
+/// One request against `window` for `key`, counted in PostgreSQL: GCRA as
+/// governor does it, as one statement (concurrent servers cannot both
+/// take the last one). `Err(seconds)` to wait when refused.
 async fn take_shared(
     pool: &sqlx::PgPool,
     key: &str,
-    per_hour: NonZeroU32,
+    window: Window,
 ) -> sqlx::Result<Result<(), u64>> {
-    // One attempt comes back every `interval` seconds, up to a full hour's.
-    let interval = 3600.0 / f64::from(per_hour.get());
-    let tolerance = 3600.0;
+    // One request comes back every `interval` seconds, up to a window's.
+    let interval = window.seconds / f64::from(window.allowed.get());
+    let tolerance = window.seconds;
     let now = chrono::Utc::now();
     let taken: Option<chrono::DateTime<chrono::Utc>> = sqlx::query_scalar(
         "INSERT INTO rate_limits (key, tat) VALUES ($1, $2 + make_interval(secs => $3)) \
@@ -249,7 +314,7 @@ pub async fn limit_requests(
             .headers()
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok());
-        if let Err(wait) = state.limits.check_api(authorization, &address) {
+        if let Err(wait) = state.limits.check_api(authorization, &address).await {
             return too_many(&path, wants_html, wait);
         }
     }
@@ -290,11 +355,14 @@ mod tests {
     #[tokio::test]
     async fn each_key_and_each_username_has_its_own_allowance() {
         let limits = Limits::new(quotas(1));
-        assert!(limits.check_api(Some("Token a"), "1.2.3.4").is_ok());
-        assert!(limits.check_api(Some("Token a"), "1.2.3.4").is_ok());
-        let wait = limits.check_api(Some("Token a"), "1.2.3.4").unwrap_err();
+        assert!(limits.check_api(Some("Token a"), "1.2.3.4").await.is_ok());
+        assert!(limits.check_api(Some("Token a"), "1.2.3.4").await.is_ok());
+        let wait = limits
+            .check_api(Some("Token a"), "1.2.3.4")
+            .await
+            .unwrap_err();
         assert!((1..=30).contains(&wait), "{wait}");
-        assert!(limits.check_api(Some("Token b"), "1.2.3.4").is_ok());
+        assert!(limits.check_api(Some("Token b"), "1.2.3.4").await.is_ok());
 
         assert!(limits.check_login("1.2.3.4", "Ada").await.is_ok());
         let wait = limits.check_login("1.2.3.4", " ada ").await.unwrap_err();

@@ -109,6 +109,7 @@ pub async fn build_app(
     limits.spawn_cleanup();
     let config_model = config.model.clone();
     let known_keys = Arc::new(crate::auth::known_keys::KnownKeys::new(db.is_sqlite()));
+    let assistant_lists = Arc::new(crate::db::commits::SinceLastCommit::new(db.is_sqlite()));
     let state = AppState {
         db,
         config: Arc::new(config),
@@ -119,6 +120,7 @@ pub async fn build_app(
         signer,
         limits,
         known_keys,
+        assistant_lists,
         semantic,
     };
     Ok((router(state.clone(), sessions), state))

@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::ingest::storage::FileStore;
 use crate::ingest::worker::JobQueue;
+use crate::model::AssistantView;
 
 /// Shared application state; cheap to clone.
 #[derive(Clone, Debug)]
@@ -28,6 +29,9 @@ pub struct AppState {
     pub limits: Arc<crate::ratelimit::Limits>,
     /// API keys seen recently (kept only where this server is the only one).
     pub known_keys: Arc<crate::auth::known_keys::KnownKeys>,
+    /// Each user's assistants as last listed, until the next commit (kept
+    /// only where this server is the only one).
+    pub assistant_lists: Arc<crate::db::commits::SinceLastCommit<i64, Arc<[AssistantView]>>>,
     /// Semantic search, when an embedding model is loaded.
     pub semantic: Option<Arc<crate::search::semantic::Semantic>>,
 }

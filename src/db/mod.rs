@@ -6,6 +6,7 @@
 pub mod api_tokens;
 pub mod assistants;
 pub mod chats;
+pub mod commits;
 pub mod documents;
 pub mod users;
 pub mod vectors;
@@ -152,6 +153,13 @@ async fn open_sqlite(url: &str) -> Result<SqlitePool, ConnectError> {
     }
     Ok(SqlitePoolOptions::new()
         .max_connections(8)
+        // Connections live as long as the pool: `commits` marks them.
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .after_connect(|connection, _| Box::pin(commits::count_commits_on(connection)))
+        .after_release(|connection, _| {
+            Box::pin(async { commits::on_release(connection).await.map(|()| true) })
+        })
         .acquire_timeout(Duration::from_secs(10))
         .connect_with(options)
         .await?)

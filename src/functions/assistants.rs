@@ -42,7 +42,7 @@ pub async fn list_assistants() -> Result<Vec<AssistantView>, AppError> {
         let views = crate::assistants::views_of_user(&state(), user.id)
             .await
             .map_err(internal)?;
-        Ok(views)
+        Ok(views.to_vec())
     })
     .await
 }

@@ -392,3 +392,72 @@ async fn assistants_need_a_key() {
         assert_eq!(response.headers()["www-authenticate"], "Token");
     }
 }
+
+/// The list is answered from memory between commits (SQLite): every change
+/// must show in the very next list, including those the background worker
+/// commits while nobody asks.
+#[tokio::test]
+async fn the_list_shows_every_change_at_once_even_from_background_work() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token("ada").await;
+    let (_, other) = app.user_with_token("bob").await;
+    let list = |token: String| {
+        let app = &app;
+        async move {
+            let (status, body) = call(app, Method::GET, "/api/v1/assistants/", &token, None).await;
+            assert_eq!(status, 200, "{body}");
+            body.as_array().expect("a list").clone()
+        }
+    };
+    assert!(list(token.clone()).await.is_empty());
+    assert!(list(token.clone()).await.is_empty(), "asked twice");
+
+    let id = app
+        .assistant_with_document(
+            &token,
+            "report.md",
+            "# Cash\n\nCash was $1,577 million in 2018.\n",
+        )
+        .await;
+    let listed = list(token.clone()).await;
+    assert_eq!(listed.len(), 1, "the new assistant is listed at once");
+    assert_eq!(listed[0]["id"], id);
+    assert_eq!(listed[0]["documents"].as_array().map(Vec::len), Some(1));
+
+    // The document becomes ready by the worker's own commits: the list,
+    // asked over and over meanwhile, must come to show it.
+    let mut status = String::new();
+    for _ in 0..300 {
+        let listed = list(token.clone()).await;
+        status = listed[0]["documents"][0]["status"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if status == "ready" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, "ready", "the list shows the worker's progress");
+
+    let path = format!("/api/v1/assistants/{id}/");
+    let (code, patched) = call(
+        &app,
+        Method::PATCH,
+        &path,
+        &token,
+        Some(json!({"name": "Renamed"})),
+    )
+    .await;
+    assert_eq!(
+        (code, &patched["name"]),
+        (200, &json!("Renamed")),
+        "{patched}"
+    );
+    assert_eq!(list(token.clone()).await[0]["name"], "Renamed");
+    assert!(list(other.clone()).await.is_empty(), "nobody else sees it");
+
+    let (code, _) = call(&app, Method::DELETE, &path, &token, None).await;
+    assert_eq!(code, 204);
+    assert!(list(token.clone()).await.is_empty(), "gone at once");
+}

@@ -174,3 +174,41 @@ async fn log_in_attempts_are_counted_across_servers() {
         format!("Request was throttled. Expected available in {retry_after} seconds.")
     );
 }
+
+#[tokio::test]
+async fn api_limits_are_counted_across_servers() {
+    let Some(((a, _server_a), (b, _server_b))) =
+        two_servers_with(&[("AICONVOKIT_API_RATE_PER_KEY", "4")]).await
+    else {
+        return;
+    };
+    let (_, token) = a.user_with_token("ada").await;
+    let authorization = format!("Token {token}");
+    for server in [&a, &b, &a, &b] {
+        let response = server.get_with_auth("/api/v1/me/", &authorization).await;
+        assert_eq!(response.status(), 200, "within the key's four a minute");
+    }
+    for server in [&a, &b] {
+        let response = server.get_with_auth("/api/v1/me/", &authorization).await;
+        assert_eq!(
+            response.status(),
+            429,
+            "the fifth request is refused, though each server saw only two"
+        );
+        let retry_after: u64 = response
+            .headers()
+            .get("retry-after")
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.parse().ok())
+            .expect("Retry-After");
+        assert!(
+            (1..=15).contains(&retry_after),
+            "one request a 15 s: {retry_after}"
+        );
+    }
+    let (_, other) = b.user_with_token("bob").await;
+    let response = a
+        .get_with_auth("/api/v1/me/", &format!("Token {other}"))
+        .await;
+    assert_eq!(response.status(), 200, "another key has its own allowance");
+}

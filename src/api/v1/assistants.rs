@@ -2,6 +2,8 @@
 //! (`PATCH`) and delete the caller's assistants. Create, `PUT` and `PATCH`
 //! also take `files` (multipart), added to the assistant's documents.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -119,7 +121,7 @@ pub(super) async fn add_files(
 pub async fn list_assistants(
     State(state): State<AppState>,
     auth: ApiAuth,
-) -> Result<Json<Vec<AssistantView>>, ApiError> {
+) -> Result<Json<Arc<[AssistantView]>>, ApiError> {
     let views = assistants::views_of_user(&state, auth.user_id).await?;
     Ok(Json(views))
 }
