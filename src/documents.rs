@@ -36,8 +36,9 @@ pub enum UploadError {
     Empty(String),
     #[error("The file \"{0}\" is not a supported document. Supported: {SUPPORTED}.")]
     Unsupported(String),
-    #[error(transparent)]
-    Storage(#[from] std::io::Error),
+    /// The file store could not take a file (an outage, a full disk).
+    #[error("the file store failed: {0}")]
+    Storage(#[source] std::io::Error),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
@@ -163,9 +164,23 @@ pub async fn add_files(
             .ok_or_else(|| UploadError::Unsupported(file.name.clone()))?;
         accepted.push((file, format));
     }
-    let mut added = Vec::new();
+    // Every file is stored before any is recorded: when the store fails
+    // part-way, the ones stored so far are removed again (unless another
+    // document uses them) and no document is added.
+    let mut stored = Vec::with_capacity(accepted.len());
     for (file, format) in accepted {
-        let sha256 = files.put(&file.bytes).await?;
+        match files.put(&file.bytes).await {
+            Ok(sha256) => stored.push((file, format, sha256)),
+            Err(error) => {
+                for (_, _, sha256) in &stored {
+                    forget_file(db, files, sha256).await?;
+                }
+                return Err(UploadError::Storage(error));
+            }
+        }
+    }
+    let mut added = Vec::new();
+    for (file, format, sha256) in stored {
         let new = NewDocument {
             name: &file.name,
             content_type: format.content_type(),

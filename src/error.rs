@@ -127,6 +127,9 @@ mod api {
 
     use crate::model::{FieldErrors, NON_FIELD_ERRORS};
 
+    /// How long a client is asked to wait after the file store failed.
+    pub const STORAGE_RETRY_AFTER_SECS: u32 = 30;
+
     /// An error of the JSON API, answered in DRF's shape.
     #[derive(Debug, thiserror::Error)]
     pub enum ApiError {
@@ -160,6 +163,12 @@ mod api {
             name: String,
             supported: &'static str,
         },
+        /// 503: the file store (local folder or S3) could not take or give
+        /// a file; nothing was added. The cause is logged, never shown.
+        #[error(
+            "The file store cannot be reached right now, so nothing was added. Please try again in a minute."
+        )]
+        StorageUnavailable(#[source] std::io::Error),
         /// 502 or 503: the language model provider failed or was too slow.
         #[error("{0}")]
         Provider(crate::chat::provider::ProviderError),
@@ -201,7 +210,7 @@ mod api {
                 Self::Provider(crate::chat::provider::ProviderError::Failed(_)) => {
                     StatusCode::BAD_GATEWAY
                 }
-                Self::Provider(_) => StatusCode::SERVICE_UNAVAILABLE,
+                Self::Provider(_) | Self::StorageUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
                 Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             }
         }
@@ -216,6 +225,10 @@ mod api {
                     tracing::error!(error = ?cause, "internal error answering an API request");
                     json!({ "detail": "A server error occurred." })
                 }
+                Self::StorageUnavailable(cause) => {
+                    tracing::error!(error = %cause, "the file store failed");
+                    json!({ "detail": self.to_string() })
+                }
                 other => json!({ "detail": other.to_string() }),
             };
             let mut response = (status, Json(body)).into_response();
@@ -223,6 +236,12 @@ mod api {
                 response
                     .headers_mut()
                     .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Token"));
+            }
+            if matches!(self, Self::StorageUnavailable(_)) {
+                response.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(STORAGE_RETRY_AFTER_SECS),
+                );
             }
             response
         }

@@ -71,6 +71,10 @@ pub async fn upload_from_dashboard(
         Err(error @ (UploadError::Empty(_) | UploadError::Unsupported(_))) => {
             back_with_error(id, &error.to_string())
         }
+        Err(UploadError::Storage(cause)) => {
+            tracing::error!(error = %cause, "upload: the file store failed");
+            back_with_error(id, &ApiError::StorageUnavailable(cause).to_string())
+        }
         Err(error) => {
             tracing::error!(%error, "upload failed");
             back_with_error(id, "Something went wrong on our side. Please try again.")

@@ -497,6 +497,19 @@ impl Modify for Conventions {
                 ),
             ),
             (
+                "StorageUnavailable",
+                detail_response(
+                    "The file store (a local folder, or an S3-compatible store) cannot take \
+                     files right now: nothing was added. Try again after `Retry-After` seconds.",
+                    "The file store cannot be reached right now, so nothing was added. \
+                     Please try again in a minute.",
+                )
+                .header(
+                    "Retry-After",
+                    header("Seconds to wait before trying again.", true),
+                ),
+            ),
+            (
                 "ServerError",
                 detail_response(
                     "The server failed. Nothing of the cause is shown; it is logged under \
@@ -515,6 +528,10 @@ impl Modify for Conventions {
             for (is_patch, operation) in operations(item) {
                 let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
                 let has_body = operation.request_body.is_some();
+                let takes_files = operation
+                    .request_body
+                    .as_ref()
+                    .is_some_and(|body| body.content.contains_key("multipart/form-data"));
                 // `PATCH` with no body changes nothing, and answers as `GET`.
                 if let Some(body) = operation.request_body.as_mut().filter(|_| is_patch) {
                     body.required = Some(utoipa::openapi::Required::False);
@@ -532,6 +549,9 @@ impl Modify for Conventions {
                 }
                 shared.push(("429", "TooManyRequests"));
                 shared.push(("500", "ServerError"));
+                if takes_files {
+                    shared.push(("503", "StorageUnavailable"));
+                }
                 for (status, name) in shared {
                     operation
                         .responses

@@ -278,16 +278,24 @@ impl Db {
                     .execute(&mut *tx)
                     .await?;
                 for chunk in chunks {
+                    // The words SQLite's index holds for the passage (its
+                    // tokenizer splits where `words_only` does), and how
+                    // many: BM25's passage length, counting stop words as
+                    // FTS5 does.
+                    let words = crate::search::query::words_only(&chunk.indexed);
+                    let tokens = i32::try_from(words.split(' ').filter(|w| !w.is_empty()).count())
+                        .unwrap_or(i32::MAX);
                     sqlx::query(
-                        "INSERT INTO chunks (document_id, assistant_id, page, heading, text, body) \
-                         VALUES ($1, $2, $3, $4, $5, to_tsvector('english', $6))",
+                        "INSERT INTO chunks (document_id, assistant_id, page, heading, text, body, tokens) \
+                         VALUES ($1, $2, $3, $4, $5, to_tsvector('english', $6), $7)",
                     )
                     .bind(document.id)
                     .bind(document.assistant_id)
                     .bind(chunk.page)
                     .bind(&chunk.heading)
                     .bind(&chunk.text)
-                    .bind(crate::search::query::words_only(&chunk.indexed))
+                    .bind(&words)
+                    .bind(tokens)
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -344,20 +352,37 @@ impl Db {
                 .await
             }
             Db::Postgres(pool) => {
-                // BM25's idea on PostgreSQL's index: each term weighs by its
-                // rarity among the assistant's passages (ts_rank alone knows
-                // none), times its frequency in the passage, normalised by
-                // the passage's length (ts_rank's normalisation 1).
+                // BM25 as SQLite's FTS5 computes it (k1 = 1.2, b = 0.75,
+                // IDF = ln((N - df + 0.5) / (df + 0.5)) floored at 1e-6),
+                // with N, df and the average length over every passage in
+                // the database, as FTS5 counts them over its whole table
+                // (over the assistant's passages alone, page recall@5 on
+                // FinanceBench dev was 0.49, against 0.57). Each lexeme of a term is a
+                // query term, once per term naming it (as FTS5 counts each
+                // phrase); tf is its number of positions in the passage, dl
+                // the passage's word count (`tokens`). The GIN index finds
+                // the passages holding any lexeme; only their matched
+                // lexemes are unnested (setweight marks them, ts_filter
+                // keeps them).
                 sqlx::query_as(
-                    "WITH total AS (SELECT GREATEST(COUNT(*), 1)::float8 AS n FROM chunks WHERE assistant_id = $2), \
-                          terms AS (SELECT DISTINCT q FROM unnest($1::text[]) AS t, \
-                                    LATERAL to_tsquery('english', t) AS q WHERE numnode(q) > 0), \
-                          weighted AS (SELECT terms.q, ln(1 + (total.n - df.n + 0.5) / (df.n + 0.5)) AS idf \
-                                       FROM terms, total, LATERAL (SELECT COUNT(*)::float8 AS n FROM chunks \
-                                           WHERE assistant_id = $2 AND body @@ terms.q) df), \
-                          scored AS (SELECT c.id, SUM(w.idf * ts_rank(c.body, w.q, 1)) AS score \
-                                     FROM chunks c JOIN weighted w ON c.body @@ w.q \
-                                     WHERE c.assistant_id = $2 GROUP BY c.id ORDER BY score DESC LIMIT $3) \
+                    "WITH stats AS (SELECT COUNT(*)::float8 AS n, GREATEST(AVG(tokens), 1)::float8 AS avgdl \
+                                    FROM chunks), \
+                          terms AS (SELECT l.lexeme, (chr(39) || replace(replace(l.lexeme, chr(92), chr(92) || chr(92)), \
+                                           chr(39), chr(39) || chr(39)) || chr(39))::tsquery AS q \
+                                    FROM unnest($1::text[]) AS t, \
+                                    LATERAL unnest(tsvector_to_array(to_tsvector('english', t))) AS l(lexeme)), \
+                          weighted AS (SELECT terms.lexeme, GREATEST(ln((stats.n - df.n + 0.5) / (df.n + 0.5)), 1e-6) AS idf \
+                                       FROM terms, stats, LATERAL (SELECT COUNT(*)::float8 AS n FROM chunks \
+                                           WHERE body @@ terms.q) df), \
+                          query AS (SELECT array_agg(DISTINCT lexeme) AS lexemes, \
+                                           string_agg(DISTINCT q::text, ' | ')::tsquery AS q FROM terms), \
+                          scored AS (SELECT c.id, SUM(w.idf * f.tf * 2.2 / (f.tf + 1.2 * (0.25 + 0.75 * c.tokens / stats.avgdl))) AS score \
+                                     FROM query, stats, chunks c \
+                                     CROSS JOIN LATERAL (SELECT u.lexeme, COALESCE(array_length(u.positions, 1), 1)::float8 AS tf \
+                                         FROM unnest(ts_filter(setweight(c.body, 'A', query.lexemes), '{a}')) AS u) f \
+                                     JOIN weighted w ON w.lexeme = f.lexeme \
+                                     WHERE c.assistant_id = $2 AND c.body @@ query.q \
+                                     GROUP BY c.id ORDER BY score DESC LIMIT $3) \
                      SELECT c.id AS chunk_id, c.document_id, d.name AS document, c.page, c.heading, c.text, \
                             scored.score::float8 AS score \
                      FROM scored JOIN chunks c ON c.id = scored.id JOIN documents d ON d.id = c.document_id \

@@ -5,11 +5,28 @@
 
 use std::sync::Arc;
 
+use std::time::Duration;
+
 use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
+use object_store::{BackoffConfig, RetryConfig};
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use sha2::{Digest, Sha256};
+
+/// How long a request to an S3 store is tried again before its error is
+/// reported: a passing fault is absorbed, while an outage answers the
+/// uploader in seconds (503) instead of holding the request for minutes
+/// (the crate's default is ten tries over three minutes).
+const RETRIES: RetryConfig = RetryConfig {
+    backoff: BackoffConfig {
+        init_backoff: Duration::from_millis(100),
+        max_backoff: Duration::from_secs(2),
+        base: 2.0,
+    },
+    max_retries: 3,
+    retry_timeout: Duration::from_secs(10),
+};
 
 /// Where uploaded originals live.
 #[derive(Debug, Clone)]
@@ -92,6 +109,7 @@ impl FileStore {
         );
         let store = AmazonS3Builder::from_env()
             .with_url(url)
+            .with_retry(RETRIES)
             .build()
             .map_err(|source| StoreError::Store {
                 location: location.clone(),

@@ -96,7 +96,23 @@ async fn process(db: &Db, files: &FileStore, document: DocumentRow) {
                 .await;
         })
     };
-    let outcome = read_and_index(db, files, &document).await;
+    let outcome = match files.get(&document.sha256).await {
+        Ok(bytes) => read_and_index(db, &document, bytes).await,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            tracing::error!(document = id, %error, "the original file is missing");
+            Err(
+                "The original file is missing from the file store. Delete the document and upload it again."
+                    .to_owned(),
+            )
+        }
+        Err(error) => {
+            // An outage of the store is no fault of the document: it stays
+            // `processing` under a lease no longer renewed, and is taken
+            // again (here or by another server) once that runs out.
+            tracing::warn!(document = id, %error, "the file store failed; the document will be tried again");
+            Ok(())
+        }
+    };
     renewing.abort();
     if let Err(reason) = outcome {
         tracing::info!(document = id, %reason, "document failed");
@@ -107,7 +123,7 @@ async fn process(db: &Db, files: &FileStore, document: DocumentRow) {
 }
 
 /// Reads, cuts and indexes a document; the error is said to the user.
-async fn read_and_index(db: &Db, files: &FileStore, document: &DocumentRow) -> Result<(), String> {
+async fn read_and_index(db: &Db, document: &DocumentRow, bytes: Vec<u8>) -> Result<(), String> {
     let internal = |error: &dyn std::fmt::Display| {
         tracing::error!(document = document.id, %error, "processing failed");
         "Processing failed on our side. Delete the document and upload it again.".to_owned()
@@ -120,10 +136,6 @@ async fn read_and_index(db: &Db, files: &FileStore, document: &DocumentRow) -> R
         .map_err(|e| internal(&e))?
         .map(|assistant| assistant.company_name)
         .unwrap_or_default();
-    let bytes = files
-        .get(&document.sha256)
-        .await
-        .map_err(|e| internal(&e))?;
     let name = document.name.clone();
     let progress = Arc::new(Progress::default());
     let reading = progress.clone();

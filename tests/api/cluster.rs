@@ -212,3 +212,59 @@ async fn api_limits_are_counted_across_servers() {
         .await;
     assert_eq!(response.status(), 200, "another key has its own allowance");
 }
+
+#[tokio::test]
+async fn a_website_visitor_is_served_by_either_server_with_one_token_and_one_limit() {
+    use crate::helpers::status_and_json;
+    use crate::widget::{SITE, Visitor, done_event, key_of, owner, publish};
+    use serde_json::json;
+    let Some(((a, _server_a), (b, _server_b))) = two_servers().await else {
+        return;
+    };
+    let owner = owner(&a, "ada").await;
+    // Two messages an hour for a visitor, counted wherever they land.
+    let key = key_of(&publish(&a, &owner, 2, 500).await);
+    let visitor = Visitor::on(SITE);
+    let token = visitor.token(&a, &key).await;
+
+    let response = visitor
+        .ask(&b, &key, &token, "What were capital expenditures in 2018?")
+        .await;
+    assert_eq!(
+        response.status(),
+        200,
+        "the first server's token works on the second"
+    );
+    let done = done_event(&response.text().await.expect("body"));
+    assert!(
+        done["output"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("1,577"),
+        "{done}"
+    );
+
+    let (status, again) =
+        status_and_json(visitor.session(&a, &key, json!({ "token": token })).await).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(
+        again["messages"][0]["input"], "What were capital expenditures in 2018?",
+        "the conversation answered by the second server continues on the first"
+    );
+
+    let response = visitor.ask(&a, &key, &token, "And dividends?").await;
+    assert_eq!(response.status(), 200);
+    let _ = response.text().await;
+    let (status, body) = status_and_json(visitor.ask(&b, &key, &token, "And in 2017?").await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (429, Some("visitor_limit")),
+        "the third message of two an hour is refused, each server having seen one: {body}"
+    );
+    let (_, chats) = call(&b, &owner.token, "GET", "/api/v1/chat/", None).await;
+    assert_eq!(
+        chats.as_array().map(Vec::len),
+        Some(1),
+        "one conversation: {chats}"
+    );
+}

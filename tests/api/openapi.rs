@@ -171,24 +171,36 @@ async fn every_operation_documents_its_errors_with_examples_and_schemas() {
         assert!(success, "{name}: no success response");
     }
 
-    // Multipart beside JSON where files are taken; the chat answers 502/503.
+    // Multipart beside JSON where files are taken, and a 503 with
+    // Retry-After for a file store that cannot take them; the chat answers
+    // 502/503.
     for (method, path) in [
         ("post", "/api/v1/assistants/"),
         ("put", "/api/v1/assistants/{id}/"),
         ("patch", "/api/v1/assistants/{id}/"),
     ] {
-        let content = &doc["paths"][path][method]["requestBody"]["content"];
+        let operation = &doc["paths"][path][method];
+        let content = &operation["requestBody"]["content"];
         assert!(content.get("application/json").is_some(), "{method} {path}");
         assert!(
             content.get("multipart/form-data").is_some(),
             "{method} {path}"
         );
+        let unavailable =
+            response(&doc, operation, "503").unwrap_or_else(|| panic!("{method} {path}: no 503"));
+        assert!(unavailable.pointer("/headers/Retry-After").is_some());
     }
     let upload = &doc["paths"]["/api/v1/assistants/{id}/documents/"]["post"];
     assert!(
         upload
             .pointer("/requestBody/content/multipart~1form-data")
             .is_some()
+    );
+    assert!(response(&doc, upload, "503").is_some());
+    let list = &doc["paths"]["/api/v1/assistants/"]["get"];
+    assert!(
+        response(&doc, list, "503").is_none(),
+        "only where files are taken"
     );
     let ask = &doc["paths"]["/api/v1/chat/{id}/"]["put"];
     assert!(response(&doc, ask, "502").is_some());

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::browser_forms::sign_up;
 use crate::helpers::{TestApp, spawn_app, spawn_app_with, status_and_json};
 
-const SITE: &str = "https://www.acme.example";
+pub(crate) const SITE: &str = "https://www.acme.example";
 const OTHER_SITE: &str = "https://evil.example";
 
 const REPORT: &str = "# Annual report 2018\n\n\
@@ -18,13 +18,13 @@ const REPORT: &str = "# Annual report 2018\n\n\
     Dividends paid to shareholders were $3,193 million. The company funded both from operating cash flow.\n";
 
 /// An owner signed in in a browser, with an assistant holding one report.
-struct Owner {
+pub(crate) struct Owner {
     browser: Client,
-    token: String,
-    assistant_id: i64,
+    pub(crate) token: String,
+    pub(crate) assistant_id: i64,
 }
 
-async fn owner(app: &TestApp, username: &str) -> Owner {
+pub(crate) async fn owner(app: &TestApp, username: &str) -> Owner {
     let browser = app.browser();
     sign_up(app, &browser, username).await;
     let token = app.token_for(username).await;
@@ -77,7 +77,7 @@ async fn server_fn(
 
 /// Publishes the owner's assistant on `SITE` with these limits; gives the
 /// widget's settings.
-async fn publish(app: &TestApp, owner: &Owner, hourly: i64, daily: i64) -> Value {
+pub(crate) async fn publish(app: &TestApp, owner: &Owner, hourly: i64, daily: i64) -> Value {
     let (status, widget) = server_fn(
         app,
         owner,
@@ -101,25 +101,25 @@ async fn publish(app: &TestApp, owner: &Owner, hourly: i64, daily: i64) -> Value
     widget
 }
 
-fn key_of(widget: &Value) -> String {
+pub(crate) fn key_of(widget: &Value) -> String {
     widget["public_key"].as_str().expect("key").to_owned()
 }
 
 /// A visitor's browser on `origin`.
-struct Visitor {
+pub(crate) struct Visitor {
     client: Client,
     origin: &'static str,
 }
 
 impl Visitor {
-    fn on(origin: &'static str) -> Self {
+    pub(crate) fn on(origin: &'static str) -> Self {
         Self {
             client: Client::new(),
             origin,
         }
     }
 
-    async fn session(&self, app: &TestApp, key: &str, body: Value) -> reqwest::Response {
+    pub(crate) async fn session(&self, app: &TestApp, key: &str, body: Value) -> reqwest::Response {
         self.client
             .post(app.url(&format!("/widget/v1/{key}/session")))
             .header("Origin", self.origin)
@@ -130,13 +130,19 @@ impl Visitor {
     }
 
     /// A fresh session's token.
-    async fn token(&self, app: &TestApp, key: &str) -> String {
+    pub(crate) async fn token(&self, app: &TestApp, key: &str) -> String {
         let (status, body) = status_and_json(self.session(app, key, json!({})).await).await;
         assert_eq!(status, 200, "{body}");
         body["token"].as_str().expect("token").to_owned()
     }
 
-    async fn ask(&self, app: &TestApp, key: &str, token: &str, input: &str) -> reqwest::Response {
+    pub(crate) async fn ask(
+        &self,
+        app: &TestApp,
+        key: &str,
+        token: &str,
+        input: &str,
+    ) -> reqwest::Response {
         self.client
             .post(app.url(&format!("/widget/v1/{key}/messages")))
             .header("Origin", self.origin)
@@ -149,7 +155,7 @@ impl Visitor {
 }
 
 /// The `done` event's data of a Server-Sent Events body.
-fn done_event(body: &str) -> Value {
+pub(crate) fn done_event(body: &str) -> Value {
     let data = body
         .split("\n\n")
         .find(|event| event.starts_with("event: done"))
@@ -397,7 +403,8 @@ async fn other_sites_and_pages_without_an_origin_are_refused_without_cors_header
 
 #[tokio::test]
 async fn tokens_expire_and_renew_into_the_same_conversation() {
-    let app = spawn_app_with(|config| config.widget_token_ttl_secs = 1).await;
+    // Tokens live 3 s: long enough for a loaded machine to use a fresh one.
+    let app = spawn_app_with(|config| config.widget_token_ttl_secs = 3).await;
     let owner = owner(&app, "ada").await;
     let key = key_of(&publish(&app, &owner, 20, 500).await);
     let visitor = Visitor::on(SITE);
@@ -408,7 +415,7 @@ async fn tokens_expire_and_renew_into_the_same_conversation() {
     assert_eq!(response.status(), 200);
     response.text().await.expect("body");
 
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
     let response = visitor.ask(&app, &key, &token, "And dividends?").await;
     assert_eq!(
         allow_origin(&response).as_deref(),
@@ -425,7 +432,7 @@ async fn tokens_expire_and_renew_into_the_same_conversation() {
         status_and_json(visitor.session(&app, &key, json!({ "token": token })).await).await;
     assert_eq!(status, 200);
     assert_ne!(renewed["token"], json!(token));
-    assert_eq!(renewed["expires_in"], 1);
+    assert_eq!(renewed["expires_in"], 3);
     assert_eq!(
         renewed["messages"].as_array().unwrap().len(),
         1,

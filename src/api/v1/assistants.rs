@@ -103,7 +103,7 @@ pub(super) async fn add_files(
             name,
             supported: SUPPORTED,
         },
-        UploadError::Storage(cause) => ApiError::Internal(cause.into()),
+        UploadError::Storage(cause) => ApiError::StorageUnavailable(cause),
         UploadError::Database(cause) => cause.into(),
     })
 }
