@@ -67,14 +67,7 @@ pub(crate) async fn upload_reports(app: &TestApp, token: &str, count: usize) -> 
             Part::bytes(long_pdf(seed, 120)).file_name(format!("report_{seed}.pdf")),
         );
     }
-    let response = app
-        .api
-        .post(app.url("/api/v1/assistants/"))
-        .header("Authorization", format!("Token {token}"))
-        .multipart(form)
-        .send()
-        .await
-        .expect("upload");
+    let response = app.post_assistant_form(token, form).await;
     let (status, created) = status_and_json(response).await;
     assert_eq!(status, 201, "{created}");
     created["id"].as_i64().expect("id")

@@ -238,17 +238,22 @@ impl TestApp {
                 "files",
                 Part::bytes(content.as_bytes().to_vec()).file_name(file_name.to_owned()),
             );
-        let response = self
-            .api
+        let response = self.post_assistant_form(token, form).await;
+        let (status, created) = status_and_json(response).await;
+        assert_eq!(status, 201, "{created}");
+        created["id"].as_i64().expect("id")
+    }
+
+    /// Posts a new assistant as a multipart form, as an integrator
+    /// uploading files does.
+    pub async fn post_assistant_form(&self, token: &str, form: Form) -> Response {
+        self.api
             .post(self.url("/api/v1/assistants/"))
             .header("Authorization", format!("Token {token}"))
             .multipart(form)
             .send()
             .await
-            .expect("request");
-        let (status, created) = status_and_json(response).await;
-        assert_eq!(status, 201, "{created}");
-        created["id"].as_i64().expect("id")
+            .expect("request")
     }
 
     pub async fn get_with_auth(&self, path: &str, authorization: &str) -> Response {

@@ -361,14 +361,7 @@ async fn a_store_outage_refuses_uploads_with_503_and_delays_processing_without_f
             reqwest::multipart::Part::bytes(b"# Notes\n\nSome notes.\n".to_vec())
                 .file_name("notes.md"),
         );
-    let response = app
-        .api
-        .post(app.url("/api/v1/assistants/"))
-        .header("Authorization", format!("Token {token}"))
-        .multipart(form)
-        .send()
-        .await
-        .expect("request");
+    let response = app.post_assistant_form(&token, form).await;
     assert_eq!(response.status(), 503);
     let (_, listed) = call(&app, &token, "GET", "/api/v1/assistants/", None).await;
     assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
