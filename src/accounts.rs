@@ -29,6 +29,8 @@ pub const WRONG_PASSWORD: &str = "Your current password is not correct.";
 pub const NOT_YOUR_PASSWORD: &str = "That is not your password.";
 pub const PASSWORDS_DIFFER: &str = "The two passwords do not match.";
 pub const PASSWORD_UNCHANGED: &str = "The new password must differ from the current one.";
+/// A log-in or sign-up that gives a field more than once.
+pub const DUPLICATE_FIELD: &str = "This field was sent more than once. Send it only once.";
 
 /// A sign-up that passed every rule that needs no database.
 #[derive(Clone)]
@@ -149,8 +151,20 @@ pub fn validate_new_user(
 pub enum AccountError {
     #[error("invalid input")]
     Invalid(FieldErrors),
+    /// Every core was busy hashing other passwords: try again shortly.
+    #[error("every core is busy hashing passwords")]
+    Busy,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+impl From<password::HashError> for AccountError {
+    fn from(error: password::HashError) -> Self {
+        match error {
+            password::HashError::Busy => Self::Busy,
+            failed @ password::HashError::Failed(_) => Self::Internal(failed.into()),
+        }
+    }
 }
 
 impl From<sqlx::Error> for AccountError {
@@ -241,7 +255,7 @@ pub fn new_password_errors(
 }
 
 /// Whether `password` is the user's password (costs one Argon2 check).
-async fn password_matches(user: &UserRow, password: &str) -> anyhow::Result<bool> {
+async fn password_matches(user: &UserRow, password: &str) -> Result<bool, password::HashError> {
     if password.is_empty() {
         return Ok(false);
     }

@@ -65,8 +65,12 @@ pub struct Auth {
     pub log_out: ServerAction<LogOut>,
 }
 
-/// The log-in page's address that returns to `next` afterwards.
+/// The log-in page's address that returns to `next` afterwards: `next` only
+/// when it is a path of this site ([`safe_next`](crate::functions::safe_next)),
+/// else the dashboard. Everything but letters, digits and `-_.~/` is
+/// percent-encoded, so the address is always a valid `Location` header.
 pub fn login_url(next: &str) -> String {
+    let next = crate::functions::safe_next(Some(next));
     let mut url = String::from("/login?next=");
     for byte in next.bytes() {
         if byte.is_ascii_alphanumeric() || b"-_.~/".contains(&byte) {
@@ -140,5 +144,8 @@ mod tests {
     fn login_url_encodes_the_return_path() {
         assert_eq!(login_url("/account"), "/login?next=/account");
         assert_eq!(login_url("/a?b=c&d"), "/login?next=/a%3Fb%3Dc%26d");
+        assert_eq!(login_url("//evil.example"), "/login?next=/dashboard");
+        assert_eq!(login_url("/\t/evil.example"), "/login?next=/dashboard");
+        assert_eq!(login_url("/café"), "/login?next=/caf%25C3%25A9");
     }
 }

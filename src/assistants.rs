@@ -112,6 +112,25 @@ pub fn apply(
     }
 }
 
+/// The model an assistant is set to, from what a form or a request sent:
+/// `None` (the server's default) when empty, the name when it is one of
+/// `allowed` (see [`crate::chat::provider::allowed_models`]), else the
+/// message saying which may be chosen.
+pub fn check_model(raw: &str, allowed: &[String]) -> Result<Option<String>, String> {
+    let model = raw.trim();
+    if model.is_empty() {
+        return Ok(None);
+    }
+    if allowed.iter().any(|known| known == model) {
+        return Ok(Some(model.to_owned()));
+    }
+    let shown: String = model.chars().take(100).collect();
+    Err(format!(
+        "\"{shown}\" is not a valid choice. Choose one of: {}.",
+        allowed.join(", ")
+    ))
+}
+
 /// A new public id: `asst_` and 24 random letters and digits.
 pub fn new_public_id() -> String {
     let random: String = rand::thread_rng()
@@ -294,6 +313,23 @@ mod tests {
         )
         .unwrap_err();
         assert!(errors["instructions"][0].contains("20000"));
+    }
+
+    #[test]
+    fn only_allowed_models_may_be_chosen() {
+        let allowed = ["gpt-4o-mini".to_owned(), "llama3.1".to_owned()];
+        assert_eq!(check_model("", &allowed), Ok(None));
+        assert_eq!(check_model("  ", &allowed), Ok(None));
+        assert_eq!(
+            check_model(" llama3.1 ", &allowed),
+            Ok(Some("llama3.1".to_owned()))
+        );
+        assert_eq!(
+            check_model("gpt-4", &allowed),
+            Err(
+                "\"gpt-4\" is not a valid choice. Choose one of: gpt-4o-mini, llama3.1.".to_owned()
+            )
+        );
     }
 
     #[test]

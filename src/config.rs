@@ -22,17 +22,25 @@ pub struct Cli {
 
 /// What to do; `serve` when none is given.
 #[derive(Debug, Subcommand)]
+// Parsed once per process: the size of the variants does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Start the web server (the default).
     Serve(Config),
+    /// Read one document from standard input in a sandbox (run by the
+    /// server for each document; not for people).
+    #[command(hide = true)]
+    Extract(crate::ingest::sandbox::ChildLimits),
 }
 
 impl Cli {
-    /// The server configuration, whichever way it was given.
-    pub fn into_config(self) -> Config {
+    /// The server configuration, whichever way it was given; `Err` with
+    /// the limits when this process is to read a document instead.
+    pub fn into_config(self) -> Result<Config, crate::ingest::sandbox::ChildLimits> {
         match self.command {
-            Some(Command::Serve(config)) => config,
-            None => self.serve,
+            Some(Command::Serve(config)) => Ok(config),
+            Some(Command::Extract(limits)) => Err(limits),
+            None => Ok(self.serve),
         }
     }
 }
@@ -63,13 +71,34 @@ pub struct Config {
     #[arg(long, env = "AICONVOKIT_SECURE_COOKIES", default_value_t = false)]
     pub secure_cookies: bool,
 
-    /// Largest request body accepted, in megabytes (several files at once).
+    /// Largest upload accepted, in megabytes (several files at once); every
+    /// other request body is limited to 1 MB.
     #[arg(long, env = "AICONVOKIT_MAX_BODY_MB", default_value_t = 200)]
     pub max_body_mb: usize,
 
     /// Largest single uploaded file, in megabytes.
     #[arg(long, env = "AICONVOKIT_MAX_FILE_MB", default_value_t = 50)]
     pub max_file_mb: usize,
+
+    /// Most memory the process that reads one document may allocate, in
+    /// megabytes (its data limit): a file that needs more fails.
+    #[arg(long, env = "AICONVOKIT_EXTRACT_MEMORY_MB", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(64..=1_048_576))]
+    pub extract_memory_mb: u64,
+
+    /// Seconds reading one document may take (wall time and CPU time): the
+    /// process reading it is then stopped and the document fails.
+    #[arg(long, env = "AICONVOKIT_DOCUMENT_TIMEOUT_SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub document_timeout_secs: u64,
+
+    /// Times a document's processing may be cut off (by a crash or a stop
+    /// of the server) before it is failed instead of tried again.
+    #[arg(long, env = "AICONVOKIT_DOCUMENT_ATTEMPTS", default_value_t = 3, value_parser = clap::value_parser!(i64).range(1..=100))]
+    pub document_attempts: i64,
+
+    /// The program that reads documents in a process of its own (this
+    /// binary's hidden `extract` command). Default: this binary.
+    #[arg(long, env = "AICONVOKIT_EXTRACTOR", hide = true)]
+    pub extractor: Option<PathBuf>,
 
     /// Seconds after which a request is abandoned with 503.
     #[arg(long, env = "AICONVOKIT_REQUEST_TIMEOUT_SECS", default_value_t = 120)]
@@ -112,6 +141,15 @@ pub struct Config {
     /// Log-in and sign-up attempts allowed per address and username per hour.
     #[arg(long, env = "AICONVOKIT_LOGIN_ATTEMPTS_PER_HOUR", default_value = "20")]
     pub login_attempts_per_hour: std::num::NonZeroU32,
+
+    /// Log-in and sign-up attempts allowed per address per hour, whatever
+    /// the usernames (against trying one password on many accounts).
+    #[arg(
+        long,
+        env = "AICONVOKIT_LOGIN_ATTEMPTS_PER_ADDRESS_PER_HOUR",
+        default_value = "100"
+    )]
+    pub login_attempts_per_address_per_hour: std::num::NonZeroU32,
 
     /// The language model.
     #[command(flatten)]
@@ -162,6 +200,11 @@ pub struct ModelConfig {
     #[arg(long, env = "AICONVOKIT_CHAT_MODEL", default_value = "gpt-4o-mini")]
     pub chat_model: String,
 
+    /// Models an assistant may choose, comma-separated (the chat model is
+    /// always one of them; none listed: only the chat model).
+    #[arg(long, env = "AICONVOKIT_ALLOWED_MODELS", value_delimiter = ',')]
+    pub allowed_models: Vec<String>,
+
     /// Seconds to wait for a connection to the provider.
     #[arg(
         long,
@@ -197,6 +240,7 @@ impl Default for ModelConfig {
             api_key: None,
             base_url: None,
             chat_model: "gpt-4o-mini".into(),
+            allowed_models: Vec::new(),
             connect_timeout_secs: 10,
             first_token_timeout_secs: 60,
             total_timeout_secs: 300,
@@ -212,6 +256,7 @@ impl std::fmt::Debug for ModelConfig {
             .field("api_key", &self.api_key.as_ref().map(|_| "[redacted]"))
             .field("base_url", &self.base_url)
             .field("chat_model", &self.chat_model)
+            .field("allowed_models", &self.allowed_models)
             .field("connect_timeout_secs", &self.connect_timeout_secs)
             .field("first_token_timeout_secs", &self.first_token_timeout_secs)
             .field("total_timeout_secs", &self.total_timeout_secs)
@@ -227,6 +272,7 @@ impl Config {
             api_per_key_per_minute: self.api_rate_per_key,
             api_per_address_per_minute: self.api_rate_per_address,
             logins_per_hour: self.login_attempts_per_hour,
+            logins_per_address_per_hour: self.login_attempts_per_address_per_hour,
         }
     }
 
@@ -240,6 +286,10 @@ impl Config {
             secure_cookies: false,
             max_body_mb: 200,
             max_file_mb: 50,
+            extract_memory_mb: 1024,
+            document_timeout_secs: 300,
+            document_attempts: 3,
+            extractor: None,
             request_timeout_secs: 120,
             public_url: None,
             trust_proxy: false,
@@ -249,6 +299,7 @@ impl Config {
             api_rate_per_key: std::num::NonZeroU32::new(600).expect("not zero"),
             api_rate_per_address: std::num::NonZeroU32::new(1200).expect("not zero"),
             login_attempts_per_hour: std::num::NonZeroU32::new(20).expect("not zero"),
+            login_attempts_per_address_per_hour: std::num::NonZeroU32::new(100).expect("not zero"),
             model: ModelConfig::default(),
             embedding_model: Some("none".into()),
         }

@@ -3,7 +3,7 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use aiconvokit::config::{Cli, find_site_root};
+use aiconvokit::config::{Cli, Config, find_site_root};
 use aiconvokit::server::{build_app, serve};
 use clap::Parser;
 use leptos::config::get_config_from_str;
@@ -19,10 +19,15 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[allow(unsafe_code)]
 fn main() -> ExitCode {
+    let config = match Cli::parse().into_config() {
+        Ok(config) => config,
+        // The server reads each document in a process of this binary.
+        Err(limits) => return aiconvokit::ingest::sandbox::run_child(&limits),
+    };
     // SAFETY: no other thread exists yet; the runtime starts below.
     unsafe { aiconvokit::embed::use_one_candle_thread_per_call() };
     match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime.block_on(start()),
+        Ok(runtime) => runtime.block_on(start(config)),
         Err(error) => {
             eprintln!("aiconvokit: cannot start the async runtime: {error}");
             ExitCode::FAILURE
@@ -30,7 +35,7 @@ fn main() -> ExitCode {
     }
 }
 
-async fn start() -> ExitCode {
+async fn start(config: Config) -> ExitCode {
     // Logs go to standard output; colours only when a person reads them there.
     tracing_subscriber::fmt()
         .with_ansi(std::io::stdout().is_terminal())
@@ -39,7 +44,7 @@ async fn start() -> ExitCode {
                 .unwrap_or_else(|_| EnvFilter::new("info,aiconvokit=info")),
         )
         .init();
-    match run().await {
+    match run(config).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("aiconvokit: {message}");
@@ -48,8 +53,7 @@ async fn start() -> ExitCode {
     }
 }
 
-async fn run() -> Result<(), String> {
-    let config = Cli::parse().into_config();
+async fn run(config: Config) -> Result<(), String> {
     let mut leptos_options =
         get_config_from_str(LEPTOS_TOML).map_err(|e| format!("Leptos.toml: {e}"))?;
     let site_root = find_site_root(&leptos_options.site_root)?;

@@ -1,28 +1,42 @@
 //! Rate limits (governor's GCRA, in memory): the JSON API per key and per
 //! client address, and logging in and signing up per address and username
-//! (against password guessing). On PostgreSQL, where several servers may
-//! share the work, every limit is counted in the database with the same
-//! algorithm (one statement per check, in an unlogged table), so that
-//! every server sees every request. A refused request gets 429 with
-//! `Retry-After`, in the shape its caller reads: DRF's `detail` for the API,
-//! a form message for the dashboard's log-in and sign-up.
+//! (against guessing one account's password) and per address whatever the
+//! username (against trying one password on many accounts, each try an
+//! Argon2 hash). On PostgreSQL, where several servers may share the work,
+//! every limit is counted in the database with the same algorithm (one
+//! statement per check, in an unlogged table), so that every server sees
+//! every request. A refused request gets 429 with `Retry-After`, in the
+//! shape its caller reads: DRF's `detail` for the API, a form message for
+//! the dashboard's log-in and sign-up.
+//!
+//! An API key is counted by the key itself (its hash), read from the
+//! `Authorization` header exactly as authentication reads it, so every
+//! spelling of the header (`Token K`, `token  K`, `Bearer K`) is one key.
+//!
+//! A log-in or sign-up body is read here once: a field sent twice is
+//! refused (400), and the API's handler is given the body as read here
+//! ([`Input`] in the request's extensions), so the username counted is the
+//! username tried.
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Json;
-use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde_json::json;
 
+use crate::accounts::DUPLICATE_FIELD;
+use crate::api::v1::Input;
+use crate::auth::extractor::parse_authorization;
 use crate::error::AppError;
-use crate::model::NON_FIELD_ERRORS;
+use crate::model::{FieldErrors, NON_FIELD_ERRORS};
 use crate::state::AppState;
 use crate::widget::http::ClientIp;
 
@@ -46,6 +60,25 @@ pub struct Quotas {
     pub api_per_key_per_minute: NonZeroU32,
     pub api_per_address_per_minute: NonZeroU32,
     pub logins_per_hour: NonZeroU32,
+    pub logins_per_address_per_hour: NonZeroU32,
+}
+
+/// Which log-in limit refused an attempt, and the seconds to wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginRefused {
+    /// Too many attempts at this username from this address.
+    Username(u64),
+    /// Too many attempts from this address, whatever the usernames.
+    Address(u64),
+}
+
+impl LoginRefused {
+    /// Seconds to wait.
+    pub fn wait(self) -> u64 {
+        match self {
+            Self::Username(wait) | Self::Address(wait) => wait,
+        }
+    }
 }
 
 /// The limiters, shared by every request of this server.
@@ -54,7 +87,9 @@ pub struct Limits {
     api_key: DefaultKeyedRateLimiter<String>,
     api_address: DefaultKeyedRateLimiter<String>,
     login: DefaultKeyedRateLimiter<(String, String)>,
+    login_address: DefaultKeyedRateLimiter<String>,
     logins_per_hour: NonZeroU32,
+    logins_per_address_per_hour: NonZeroU32,
     api_per_key_per_minute: NonZeroU32,
     api_per_address_per_minute: NonZeroU32,
     /// Where the limits are counted for all servers, if anywhere.
@@ -69,7 +104,9 @@ impl Limits {
             api_key: RateLimiter::keyed(Quota::per_minute(quotas.api_per_key_per_minute)),
             api_address: RateLimiter::keyed(Quota::per_minute(quotas.api_per_address_per_minute)),
             login: RateLimiter::keyed(Quota::per_hour(quotas.logins_per_hour)),
+            login_address: RateLimiter::keyed(Quota::per_hour(quotas.logins_per_address_per_hour)),
             logins_per_hour: quotas.logins_per_hour,
+            logins_per_address_per_hour: quotas.logins_per_address_per_hour,
             api_per_key_per_minute: quotas.api_per_key_per_minute,
             api_per_address_per_minute: quotas.api_per_address_per_minute,
             shared: None,
@@ -95,11 +132,12 @@ impl Limits {
         })
     }
 
-    /// An API request with this `Authorization` value from this address.
-    pub async fn check_api(&self, authorization: Option<&str>, address: &str) -> Result<(), u64> {
-        if let Some(authorization) = authorization {
-            // Keyed by a hash: the limiter never holds a key in clear.
-            let key = crate::auth::api_token::hash(authorization);
+    /// An API request with this API key (as [`api_key_in`] reads it), if
+    /// any, from this address.
+    pub async fn check_api(&self, api_key: Option<&str>, address: &str) -> Result<(), u64> {
+        if let Some(api_key) = api_key {
+            // Keyed by the hash a key is stored as: the limiter never holds a key in clear.
+            let key = crate::auth::api_token::hash(api_key);
             let shared = Window::minute(self.api_per_key_per_minute);
             self.check(&self.api_key, key, "api-key", shared).await?;
         }
@@ -108,11 +146,23 @@ impl Limits {
             .await
     }
 
-    /// A log-in or sign-up attempt for `username` from this address.
-    pub async fn check_login(&self, address: &str, username: &str) -> Result<(), u64> {
+    /// A log-in or sign-up attempt for `username` from this address: it
+    /// counts against the address, then against the address and username.
+    pub async fn check_login(&self, address: &str, username: &str) -> Result<(), LoginRefused> {
+        let shared = Window::hour(self.logins_per_address_per_hour);
+        self.check(
+            &self.login_address,
+            address.to_owned(),
+            "login-address",
+            shared,
+        )
+        .await
+        .map_err(LoginRefused::Address)?;
         let key = (address.to_owned(), username.trim().to_lowercase());
         let shared = Window::hour(self.logins_per_hour);
-        self.check(&self.login, key, "login", shared).await
+        self.check(&self.login, key, "login", shared)
+            .await
+            .map_err(LoginRefused::Username)
     }
 
     /// One request against `limiter` for `key`: counted in the shared
@@ -154,6 +204,7 @@ impl Limits {
                 limits.api_key.retain_recent();
                 limits.api_address.retain_recent();
                 limits.login.retain_recent();
+                limits.login_address.retain_recent();
                 if let Some(pool) = &limits.shared {
                     // A key whose arrival time has passed has its whole allowance again.
                     let forgotten = sqlx::query("DELETE FROM rate_limits WHERE tat < now()")
@@ -245,19 +296,84 @@ async fn take_shared(
     Ok(Err(wait.ceil().max(1.0) as u64))
 }
 
-/// The username a log-in or sign-up body names (JSON or form), if any.
-pub fn username_in(body: &[u8], content_type: &str) -> Option<String> {
-    if content_type.starts_with("application/json") {
-        let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-        return value.get("username")?.as_str().map(str::to_owned);
+/// The API key an `Authorization` header carries, read as authentication
+/// reads it ([`parse_authorization`]): `None` without one, or when the
+/// header is garbled (authentication then refuses the request).
+pub fn api_key_in(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?;
+    parse_authorization(value.as_bytes()).ok().flatten()
+}
+
+/// A log-in or sign-up body as read once, here.
+struct Attempt {
+    /// The username tried (empty when the body names none).
+    username: String,
+    /// An API body, for the handler to take rather than read again.
+    input: Option<Input>,
+}
+
+/// Reads a log-in or sign-up body: an API body as the API reads every body
+/// (JSON, form or multipart), a server function's as the form it is.
+/// A body that cannot be read, or that gives a field twice, is answered
+/// here, in its caller's shape.
+async fn read_attempt(
+    state: &AppState,
+    path: &str,
+    headers: &HeaderMap,
+    bytes: Bytes,
+    wants_html: bool,
+) -> Result<Attempt, Response> {
+    if path.starts_with("/api/") {
+        let mut copy = Request::new(Body::from(bytes));
+        *copy.headers_mut() = headers.clone();
+        let input = Input::from_request(copy, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        input
+            .refuse_duplicates()
+            .map_err(IntoResponse::into_response)?;
+        let username = input.text("username").ok().flatten().unwrap_or_default();
+        return Ok(Attempt {
+            username,
+            input: Some(input),
+        });
     }
-    if content_type.starts_with("application/x-www-form-urlencoded") {
-        return serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
-            .ok()?
-            .into_iter()
-            .find_map(|(name, value)| (name == "username").then_some(value));
+    match form_username(&bytes) {
+        Ok(username) => Ok(Attempt {
+            username,
+            input: None,
+        }),
+        Err(_) if wants_html => Err((StatusCode::BAD_REQUEST, DUPLICATE_FIELD).into_response()),
+        Err(fields) => {
+            let error = AppError::Invalid {
+                fields,
+                values: Default::default(),
+            };
+            Err((StatusCode::BAD_REQUEST, Json(error)).into_response())
+        }
     }
-    None
+}
+
+/// The username of a server function's form (empty when it names none),
+/// or an error for each field it gives more than once. Server functions
+/// read their arguments as a form whatever the content type says, and so
+/// does this.
+fn form_username(body: &[u8]) -> Result<String, FieldErrors> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
+    let mut seen = std::collections::HashSet::new();
+    let mut repeated = FieldErrors::new();
+    for (name, _) in &pairs {
+        if !seen.insert(name.as_str()) {
+            repeated.insert(name.clone(), vec![DUPLICATE_FIELD.to_owned()]);
+        }
+    }
+    if !repeated.is_empty() {
+        return Err(repeated);
+    }
+    Ok(pairs
+        .into_iter()
+        .find_map(|(name, value)| (name == "username").then_some(value))
+        .unwrap_or_default())
 }
 
 /// "about 3 minutes", for people.
@@ -265,8 +381,27 @@ fn wait_words(seconds: u64) -> String {
     crate::widget::human_wait(i64::try_from(seconds).unwrap_or(i64::MAX))
 }
 
+/// Why a request was refused, for the message its caller shows.
+#[derive(Debug, Clone, Copy)]
+enum Refused {
+    /// An API limit (per key or per address).
+    Api(u64),
+    /// A log-in limit.
+    Login(LoginRefused),
+}
+
+impl Refused {
+    fn wait(self) -> u64 {
+        match self {
+            Self::Api(wait) => wait,
+            Self::Login(refused) => refused.wait(),
+        }
+    }
+}
+
 /// The 429 for `path`, in the shape its caller reads.
-fn too_many(path: &str, wants_html: bool, retry_after: u64) -> Response {
+fn too_many(path: &str, wants_html: bool, refused: Refused) -> Response {
+    let retry_after = refused.wait();
     let mut response = if path.starts_with("/api/") {
         let detail = format!("Request was throttled. Expected available in {retry_after} seconds.");
         (
@@ -275,10 +410,15 @@ fn too_many(path: &str, wants_html: bool, retry_after: u64) -> Response {
         )
             .into_response()
     } else {
-        let message = format!(
-            "Too many attempts. For your account's safety, please wait {} and try again.",
-            wait_words(retry_after)
-        );
+        let wait = wait_words(retry_after);
+        let message = match refused {
+            Refused::Login(LoginRefused::Address(_)) => format!(
+                "Too many log-in attempts from your network. Please wait {wait} and try again."
+            ),
+            _ => format!(
+                "Too many attempts. For your account's safety, please wait {wait} and try again."
+            ),
+        };
         if wants_html {
             (StatusCode::TOO_MANY_REQUESTS, message).into_response()
         } else {
@@ -310,86 +450,136 @@ pub async fn limit_requests(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("text/html"));
     if path.starts_with("/api/") {
-        let authorization = request
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok());
-        if let Err(wait) = state.limits.check_api(authorization, &address).await {
-            return too_many(&path, wants_html, wait);
+        let api_key = api_key_in(request.headers());
+        if let Err(wait) = state.limits.check_api(api_key, &address).await {
+            return too_many(&path, wants_html, Refused::Api(wait));
         }
     }
     if request.method() != Method::POST || !LOGIN_PATHS.contains(&path.as_str()) {
         return next.run(request).await;
     }
-    // Read the body to find the username, then hand it on unchanged.
     let (parts, body) = request.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, LOGIN_BODY_LIMIT).await else {
         return (StatusCode::PAYLOAD_TOO_LARGE, "Request body is too large.").into_response();
     };
-    let content_type = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let username = username_in(&bytes, content_type).unwrap_or_default();
-    if let Err(wait) = state.limits.check_login(&address, &username).await {
-        tracing::warn!(path = %path, "log-in attempts limited");
-        return too_many(&path, wants_html, wait);
+    let attempt = match read_attempt(&state, &path, &parts.headers, bytes.clone(), wants_html).await
+    {
+        Ok(attempt) => attempt,
+        Err(refusal) => return refusal,
+    };
+    if let Err(refused) = state.limits.check_login(&address, &attempt.username).await {
+        tracing::warn!(path = %path, ?refused, "log-in attempts limited");
+        return too_many(&path, wants_html, Refused::Login(refused));
     }
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
+    let mut request = Request::from_parts(parts, Body::from(bytes));
+    if let Some(input) = attempt.input {
+        request.extensions_mut().insert(input);
+    }
+    next.run(request).await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn quotas(logins: u32) -> Quotas {
+    fn quotas(logins: u32, per_address: u32) -> Quotas {
         Quotas {
             api_per_key_per_minute: NonZeroU32::new(2).unwrap(),
             api_per_address_per_minute: NonZeroU32::new(100).unwrap(),
             logins_per_hour: NonZeroU32::new(logins).unwrap(),
+            logins_per_address_per_hour: NonZeroU32::new(per_address).unwrap(),
         }
     }
 
     #[tokio::test]
     async fn each_key_and_each_username_has_its_own_allowance() {
-        let limits = Limits::new(quotas(1));
-        assert!(limits.check_api(Some("Token a"), "1.2.3.4").await.is_ok());
-        assert!(limits.check_api(Some("Token a"), "1.2.3.4").await.is_ok());
-        let wait = limits
-            .check_api(Some("Token a"), "1.2.3.4")
-            .await
-            .unwrap_err();
+        let limits = Limits::new(quotas(1, 100));
+        assert!(limits.check_api(Some("a"), "1.2.3.4").await.is_ok());
+        assert!(limits.check_api(Some("a"), "1.2.3.4").await.is_ok());
+        let wait = limits.check_api(Some("a"), "1.2.3.4").await.unwrap_err();
         assert!((1..=30).contains(&wait), "{wait}");
-        assert!(limits.check_api(Some("Token b"), "1.2.3.4").await.is_ok());
+        assert!(limits.check_api(Some("b"), "1.2.3.4").await.is_ok());
 
         assert!(limits.check_login("1.2.3.4", "Ada").await.is_ok());
-        let wait = limits.check_login("1.2.3.4", " ada ").await.unwrap_err();
-        assert!((3500..=3600).contains(&wait), "{wait}");
+        let refused = limits.check_login("1.2.3.4", " ada ").await.unwrap_err();
+        assert!(matches!(refused, LoginRefused::Username(_)), "{refused:?}");
+        assert!((3500..=3600).contains(&refused.wait()), "{refused:?}");
         assert!(limits.check_login("1.2.3.4", "bob").await.is_ok());
         assert!(limits.check_login("5.6.7.8", "ada").await.is_ok());
     }
 
+    #[tokio::test]
+    async fn an_address_is_limited_across_usernames() {
+        let limits = Limits::new(quotas(20, 3));
+        for username in ["ada", "bob", "carol"] {
+            assert!(limits.check_login("1.2.3.4", username).await.is_ok());
+        }
+        let refused = limits.check_login("1.2.3.4", "dave").await.unwrap_err();
+        assert!(matches!(refused, LoginRefused::Address(_)), "{refused:?}");
+        assert!((1100..=1200).contains(&refused.wait()), "{refused:?}");
+        assert!(limits.check_login("5.6.7.8", "dave").await.is_ok());
+    }
+
     #[test]
-    fn usernames_are_found_in_json_and_forms() {
+    fn every_spelling_of_a_key_is_the_same_key() {
+        let key_in = |value: &'static str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::AUTHORIZATION, HeaderValue::from_static(value));
+            api_key_in(&headers).map(str::to_owned)
+        };
+        for spelling in [
+            "Token ack_K",
+            "Token  ack_K",
+            "token ack_K",
+            "TOKEN ack_K ",
+            "Bearer ack_K",
+            "bearer ack_K",
+            "Bearer\tack_K",
+        ] {
+            assert_eq!(key_in(spelling).as_deref(), Some("ack_K"), "{spelling:?}");
+        }
+        assert_eq!(key_in("Basic dXNlcjpwYXNz"), None);
+        assert_eq!(key_in("Token a b"), None);
+        assert_eq!(api_key_in(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn a_form_names_its_username_once_or_is_refused() {
         assert_eq!(
-            username_in(
-                br#"{"username": "ada", "password": "x"}"#,
-                "application/json"
-            )
-            .as_deref(),
-            Some("ada")
+            form_username(b"username=ada&password=x&next=").as_deref(),
+            Ok("ada")
         );
+        assert_eq!(form_username(b"user%6Eame=ada").as_deref(), Ok("ada"));
+        assert_eq!(form_username(b"password=x").as_deref(), Ok(""));
+        for body in [
+            &b"username=ada&password=x&username=bob"[..],
+            b"username=ada&user%6Eame=bob",
+        ] {
+            let refused = form_username(body).unwrap_err();
+            assert_eq!(refused.keys().collect::<Vec<_>>(), ["username"]);
+        }
+        let refused = form_username(b"next=/a&next=/b&username=ada").unwrap_err();
+        assert_eq!(refused["next"], [DUPLICATE_FIELD]);
+    }
+
+    #[tokio::test]
+    async fn the_log_in_form_is_told_which_limit_and_how_long() {
+        let refused = too_many(
+            "/fn/log_in",
+            false,
+            Refused::Login(LoginRefused::Address(90)),
+        );
+        assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(refused.headers()[header::RETRY_AFTER], "90");
+        let body = axum::body::to_bytes(refused.into_body(), 4096)
+            .await
+            .unwrap();
+        let error: AppError = serde_json::from_slice(&body).unwrap();
         assert_eq!(
-            username_in(
-                b"username=ada&password=x",
-                "application/x-www-form-urlencoded; charset=utf-8"
-            )
-            .as_deref(),
-            Some("ada")
+            error.general_messages(),
+            [
+                "Too many log-in attempts from your network. Please wait about 2 minutes and try again."
+            ]
         );
-        assert_eq!(username_in(b"{not json", "application/json"), None);
-        assert_eq!(username_in(b"--boundary", "multipart/form-data"), None);
     }
 }

@@ -88,6 +88,73 @@ pub async fn refuse_cross_site(request: Request<Body>, next: Next) -> Response {
     next.run(request).await
 }
 
+/// The largest body of any request that is not an upload.
+pub const SMALL_BODY_BYTES: usize = 1024 * 1024;
+
+/// Whether a request (path already without its trailing slash) may carry
+/// files: only these take bodies up to `--max-body-mb`.
+fn is_upload(method: &Method, path: &str) -> bool {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    matches!(
+        (method, segments.as_slice()),
+        (&Method::POST, ["api", "v1", "assistants"])
+            | (
+                &Method::PUT | &Method::PATCH,
+                ["api", "v1", "assistants", _]
+            )
+            | (&Method::POST, ["api", "v1", "assistants", _, "documents"])
+            | (&Method::POST, ["assistants", _, "documents"])
+    )
+}
+
+/// Limits every request body to [`SMALL_BODY_BYTES`], except uploads,
+/// which take up to `--max-body-mb` and only from a caller already known:
+/// an unauthenticated upload is refused before its body is read. Runs
+/// inside the session layer.
+pub async fn limit_bodies(
+    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+    request: Request<Body>,
+    next: Next,
+) -> Response {
+    use axum::extract::FromRequestParts;
+    if !is_upload(request.method(), request.uri().path()) {
+        return limited(request, next, SMALL_BODY_BYTES).await;
+    }
+    let (mut parts, body) = request.into_parts();
+    if parts.uri.path().starts_with("/api/") {
+        if let Err(refusal) = crate::auth::ApiAuth::from_request_parts(&mut parts, &state).await {
+            return refusal.into_response();
+        }
+    } else {
+        let signed_in = crate::auth::AuthSession::from_request_parts(&mut parts, &state)
+            .await
+            .is_ok_and(|auth| auth.user.is_some());
+        if !signed_in {
+            // Back to the assistant's page once logged in.
+            let page = parts.uri.path().trim_end_matches("/documents");
+            return axum::response::Redirect::to(&crate::app::login_url(page)).into_response();
+        }
+    }
+    let limit = state.config.max_body_bytes();
+    limited(Request::from_parts(parts, body), next, limit).await
+}
+
+/// Runs the rest with the body cut at `limit` bytes: 413 at once when its
+/// declared length is over, or as soon as the reader goes past it (axum's
+/// extractors answer 413 for the limit's error).
+async fn limited(request: Request<Body>, next: Next, limit: usize) -> Response {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "Request body is too large.").into_response();
+    }
+    let request = request.map(|body| Body::new(http_body_util::Limited::new(body, limit)));
+    next.run(request).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,5 +188,23 @@ mod tests {
         assert!(!policy.contains("unsafe-eval'") || policy.contains("wasm-unsafe-eval"));
         let with_widget = page_policy("n", Some("https://cdn.example.com"));
         assert!(with_widget.contains("connect-src 'self' https://cdn.example.com;"));
+    }
+
+    #[test]
+    fn only_the_upload_routes_take_large_bodies() {
+        assert!(is_upload(&Method::POST, "/api/v1/assistants"));
+        assert!(is_upload(&Method::PATCH, "/api/v1/assistants/7"));
+        assert!(is_upload(&Method::PUT, "/api/v1/assistants/7"));
+        assert!(is_upload(&Method::POST, "/api/v1/assistants/7/documents"));
+        assert!(is_upload(&Method::POST, "/assistants/7/documents"));
+        assert!(!is_upload(&Method::GET, "/api/v1/assistants"));
+        assert!(!is_upload(&Method::POST, "/api/v1/users"));
+        assert!(!is_upload(&Method::POST, "/fn/create_assistant"));
+        assert!(!is_upload(&Method::POST, "/widget/v1/k/messages"));
+        assert!(!is_upload(&Method::PUT, "/api/v1/chat/3"));
+        assert!(!is_upload(
+            &Method::POST,
+            "/api/v1/assistants/7/documents/extra"
+        ));
     }
 }

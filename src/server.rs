@@ -15,7 +15,6 @@ use leptos::config::LeptosOptions;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tower::Layer;
 use tower_http::compression::CompressionLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::normalize_path::{NormalizePath, NormalizePathLayer};
 use tower_http::request_id::{
     MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
@@ -79,7 +78,15 @@ pub async fn build_app(
     };
     tracing::info!(files = files.location(), "uploaded files are kept here");
     let jobs = JobQueue::default();
-    crate::ingest::worker::start(db.clone(), files.clone(), jobs.clone()).await?;
+    let reading = crate::ingest::worker::Reading {
+        sandbox: crate::ingest::sandbox::Sandbox::new(
+            config.extractor.clone(),
+            config.extract_memory_mb,
+            Duration::from_secs(config.document_timeout_secs),
+        ),
+        attempts: config.document_attempts,
+    };
+    crate::ingest::worker::start(db.clone(), files.clone(), jobs.clone(), reading).await?;
     if db.is_sqlite() {
         crate::chat::fail_interrupted_answers(db.clone()).await;
     } else {
@@ -178,10 +185,14 @@ fn router(state: AppState, sessions: SessionStorage) -> AppService {
             axum::routing::post(crate::uploads::ask_from_dashboard),
         )
         .merge(pages)
+        // 1 MB bodies, uploads up to --max-body-mb from known callers only.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::security::limit_bodies,
+        ))
         .layer(auth_layer(&state.db, sessions, config.secure_cookies))
-        // The body limit below governs; axum's own 2 MB default would cut uploads short.
+        // The limits above govern; axum's own 2 MB default would cut uploads short.
         .layer(DefaultBodyLimit::disable())
-        .layer(RequestBodyLimitLayer::new(config.max_body_bytes()))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             Duration::from_secs(config.request_timeout_secs),

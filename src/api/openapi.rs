@@ -622,18 +622,7 @@ async fn docs_page() -> impl IntoResponse {
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 
 fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::markdown::escape_html(text)
 }
 
 fn markdown(text: &str) -> String {

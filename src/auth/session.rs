@@ -1,7 +1,9 @@
 //! Browser sessions: axum-login over tower-sessions, stored in the database.
 //!
 //! The user's password hash is the session's auth hash, so changing the
-//! password ends every other session.
+//! password ends every other session. Every log-in and every password
+//! change moves the session to a new id ([`sign_in`]), so a copy of the
+//! cookie taken before signs nobody in afterwards.
 
 use async_trait::async_trait;
 use axum_login::tower_sessions::cookie::SameSite;
@@ -53,8 +55,8 @@ impl std::fmt::Debug for Credentials {
 pub enum BackendError {
     #[error(transparent)]
     Database(#[from] sqlx::Error),
-    #[error("password hashing failed: {0}")]
-    Hashing(String),
+    #[error(transparent)]
+    Hashing(#[from] password::HashError),
 }
 
 /// Checks credentials and loads session users from the database.
@@ -97,9 +99,20 @@ pub async fn verify_credentials(
         credentials.password,
         user.as_ref().map(|u| u.password_hash.clone()),
     )
-    .await
-    .map_err(|e| BackendError::Hashing(e.to_string()))?;
+    .await?;
     Ok(user.filter(|_| ok))
+}
+
+/// Signs `user` in on a new session id, and deletes the old one from the
+/// store. axum-login changes the id only when the session had no user, so
+/// a second log-in, a password change or a sign-up from a signed-in browser
+/// would otherwise keep the id that a stolen copy of the cookie carries.
+pub async fn sign_in(
+    auth: &mut AuthSession,
+    user: &UserRow,
+) -> Result<(), axum_login::Error<Backend>> {
+    auth.session.cycle_id().await?;
+    auth.login(user).await
 }
 
 /// The auth session as extracted in handlers and server functions.

@@ -414,8 +414,11 @@ async fn run() -> anyhow::Result<()> {
     let mut keyword_hits = [0usize; 3];
     for question in &questions {
         if let Some(&assistant_id) = assistants.get(&question.doc_name) {
-            let found = search::search(&db, None, assistant_id, &question.question, 10).await?;
-            count_hit(&mut keyword_hits, &found, question);
+            let found = search::search(&db, None, assistant_id, &question.question, 40).await?;
+            let r = count_hit(&mut keyword_hits, &found, question);
+            if std::env::var("BENCH_RANKS").is_ok() {
+                println!("RANK {:?} {}", r, question.doc_name);
+            } // EXPERIMENT
         }
     }
 
@@ -716,6 +719,10 @@ mod chat {
         let data = tempfile::tempdir()?;
         let mut config = Config::with_data_dir(data.path());
         config.model.base_url = Some(format!("{model_url}/v1"));
+        // Documents are read by the server binary built beside this one.
+        config.extractor = std::env::current_exe()
+            .ok()
+            .and_then(|bench| Some(bench.parent()?.join("aiconvokit")));
         let options = LeptosOptions::builder()
             .output_name("aiconvokit")
             .site_root(data.path().join("site").display().to_string())

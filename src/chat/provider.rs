@@ -35,11 +35,40 @@ pub enum ProviderError {
     RateLimited,
 }
 
+/// The models an assistant may be set to, the configured chat model first:
+/// `--allowed-models` (trimmed, without blanks or repeats) and the chat
+/// model, which answers whatever an assistant chooses anyway.
+pub fn allowed_models(config: &ModelConfig) -> Vec<String> {
+    let mut models = vec![config.chat_model.trim().to_owned()];
+    for model in config.allowed_models.iter().map(|m| m.trim()) {
+        if !model.is_empty() && !models.iter().any(|known| known == model) {
+            models.push(model.to_owned());
+        }
+    }
+    models
+}
+
+/// The model that answers for an assistant set to `chosen`: the chosen one
+/// when it is allowed, else (none chosen, or one the operator no longer
+/// allows) the default. Every request to the provider names a model this
+/// picked, so no setting can bill another model to the operator's key.
+pub fn model_to_use<'a>(
+    chosen: Option<&'a str>,
+    allowed: &'a [String],
+    default: &'a str,
+) -> &'a str {
+    chosen
+        .map(str::trim)
+        .filter(|model| !model.is_empty() && allowed.iter().any(|known| known == model))
+        .unwrap_or(default)
+}
+
 /// A configured model provider.
 #[derive(Clone)]
 pub struct Provider {
     client: Client<OpenAIConfig>,
     default_model: String,
+    allowed_models: Vec<String>,
     first_token: Duration,
     total: Duration,
 }
@@ -83,16 +112,19 @@ impl Provider {
             .timeout(Duration::from_secs(config.first_token_timeout_secs))
             .layer(OpenAIRetryLayer::new(config.max_retries))
             .service(ReqwestService::new(http));
+        let allowed = allowed_models(config);
         Some(Self {
             client: Client::with_config(openai).with_http_service(service),
-            default_model: config.chat_model.clone(),
+            default_model: allowed[0].clone(),
+            allowed_models: allowed,
             first_token: Duration::from_secs(config.first_token_timeout_secs),
             total: Duration::from_secs(config.total_timeout_secs),
         })
     }
 
-    /// Streams an answer to `messages`, sending each piece of text to
-    /// `deltas` as it arrives; returns the whole answer.
+    /// Streams an answer to `messages` from the assistant's `model` (the
+    /// default when it is none, or not allowed), sending each piece of text
+    /// to `deltas` as it arrives; returns the whole answer.
     pub async fn complete(
         &self,
         messages: &[PromptMessage],
@@ -100,9 +132,7 @@ impl Provider {
         temperature: Option<f64>,
         deltas: Option<mpsc::Sender<String>>,
     ) -> Result<String, ProviderError> {
-        let model = model
-            .filter(|m| !m.trim().is_empty())
-            .unwrap_or(&self.default_model);
+        let model = model_to_use(model, &self.allowed_models, &self.default_model);
         let mut request = CreateChatCompletionRequestArgs::default();
         request
             .model(model)
@@ -243,5 +273,45 @@ fn classify(error: OpenAIError) -> ProviderError {
             ProviderError::Failed("it sent an answer that could not be read".into())
         }
         _ => ProviderError::Failed("the request to it failed".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_chat_model_is_always_allowed_and_listed_first() {
+        let mut config = ModelConfig::default();
+        assert_eq!(allowed_models(&config), ["gpt-4o-mini"]);
+        config.allowed_models = vec![
+            " llama3.1".into(),
+            String::new(),
+            "gpt-4o-mini".into(),
+            "llama3.1 ".into(),
+            "mistral".into(),
+        ];
+        assert_eq!(
+            allowed_models(&config),
+            ["gpt-4o-mini", "llama3.1", "mistral"]
+        );
+    }
+
+    #[test]
+    fn a_model_not_allowed_is_answered_by_the_default() {
+        let allowed = ["gpt-4o-mini".to_owned(), "llama3.1".to_owned()];
+        let default = "gpt-4o-mini";
+        assert_eq!(
+            model_to_use(Some("llama3.1"), &allowed, default),
+            "llama3.1"
+        );
+        assert_eq!(
+            model_to_use(Some(" llama3.1 "), &allowed, default),
+            "llama3.1"
+        );
+        assert_eq!(model_to_use(Some("gpt-4"), &allowed, default), default);
+        assert_eq!(model_to_use(Some("LLAMA3.1"), &allowed, default), default);
+        assert_eq!(model_to_use(Some(""), &allowed, default), default);
+        assert_eq!(model_to_use(None, &allowed, default), default);
     }
 }

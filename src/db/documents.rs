@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Db, on_pool};
+use crate::search::bm25::{self, Collection};
 
 /// A row of `documents`.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -147,6 +148,39 @@ impl Db {
             .map(|r| r.rows_affected()))
     }
 
+    /// Fails the documents whose processing was cut off `attempts` times
+    /// (each claim is an attempt), with `error`: on SQLite at start, where
+    /// every document left `processing` was cut off; on PostgreSQL once
+    /// its lease has run out. Returns how many.
+    pub async fn fail_documents_cut_off(&self, attempts: i64, error: &str) -> sqlx::Result<u64> {
+        let lease = match self {
+            Db::Sqlite(_) => "",
+            Db::Postgres(_) => "AND (lease_until IS NULL OR lease_until < $3)",
+        };
+        let sql = format!(
+            "UPDATE documents SET status = 'failed', error = $1, updated_at = $3 \
+             WHERE status = 'processing' AND attempts >= $2 {lease}"
+        );
+        on_pool!(self, |pool| sqlx::query(&sql)
+            .bind(error)
+            .bind(attempts)
+            .bind(Utc::now())
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))
+    }
+
+    /// Takes back the attempt a claim counted, when the document was not
+    /// read for no fault of its own (the file store was down).
+    pub async fn give_back_document_attempt(&self, id: i64) -> sqlx::Result<()> {
+        let sql = "UPDATE documents SET attempts = attempts - 1 WHERE id = $1 AND attempts > 0";
+        on_pool!(self, |pool| sqlx::query(sql)
+            .bind(id)
+            .execute(pool)
+            .await
+            .map(|_| ()))
+    }
+
     /// Takes the oldest document waiting to be processed, marking it
     /// `processing` and leased to the caller until `lease_until`: a pending
     /// one, or one whose server let its lease run out. On PostgreSQL rows
@@ -161,7 +195,7 @@ impl Db {
             Db::Postgres(_) => "FOR UPDATE SKIP LOCKED",
         };
         let sql = format!(
-            "UPDATE documents SET status = 'processing', pages_done = 0, lease_until = $2, updated_at = $1 \
+            "UPDATE documents SET status = 'processing', pages_done = 0, lease_until = $2, updated_at = $1, attempts = attempts + 1 \
              WHERE id = (SELECT id FROM documents \
                          WHERE status = 'pending' \
                             OR (status = 'processing' AND (lease_until IS NULL OR lease_until < $1)) \
@@ -240,6 +274,7 @@ impl Db {
                     .bind(document.id)
                     .execute(&mut *tx)
                     .await?;
+                let mut first_id = None;
                 for chunk in chunks {
                     let id: i64 = sqlx::query_scalar(
                         "INSERT INTO chunks (document_id, assistant_id, page, heading, text) VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -257,6 +292,25 @@ impl Db {
                     .bind(id)
                     .bind(&chunk.indexed)
                     .bind(assistant_token(document.assistant_id))
+                    .execute(&mut *tx)
+                    .await?;
+                    first_id.get_or_insert(id);
+                }
+                // Each passage's length as the index counts it (what the
+                // assistant's average length in `search_chunks` sums): ids
+                // only grow, and this transaction is the only writer.
+                if let Some(first_id) = first_id {
+                    sqlx::query(
+                        "UPDATE chunks SET tokens = counted.tokens \
+                         FROM (SELECT rowid AS id, fts_body_tokens(chunks_fts) AS tokens FROM chunks_fts \
+                               WHERE chunks_fts MATCH $1 AND rowid >= $2) AS counted \
+                         WHERE chunks.id = counted.id",
+                    )
+                    .bind(format!(
+                        "assistant : {}",
+                        assistant_token(document.assistant_id)
+                    ))
+                    .bind(first_id)
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -314,7 +368,12 @@ impl Db {
     }
 
     /// The best passages of an assistant for a keyword query (terms joined
-    /// by OR), best first.
+    /// by OR), best first, scored by BM25 with statistics of the
+    /// assistant's own passages ([`crate::search::bm25`]): the number of
+    /// passages, their average length and each term's document frequency
+    /// are all counted over them, so a score depends on nothing another
+    /// account holds. Read in one transaction, so the counts and the scores
+    /// see the same passages.
     pub async fn search_chunks(
         &self,
         assistant_id: i64,
@@ -326,8 +385,18 @@ impl Db {
         }
         match self {
             Db::Sqlite(pool) => {
-                // Only the assistant's postings are read (the `assistant`
-                // column), and only the best `limit` rows are joined.
+                let mut tx = pool.begin().await?;
+                let collection = keyword_collection(&mut *tx, assistant_id).await?;
+                if collection.passages == 0 {
+                    return Ok(Vec::new());
+                }
+                // Phrase 0 is the assistant (the `assistant` column, so
+                // only its postings are read); phrase i is term i. FTS5's
+                // own `bm25()` would weigh them over the whole table, so
+                // the ranking functions of `db::fts5` count instead: which
+                // of the assistant's passages hold each phrase (one pass,
+                // grouped by the set of phrases a passage holds), then each
+                // candidate's score from those weights.
                 let any_term = terms
                     .iter()
                     .map(|t| format!("\"{}\"", t.replace('"', "")))
@@ -337,68 +406,140 @@ impl Db {
                     "assistant : {} AND body : ({any_term})",
                     assistant_token(assistant_id)
                 );
-                sqlx::query_as(
-                    "SELECT c.id AS chunk_id, c.document_id, d.name AS document, c.page, c.heading, c.text, best.score \
-                     FROM (SELECT rowid, -bm25(chunks_fts, 1.0, 0.0) AS score FROM chunks_fts \
-                           WHERE chunks_fts MATCH $1 ORDER BY score DESC LIMIT $2) best \
-                     JOIN chunks c ON c.id = best.rowid JOIN documents d ON d.id = c.document_id \
-                     WHERE c.assistant_id = $3 \
-                     ORDER BY best.score DESC",
+                let masks: Vec<(i64, i64)> = sqlx::query_as(
+                    // (MATERIALIZED: a ranking function runs only while
+                    // FTS5's cursor is on the row, not in a later step.)
+                    "WITH found AS MATERIALIZED (SELECT fts_phrase_mask(chunks_fts) AS mask \
+                                                 FROM chunks_fts WHERE chunks_fts MATCH $1) \
+                     SELECT mask, COUNT(*) FROM found GROUP BY mask",
                 )
-                .bind(query)
+                .bind(&query)
+                .fetch_all(&mut *tx)
+                .await?;
+                let mut idfs = vec![0.0];
+                for phrase in 1..=terms.len() {
+                    let df: i64 = masks
+                        .iter()
+                        .filter(|(mask, _)| mask & (1 << phrase) != 0)
+                        .map(|(_, count)| count)
+                        .sum();
+                    idfs.push(bm25::idf(collection, u64::try_from(df).unwrap_or(0)));
+                }
+                let found: Vec<FoundChunk> = sqlx::query_as(
+                    "SELECT c.id AS chunk_id, c.document_id, d.name AS document, c.page, c.heading, c.text, best.score \
+                     FROM (SELECT rowid, fts_bm25(chunks_fts, $2, $3) AS score FROM chunks_fts \
+                           WHERE chunks_fts MATCH $1 ORDER BY score DESC, rowid LIMIT $4) best \
+                     JOIN chunks c ON c.id = best.rowid JOIN documents d ON d.id = c.document_id \
+                     WHERE c.assistant_id = $5 \
+                     ORDER BY best.score DESC, c.id",
+                )
+                .bind(&query)
+                .bind(collection.average_length)
+                .bind(super::fts5::idf_blob(&idfs))
                 .bind(limit)
                 .bind(assistant_id)
-                .fetch_all(pool)
-                .await
+                .fetch_all(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(found)
             }
             Db::Postgres(pool) => {
-                // BM25 as SQLite's FTS5 computes it (k1 = 1.2, b = 0.75,
-                // IDF = ln((N - df + 0.5) / (df + 0.5)) floored at 1e-6).
-                // N and the average length are over every passage in the
-                // database, as FTS5 takes them over its whole table; df over
-                // the assistant's passages (FinanceBench dev page recall
-                // @1/5/10: 0.46/0.57/0.69; with everything over the
-                // assistant's passages 0.26/0.49/0.69). `weighted` is
-                // computed once (MATERIALIZED), not per candidate passage.
-                // Each lexeme of a term is a
-                // query term, once per term naming it (as FTS5 counts each
-                // phrase); tf is its number of positions in the passage, dl
-                // the passage's word count (`tokens`). The GIN index finds
-                // the passages holding any lexeme; only their matched
-                // lexemes are unnested (setweight marks them, ts_filter
-                // keeps them).
-                sqlx::query_as(
-                    "WITH stats AS (SELECT COUNT(*)::float8 AS n, GREATEST(AVG(tokens), 1)::float8 AS avgdl \
-                                    FROM chunks), \
-                          terms AS (SELECT l.lexeme, (chr(39) || replace(replace(l.lexeme, chr(92), chr(92) || chr(92)), \
-                                           chr(39), chr(39) || chr(39)) || chr(39))::tsquery AS q \
-                                    FROM unnest($1::text[]) AS t, \
-                                    LATERAL unnest(tsvector_to_array(to_tsvector('english', t))) AS l(lexeme)), \
-                          weighted AS MATERIALIZED (SELECT terms.lexeme, GREATEST(ln((stats.n - df.n + 0.5) / (df.n + 0.5)), 1e-6) AS idf \
-                                       FROM terms, stats, LATERAL (SELECT COUNT(*)::float8 AS n FROM chunks \
-                                           WHERE assistant_id = $2 AND body @@ terms.q) df), \
-                          query AS (SELECT array_agg(DISTINCT lexeme) AS lexemes, \
-                                           string_agg(DISTINCT q::text, ' | ')::tsquery AS q FROM terms), \
-                          scored AS (SELECT c.id, SUM(w.idf * f.tf * 2.2 / (f.tf + 1.2 * (0.25 + 0.75 * c.tokens / stats.avgdl))) AS score \
-                                     FROM query, stats, chunks c \
-                                     CROSS JOIN LATERAL (SELECT u.lexeme, COALESCE(array_length(u.positions, 1), 1)::float8 AS tf \
-                                         FROM unnest(ts_filter(setweight(c.body, 'A', query.lexemes), '{a}')) AS u) f \
-                                     JOIN weighted w ON w.lexeme = f.lexeme \
-                                     WHERE c.assistant_id = $2 AND c.body @@ query.q \
-                                     GROUP BY c.id ORDER BY score DESC LIMIT $3) \
-                     SELECT c.id AS chunk_id, c.document_id, d.name AS document, c.page, c.heading, c.text, \
-                            scored.score::float8 AS score \
-                     FROM scored JOIN chunks c ON c.id = scored.id JOIN documents d ON d.id = c.document_id \
-                     ORDER BY scored.score DESC",
+                let mut tx = pool
+                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .await?;
+                let collection = keyword_collection(&mut *tx, assistant_id).await?;
+                if collection.passages == 0 {
+                    return Ok(Vec::new());
+                }
+                // Each lexeme of a term is a query term, once per term
+                // naming it (as FTS5 counts each phrase), with its document
+                // frequency among the assistant's passages. The lexeme is
+                // quoted into a tsquery as is (not stemmed again).
+                let lexemes: Vec<(String, i64)> = sqlx::query_as(
+                    "SELECT l.lexeme, (SELECT COUNT(*) FROM chunks \
+                         WHERE assistant_id = $2 AND body @@ (chr(39) || replace(replace(l.lexeme, chr(92), chr(92) || chr(92)), \
+                             chr(39), chr(39) || chr(39)) || chr(39))::tsquery) AS df \
+                     FROM unnest($1::text[]) WITH ORDINALITY AS t(term, position), \
+                     LATERAL unnest(tsvector_to_array(to_tsvector('english', t.term))) AS l(lexeme) \
+                     ORDER BY t.position",
                 )
                 .bind(terms)
                 .bind(assistant_id)
+                .fetch_all(&mut *tx)
+                .await?;
+                let (lexemes, idfs): (Vec<String>, Vec<f64>) = lexemes
+                    .into_iter()
+                    .filter(|(_, df)| *df > 0)
+                    .map(|(lexeme, df)| {
+                        let idf = bm25::idf(collection, u64::try_from(df).unwrap_or(0));
+                        (lexeme, idf)
+                    })
+                    .unzip();
+                if lexemes.is_empty() {
+                    return Ok(Vec::new());
+                }
+                // BM25 as `bm25::term_score` computes it: tf is the
+                // lexeme's number of positions in the passage, the length
+                // its word count (`tokens`). The GIN index finds the
+                // passages holding any lexeme; only their matched lexemes
+                // are unnested (setweight marks them, ts_filter keeps them).
+                let found: Vec<FoundChunk> = sqlx::query_as(
+                    "WITH weighted AS (SELECT lexeme, idf FROM unnest($1::text[], $2::float8[]) AS w(lexeme, idf)), \
+                          query AS (SELECT array_agg(DISTINCT lexeme) AS lexemes, \
+                                           string_agg(DISTINCT (chr(39) || replace(replace(lexeme, chr(92), chr(92) || chr(92)), \
+                                               chr(39), chr(39) || chr(39)) || chr(39)), ' | ')::tsquery AS q FROM weighted), \
+                          scored AS (SELECT c.id, SUM(w.idf * f.tf * ($5 + 1) / (f.tf + $5 * (1 - $6 + $6 * c.tokens / $4))) AS score \
+                                     FROM query, chunks c \
+                                     CROSS JOIN LATERAL (SELECT u.lexeme, COALESCE(array_length(u.positions, 1), 1)::float8 AS tf \
+                                         FROM unnest(ts_filter(setweight(c.body, 'A', query.lexemes), '{a}')) AS u) f \
+                                     JOIN weighted w ON w.lexeme = f.lexeme \
+                                     WHERE c.assistant_id = $3 AND c.body @@ query.q \
+                                     GROUP BY c.id ORDER BY score DESC, c.id LIMIT $7) \
+                     SELECT c.id AS chunk_id, c.document_id, d.name AS document, c.page, c.heading, c.text, \
+                            scored.score::float8 AS score \
+                     FROM scored JOIN chunks c ON c.id = scored.id JOIN documents d ON d.id = c.document_id \
+                     ORDER BY scored.score DESC, c.id",
+                )
+                .bind(&lexemes)
+                .bind(&idfs)
+                .bind(assistant_id)
+                .bind(collection.average_length)
+                .bind(bm25::K1)
+                .bind(bm25::B)
                 .bind(limit)
-                .fetch_all(pool)
-                .await
+                .fetch_all(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(found)
             }
         }
     }
+}
+
+/// How an assistant's passages are counted for BM25: their number and
+/// total length, from the index on `chunks (assistant_id, tokens)` alone.
+const COLLECTION: &str =
+    "SELECT COUNT(*), COALESCE(SUM(tokens), 0) FROM chunks WHERE assistant_id = $1";
+
+/// An assistant's passages counted, on the connection of a search.
+async fn keyword_collection<'c, DB>(
+    executor: impl sqlx::Executor<'c, Database = DB>,
+    assistant_id: i64,
+) -> sqlx::Result<Collection>
+where
+    DB: sqlx::Database,
+    for<'r> (i64, i64): sqlx::FromRow<'r, DB::Row>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+{
+    let (passages, tokens): (i64, i64) = sqlx::query_as(COLLECTION)
+        .bind(assistant_id)
+        .fetch_one(executor)
+        .await?;
+    Ok(Collection::new(
+        u64::try_from(passages).unwrap_or(0),
+        u64::try_from(tokens).unwrap_or(0),
+    ))
 }
 
 /// The keyword index's word for an assistant, in the `assistant` column.

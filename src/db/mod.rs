@@ -8,6 +8,7 @@ pub mod assistants;
 pub mod chats;
 pub mod commits;
 pub mod documents;
+mod fts5;
 pub mod users;
 pub mod vectors;
 pub mod widgets;
@@ -156,7 +157,12 @@ async fn open_sqlite(url: &str) -> Result<SqlitePool, ConnectError> {
         // Connections live as long as the pool: `commits` marks them.
         .idle_timeout(None)
         .max_lifetime(None)
-        .after_connect(|connection, _| Box::pin(commits::count_commits_on(connection)))
+        .after_connect(|connection, _| {
+            Box::pin(async move {
+                commits::count_commits_on(connection).await?;
+                fts5::register_on(connection).await
+            })
+        })
         .after_release(|connection, _| {
             Box::pin(async { commits::on_release(connection).await.map(|()| true) })
         })

@@ -1,5 +1,5 @@
-//! The embeddable chat's settings, its visitors' chats and the counts its
-//! limits read. The owner reaches a widget through their assistant; a
+//! The embeddable chat's settings, its visitors' chats and the questions
+//! its limits count. The owner reaches a widget through their assistant; a
 //! visitor only through its public key.
 
 use chrono::{DateTime, Utc};
@@ -68,6 +68,43 @@ pub struct Visitor<'a> {
     pub session: &'a str,
     pub ip_hash: &'a str,
     pub site_origin: &'a str,
+}
+
+/// A question asked through a widget, as its limits count it.
+#[derive(Debug, Clone)]
+pub struct WidgetQuestion<'a> {
+    /// The assistant's owner, who owns the visitor's chat.
+    pub owner_id: i64,
+    pub assistant_id: i64,
+    pub visitor: &'a Visitor<'a>,
+    /// The thread id of the visitor's chat if this question starts it.
+    pub thread_id: &'a str,
+    pub now: DateTime<Utc>,
+    /// Where the visitor's window begins (questions after it count).
+    pub visitor_since: DateTime<Utc>,
+    /// Where the assistant's window begins.
+    pub assistant_since: DateTime<Utc>,
+}
+
+/// The questions in one limit's window: how many, and when the oldest was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct WindowCount {
+    pub count: i64,
+    pub oldest: Option<DateTime<Utc>>,
+}
+
+impl From<(i64, Option<DateTime<Utc>>)> for WindowCount {
+    fn from((count, oldest): (i64, Option<DateTime<Utc>>)) -> Self {
+        Self { count, oldest }
+    }
+}
+
+/// What a question's limits have used, before it: the visitor's window
+/// (their session and their address together) and the assistant's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct WidgetUsage {
+    pub visitor: WindowCount,
+    pub assistant: WindowCount,
 }
 
 const COLUMNS: &str = "assistant_id, public_key, enabled, allowed_origins, title, accent, position, \
@@ -165,45 +202,6 @@ impl Db {
             .await)
     }
 
-    /// Messages sent through an assistant's widget since `since`, and when
-    /// the first of them was sent.
-    pub async fn widget_messages_since(
-        &self,
-        assistant_id: i64,
-        since: DateTime<Utc>,
-    ) -> sqlx::Result<(i64, Option<DateTime<Utc>>)> {
-        on_pool!(self, |pool| sqlx::query_as(
-            "SELECT COUNT(*), MIN(m.created_at) FROM messages m JOIN chats c ON c.id = m.chat_id \
-             WHERE c.assistant_id = $1 AND c.origin = 'widget' AND m.created_at > $2"
-        )
-        .bind(assistant_id)
-        .bind(since)
-        .fetch_one(pool)
-        .await)
-    }
-
-    /// Messages a visitor sent through an assistant's widget since `since`:
-    /// those of its session and those from its address, together.
-    pub async fn visitor_messages_since(
-        &self,
-        assistant_id: i64,
-        session: &str,
-        ip_hash: &str,
-        since: DateTime<Utc>,
-    ) -> sqlx::Result<(i64, Option<DateTime<Utc>>)> {
-        on_pool!(self, |pool| sqlx::query_as(
-            "SELECT COUNT(*), MIN(m.created_at) FROM messages m JOIN chats c ON c.id = m.chat_id \
-             WHERE c.assistant_id = $1 AND c.origin = 'widget' \
-             AND (c.visitor_session = $2 OR c.visitor_ip_hash = $3) AND m.created_at > $4"
-        )
-        .bind(assistant_id)
-        .bind(session)
-        .bind(ip_hash)
-        .bind(since)
-        .fetch_one(pool)
-        .await)
-    }
-
     /// The latest chat of a visitor's session with an assistant.
     pub async fn visitor_chat(
         &self,
@@ -222,30 +220,129 @@ impl Db {
             .await)
     }
 
-    /// Starts a visitor's chat: it belongs to the assistant's owner, who
-    /// reads it on the dashboard, marked as coming from the widget.
-    pub async fn insert_widget_chat(
+    /// Admits a question asked through an assistant's widget. In one
+    /// transaction it counts the visitor's and the assistant's questions in
+    /// their windows, asks `admit` whether the counts leave room, and if so
+    /// records the question (which the next count sees) and finds or starts
+    /// the visitor's chat, which it returns; else it changes nothing and
+    /// returns `admit`'s refusal.
+    ///
+    /// The transaction is what makes a limit hold when many questions
+    /// arrive at once: no two of them may count before either records.
+    /// - SQLite: `BEGIN IMMEDIATE` takes the database's write lock before
+    ///   the first read (a deferred `BEGIN` would read first and could
+    ///   count on a snapshot another writer then outdates). Writers queue
+    ///   on the lock (`busy_timeout`), each counting what the previous
+    ///   committed.
+    /// - PostgreSQL: `SELECT … FOR UPDATE` locks the widget's row first, so
+    ///   the questions of one assistant (the daily limit's scope) go one at
+    ///   a time. Under READ COMMITTED each later statement reads a fresh
+    ///   snapshot, taken after the lock was granted, so it sees every
+    ///   question the previous holder committed. (A lone `INSERT … SELECT
+    ///   … WHERE count < limit` would not do: inserts do not block each
+    ///   other, so two sessions could both count 2 on their snapshots and
+    ///   both insert the third.)
+    ///
+    /// The same transaction finds or starts the visitor's chat, so parallel
+    /// first questions of a session share one chat. Questions older than
+    /// the longest window are deleted as new ones come.
+    pub async fn admit_widget_question<E>(
         &self,
-        owner_id: i64,
-        assistant_id: i64,
-        thread_id: &str,
-        visitor: &Visitor<'_>,
-    ) -> sqlx::Result<ChatRow> {
-        let sql = format!(
+        question: &WidgetQuestion<'_>,
+        admit: impl FnOnce(&WidgetUsage) -> Result<(), E>,
+    ) -> sqlx::Result<Result<ChatRow, E>> {
+        let (begin, lock) = match self {
+            Db::Sqlite(_) => ("BEGIN IMMEDIATE", None),
+            Db::Postgres(_) => (
+                "BEGIN",
+                Some("SELECT assistant_id FROM widgets WHERE assistant_id = $1 FOR UPDATE"),
+            ),
+        };
+        let visitor = question.visitor;
+        let find_chat = format!(
+            "SELECT {} FROM chats WHERE assistant_id = $1 AND origin = 'widget' AND visitor_session = $2 \
+             ORDER BY id DESC LIMIT 1",
+            super::chats::CHAT_COLUMNS
+        );
+        let insert_chat = format!(
             "INSERT INTO chats (user_id, assistant_id, thread_id, origin, visitor_session, visitor_ip_hash, site_origin, created_at, updated_at) \
              VALUES ($1, $2, $3, 'widget', $4, $5, $6, $7, $7) RETURNING {}",
             super::chats::CHAT_COLUMNS
         );
-        on_pool!(self, |pool| sqlx::query_as(&sql)
-            .bind(owner_id)
-            .bind(assistant_id)
-            .bind(thread_id)
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin_with(begin).await?;
+            if let Some(lock) = lock {
+                sqlx::query(lock)
+                    .bind(question.assistant_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            }
+            let visitor_used: (i64, Option<DateTime<Utc>>) = sqlx::query_as(
+                "SELECT COUNT(*), MIN(created_at) FROM widget_questions \
+                 WHERE assistant_id = $1 AND (visitor_session = $2 OR visitor_ip_hash = $3) AND created_at > $4",
+            )
+            .bind(question.assistant_id)
             .bind(visitor.session)
             .bind(visitor.ip_hash)
-            .bind(visitor.site_origin)
-            .bind(Utc::now())
-            .fetch_one(pool)
-            .await)
+            .bind(question.visitor_since)
+            .fetch_one(&mut *tx)
+            .await?;
+            let assistant_used: (i64, Option<DateTime<Utc>>) = sqlx::query_as(
+                "SELECT COUNT(*), MIN(created_at) FROM widget_questions \
+                 WHERE assistant_id = $1 AND created_at > $2",
+            )
+            .bind(question.assistant_id)
+            .bind(question.assistant_since)
+            .fetch_one(&mut *tx)
+            .await?;
+            let usage = WidgetUsage {
+                visitor: WindowCount::from(visitor_used),
+                assistant: WindowCount::from(assistant_used),
+            };
+            if let Err(refusal) = admit(&usage) {
+                tx.rollback().await?;
+                return Ok(Err(refusal));
+            }
+            sqlx::query(
+                "DELETE FROM widget_questions WHERE assistant_id = $1 AND created_at <= $2",
+            )
+            .bind(question.assistant_id)
+            .bind(question.visitor_since.min(question.assistant_since))
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO widget_questions (assistant_id, visitor_session, visitor_ip_hash, created_at) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(question.assistant_id)
+            .bind(visitor.session)
+            .bind(visitor.ip_hash)
+            .bind(question.now)
+            .execute(&mut *tx)
+            .await?;
+            let found: Option<ChatRow> = sqlx::query_as(&find_chat)
+                .bind(question.assistant_id)
+                .bind(visitor.session)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let chat = match found {
+                Some(chat) => chat,
+                None => {
+                    sqlx::query_as(&insert_chat)
+                        .bind(question.owner_id)
+                        .bind(question.assistant_id)
+                        .bind(question.thread_id)
+                        .bind(visitor.session)
+                        .bind(visitor.ip_hash)
+                        .bind(visitor.site_origin)
+                        .bind(question.now)
+                        .fetch_one(&mut *tx)
+                        .await?
+                }
+            };
+            tx.commit().await?;
+            Ok(Ok(chat))
+        })
     }
 
     /// The secret called `name` that every server shares, made (from

@@ -14,8 +14,9 @@ pub async fn sign_up(
     password_confirm: String,
     next: Option<String>,
 ) -> Result<UserView, AppError> {
-    use super::context::{account_error, auth_session, internal, respond, state};
+    use super::context::{account_error, auth_session, internal, redirect, respond, state};
     use crate::accounts;
+    use crate::auth::session::sign_in;
 
     respond(async move {
         let typed = [("username", username.as_str()), ("email", email.as_str())];
@@ -45,8 +46,8 @@ pub async fn sign_up(
             .await
             .map_err(|error| account_error(error).with_values(typed))?;
         let mut auth = auth_session().await?;
-        auth.login(&user).await.map_err(internal)?;
-        leptos_axum::redirect(&super::safe_next(next.as_deref()));
+        sign_in(&mut auth, &user).await.map_err(internal)?;
+        redirect(&super::safe_next(next.as_deref()));
         Ok(user.into_view())
     })
     .await
@@ -59,9 +60,9 @@ pub async fn log_in(
     password: String,
     next: Option<String>,
 ) -> Result<UserView, AppError> {
-    use super::context::{auth_session, internal, respond};
+    use super::context::{auth_session, internal, login_error, redirect, respond};
     use crate::accounts::BAD_CREDENTIALS;
-    use crate::auth::session::Credentials;
+    use crate::auth::session::{Credentials, sign_in};
     use crate::model::NON_FIELD_ERRORS;
 
     respond(async move {
@@ -71,13 +72,13 @@ pub async fn log_in(
             username: username.clone(),
             password,
         };
-        let user = auth.authenticate(credentials).await.map_err(internal)?;
+        let user = auth.authenticate(credentials).await.map_err(login_error)?;
         let Some(user) = user else {
             return Err(AppError::field(NON_FIELD_ERRORS, BAD_CREDENTIALS)
                 .with_values([("username", username.as_str())]));
         };
-        auth.login(&user).await.map_err(internal)?;
-        leptos_axum::redirect(&super::safe_next(next.as_deref()));
+        sign_in(&mut auth, &user).await.map_err(internal)?;
+        redirect(&super::safe_next(next.as_deref()));
         Ok(user.into_view())
     })
     .await
@@ -105,8 +106,9 @@ pub async fn current_user() -> Result<Option<UserView>, AppError> {
     respond(async move { Ok(auth_session().await?.user.map(|user| user.into_view())) }).await
 }
 
-/// Changes the signed-in user's password. This browser stays signed in;
-/// every other browser session ends. API keys are not touched.
+/// Changes the signed-in user's password. This browser stays signed in on
+/// a new session id; every other browser session, and any copy of this
+/// browser's old cookie, is signed out. API keys are not touched.
 #[server(prefix = "/fn", endpoint = "change_password")]
 pub async fn change_password(
     current_password: String,
@@ -115,6 +117,7 @@ pub async fn change_password(
 ) -> Result<(), AppError> {
     use super::context::{account_error, auth_session, internal, respond, state};
     use crate::accounts;
+    use crate::auth::session::sign_in;
 
     respond(async move {
         let mut auth = auth_session().await?;
@@ -128,8 +131,8 @@ pub async fn change_password(
         )
         .await
         .map_err(account_error)?;
-        // A fresh session id with the new auth hash keeps this browser in.
-        auth.login(&updated).await.map_err(internal)?;
+        // A new session id with the new auth hash keeps this browser in.
+        sign_in(&mut auth, &updated).await.map_err(internal)?;
         tracing::info!(user_id = updated.id, "password changed");
         Ok(())
     })

@@ -166,7 +166,8 @@ pub async fn answer_settings(assistant_id: i64) -> Result<AnswerSettingsView, Ap
             refusal: settings.refusal,
             chat_model: settings.chat_model,
             temperature: settings.temperature,
-            default_model: state.config.model.chat_model.clone(),
+            default_model: state.config.model.chat_model.trim().to_owned(),
+            allowed_models: crate::chat::provider::allowed_models(&state.config.model),
             model_configured: state.provider.is_some(),
         })
     })
@@ -197,12 +198,9 @@ pub async fn save_answer_settings(
         if refusal.chars().count() > 2000 {
             return Err(invalid("refusal", "Keep it under 2,000 characters."));
         }
-        if chat_model.chars().count() > 200 || chat_model.chars().any(char::is_control) {
-            return Err(invalid(
-                "chat_model",
-                "Enter a model name, e.g. gpt-4o-mini or llama3.1.",
-            ));
-        }
+        let allowed = crate::chat::provider::allowed_models(&state().config.model);
+        let chosen_model = crate::assistants::check_model(&chat_model, &allowed)
+            .map_err(|message| invalid("chat_model", &message))?;
         let temperature_value = match temperature.trim() {
             "" => None,
             text => match text.replace(',', ".").parse::<f64>() {
@@ -218,7 +216,7 @@ pub async fn save_answer_settings(
         let settings = crate::db::chats::AnswerSettings {
             grounded: grounded.is_some(),
             refusal: refusal.trim().to_owned(),
-            chat_model: Some(chat_model.trim().to_owned()).filter(|m| !m.is_empty()),
+            chat_model: chosen_model,
             temperature: temperature_value,
         };
         if state()

@@ -55,8 +55,9 @@ pub(crate) mod context {
     }
 
     /// Runs a server function's body and gives a failure its HTTP status
-    /// (400, 401, 404, 500) when called from script. A plain form post keeps
-    /// the redirect back to its form, which carries the error.
+    /// (400, 401, 404, 500, or a 503 that [`busy`] chose) when called from
+    /// script. A plain form post keeps the redirect back to its form, which
+    /// carries the error.
     pub async fn respond<T>(
         body: impl Future<Output = Result<T, AppError>>,
     ) -> Result<T, AppError> {
@@ -65,9 +66,63 @@ pub(crate) mod context {
             && !is_plain_form_post()
             && let Some(response) = use_context::<leptos_axum::ResponseOptions>()
         {
-            response.set_status(error.status_code());
+            let chosen = response
+                .0
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .status;
+            if chosen.is_none() {
+                response.set_status(error.status_code());
+            }
         }
         result
+    }
+
+    /// The refusal when every core was busy checking other passwords: a
+    /// message the form shows, answered 503 with `Retry-After` (a plain
+    /// form post is still sent back to its form).
+    pub fn busy() -> AppError {
+        use crate::auth::password::BUSY_RETRY_AFTER_SECS;
+        tracing::warn!("password checks are queued past their wait: answering 503");
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.insert_header(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(BUSY_RETRY_AFTER_SECS),
+            );
+            if !is_plain_form_post() {
+                response.set_status(axum::http::StatusCode::SERVICE_UNAVAILABLE);
+            }
+        }
+        AppError::field(
+            crate::model::NON_FIELD_ERRORS,
+            format!(
+                "The server is busy checking other passwords. Please try again in \
+                 {BUSY_RETRY_AFTER_SECS} seconds."
+            ),
+        )
+    }
+
+    /// A log-in's failure to decide: [`busy`] when every core was busy,
+    /// the opaque internal error otherwise.
+    pub fn login_error(error: axum_login::Error<crate::auth::Backend>) -> AppError {
+        use crate::auth::password::HashError;
+        use crate::auth::session::BackendError;
+        match error {
+            axum_login::Error::Backend(BackendError::Hashing(HashError::Busy)) => busy(),
+            other => internal(other),
+        }
+    }
+
+    /// Redirects the browser to `path` once the function returns. A path
+    /// that cannot be a `Location` header (control characters) goes to the
+    /// dashboard instead: leptos_axum would panic on it.
+    pub fn redirect(path: &str) {
+        if axum::http::HeaderValue::from_str(path).is_ok() {
+            leptos_axum::redirect(path);
+        } else {
+            tracing::warn!("a redirect target was not a valid header: going to the dashboard");
+            leptos_axum::redirect("/dashboard");
+        }
     }
 
     /// The row a query found, `NotFound` when none (absent or another
@@ -84,6 +139,7 @@ pub(crate) mod context {
                 fields,
                 values: Default::default(),
             },
+            crate::accounts::AccountError::Busy => busy(),
             crate::accounts::AccountError::Internal(cause) => internal(cause),
         }
     }
@@ -96,17 +152,38 @@ pub(crate) mod context {
 }
 
 /// Where to send a user after logging in: `next` when it is a path on this
-/// site, else the dashboard. Refuses `//host` and `/\host`, which browsers
-/// treat as other sites.
+/// site, else the dashboard.
+///
+/// Only a path of this site passes: it starts with one `/` (so no scheme
+/// and no `//host`), and has no backslash, whitespace or control character
+/// anywhere. Browsers read `\` as `/` and drop tabs and newlines from URLs,
+/// so `/\host` and `/<tab>/host` would lead to another site; a newline
+/// cannot go in a `Location` header at all. Characters beyond ASCII are
+/// percent-encoded, as a browser would send them.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(path)
-            if path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\") =>
-        {
-            path.to_owned()
-        }
-        _ => "/dashboard".to_owned(),
+    const HOME: &str = "/dashboard";
+    let Some(path) = next.and_then(|next| next.strip_prefix('/')) else {
+        return HOME.to_owned();
+    };
+    if path.starts_with('/')
+        || path
+            .chars()
+            .any(|c| c == '\\' || c.is_whitespace() || c.is_control())
+    {
+        return HOME.to_owned();
     }
+    let mut safe = String::from("/");
+    for c in path.chars() {
+        if c.is_ascii() {
+            safe.push(c);
+        } else {
+            let mut bytes = [0; 4];
+            for byte in c.encode_utf8(&mut bytes).bytes() {
+                safe.push_str(&format!("%{byte:02X}"));
+            }
+        }
+    }
+    safe
 }
 
 #[cfg(test)]
@@ -116,10 +193,41 @@ mod tests {
     #[test]
     fn next_only_goes_to_this_site() {
         assert_eq!(safe_next(Some("/account?tab=keys")), "/account?tab=keys");
+        assert_eq!(safe_next(Some("/assistants/7#chat")), "/assistants/7#chat");
         assert_eq!(safe_next(None), "/dashboard");
-        assert_eq!(safe_next(Some("https://evil.example")), "/dashboard");
-        assert_eq!(safe_next(Some("//evil.example")), "/dashboard");
-        assert_eq!(safe_next(Some("/\\evil.example")), "/dashboard");
-        assert_eq!(safe_next(Some("")), "/dashboard");
+        for unsafe_next in [
+            "",
+            "dashboard",
+            "https://evil.example",
+            "javascript:alert(1)",
+            "//evil.example",
+            "///evil.example",
+            "/\\evil.example",
+            "/a\\b",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/account\r\nSet-Cookie: a=b",
+            "/ /evil.example",
+            "/account\u{0}",
+            "/account\u{7f}",
+            "/account\u{85}",
+            "/account\u{2028}",
+            "/account\u{a0}",
+        ] {
+            assert_eq!(
+                safe_next(Some(unsafe_next)),
+                "/dashboard",
+                "{unsafe_next:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn next_beyond_ascii_is_percent_encoded_and_always_a_valid_header() {
+        assert_eq!(safe_next(Some("/assistants/café")), "/assistants/caf%C3%A9");
+        for next in ["/a?b=ü", "/€", "/%0A", "/😀/x"] {
+            let safe = safe_next(Some(next));
+            assert!(safe.bytes().all(|b| b.is_ascii_graphic()), "{safe}");
+        }
     }
 }

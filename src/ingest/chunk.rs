@@ -35,7 +35,9 @@ pub fn passages(pages: &[Page]) -> Vec<Passage> {
         for block in &page.blocks {
             let pieces = match block {
                 Block::Heading(text) => {
-                    latest.clone_from(text);
+                    // Copied into every passage under it: never overlong
+                    // (`extract` has already cut such headings).
+                    latest = super::extract::cut_heading(text).0.to_owned();
                     // A heading starts a passage, unless the one gathered so
                     // far is short: a run of short sections (or a heading
                     // detected in a table) stays together.
@@ -49,12 +51,14 @@ pub fn passages(pages: &[Page]) -> Vec<Passage> {
             };
             for piece in pieces {
                 // (Headings alone are never a passage: their text joins them.)
+                // (A run of headings longer than a passage is one, though.)
                 let only_headings = open_headings == Some(0);
                 if !current.is_empty()
-                    && !only_headings
+                    && (!only_headings || current.len() >= TARGET_CHARS)
                     && current.len() + piece.len() + 1 > TARGET_CHARS
                 {
                     let carried = open_headings
+                        .filter(|_| !only_headings)
                         .map(|start| {
                             let carried = current.split_off(start);
                             current.pop(); // the line break before them
@@ -299,6 +303,24 @@ mod tests {
             long.split_whitespace().count(),
             "no words lost"
         );
+    }
+
+    #[test]
+    fn a_long_run_of_headings_does_not_make_one_giant_passage() {
+        let headings: Vec<Block> = (0..1000)
+            .map(|i| Block::Heading(format!("Heading number {i} of a long table of contents")))
+            .collect();
+        let out = passages(&[page(Some(1), headings)]);
+        assert!(out.len() > 10, "{}", out.len());
+        for passage in &out {
+            assert!(
+                passage.text.len() <= TARGET_CHARS + 100,
+                "{}",
+                passage.text.len()
+            );
+        }
+        let all: usize = out.iter().map(|p| p.text.lines().count()).sum();
+        assert_eq!(all, 1000, "no heading lost");
     }
 
     #[test]

@@ -30,6 +30,10 @@ pub fn is_docx(bytes: &[u8]) -> bool {
 /// The pages of a Word document.
 pub fn docx_pages(bytes: &[u8]) -> Result<Vec<Page>, ExtractError> {
     let xml = document_xml(bytes)?;
+    // The walks below recurse once per level: the depth is bounded first.
+    if super::extract::nests_too_deeply(&xml, false) {
+        return Err(ExtractError::TooDeep);
+    }
     let document = Document::parse(&xml)
         .map_err(|error| ExtractError::BadDocx(format!("its text is not valid XML: {error}")))?;
     let body = document
@@ -346,6 +350,20 @@ mod tests {
         let bomb = zip_of(&[("word/document.xml", &huge)]);
         assert!(bomb.len() < 1024 * 1024, "{} bytes", bomb.len());
         assert!(matches!(docx_pages(&bomb), Err(ExtractError::DocxTooLarge)));
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_instead_of_overflowing_the_stack() {
+        // The recipe that aborted the server: 300,000 nested content controls.
+        let n = 300_000;
+        let deep = docx(&format!("{}{}", "<w:sdt>".repeat(n), "</w:sdt>".repeat(n)));
+        assert!(matches!(docx_pages(&deep), Err(ExtractError::TooDeep)));
+        // Ordinary nesting (content controls in tables in content controls) reads.
+        let nested = docx(
+            "<w:sdt><w:sdtContent><w:tbl><w:tr><w:tc><w:sdt><w:sdtContent><w:p><w:r><w:t>Inner</w:t></w:r></w:p></w:sdtContent></w:sdt></w:tc></w:tr></w:tbl></w:sdtContent></w:sdt>",
+        );
+        let pages = docx_pages(&nested).unwrap();
+        assert!(format!("{:?}", pages[0].blocks).contains("Inner"));
     }
 
     #[test]

@@ -43,7 +43,21 @@ pub enum ExtractError {
         super::docx::MAX_DOCUMENT_XML_BYTES / 1024 / 1024
     )]
     DocxTooLarge,
+    #[error("it is nested too deeply (more than {MAX_NESTING} levels)")]
+    TooDeep,
+    #[error(
+        "its text is longer than {} MB; split it into smaller documents",
+        MAX_TEXT_BYTES / 1024 / 1024
+    )]
+    TooMuchText,
 }
+
+/// The most text one document may hold.
+pub const MAX_TEXT_BYTES: usize = 32 * 1024 * 1024;
+/// The deepest nesting of elements read in XML and HTML.
+pub const MAX_NESTING: usize = 1000;
+/// A heading longer than this is cut there; the rest is read as a paragraph.
+pub const MAX_HEADING_CHARS: usize = 300;
 
 /// How far extraction has got, shared with whoever shows progress.
 #[derive(Debug, Default)]
@@ -58,26 +72,145 @@ pub fn extract(
     bytes: &[u8],
     progress: &Progress,
 ) -> Result<Vec<Page>, ExtractError> {
-    let blocks = match format {
-        Format::Pdf => return pdf_pages(bytes, progress),
+    let pages = match format {
+        Format::Pdf => pdf_pages(bytes, progress)?,
         Format::Docx => {
             let pages = super::docx::docx_pages(bytes)?;
             let count = u32::try_from(pages.len()).unwrap_or(u32::MAX);
             progress.pages_total.store(count, Ordering::Relaxed);
             progress.pages_done.store(count, Ordering::Relaxed);
-            return Ok(pages);
+            pages
         }
-        Format::Text => paragraphs(utf8(bytes)?, false),
-        Format::Markdown => paragraphs(utf8(bytes)?, true),
-        Format::Html => html_blocks(utf8(bytes)?),
-        Format::Csv => csv_blocks(utf8(bytes)?)?,
+        other => {
+            let blocks = match other {
+                Format::Markdown => paragraphs(utf8(bytes)?, true),
+                Format::Html => html_blocks(utf8(bytes)?)?,
+                Format::Csv => csv_blocks(utf8(bytes)?)?,
+                _ => paragraphs(utf8(bytes)?, false),
+            };
+            progress.pages_total.store(1, Ordering::Relaxed);
+            progress.pages_done.store(1, Ordering::Relaxed);
+            vec![Page {
+                number: None,
+                blocks,
+            }]
+        }
     };
-    progress.pages_total.store(1, Ordering::Relaxed);
-    progress.pages_done.store(1, Ordering::Relaxed);
-    Ok(vec![Page {
-        number: None,
-        blocks,
-    }])
+    within_bounds(pages)
+}
+
+/// Refuses a document with more text than [`MAX_TEXT_BYTES`], and cuts
+/// overlong headings (a heading is copied into every passage under it):
+/// what is past [`MAX_HEADING_CHARS`] is kept as a paragraph.
+fn within_bounds(mut pages: Vec<Page>) -> Result<Vec<Page>, ExtractError> {
+    let text: usize = pages
+        .iter()
+        .flat_map(|page| &page.blocks)
+        .map(|block| match block {
+            Block::Heading(text) | Block::Paragraph(text) => text.len(),
+        })
+        .sum();
+    if text > MAX_TEXT_BYTES {
+        return Err(ExtractError::TooMuchText);
+    }
+    for page in &mut pages {
+        if !page
+            .blocks
+            .iter()
+            .any(|block| matches!(block, Block::Heading(text) if text.len() > MAX_HEADING_CHARS))
+        {
+            continue;
+        }
+        let blocks = std::mem::take(&mut page.blocks);
+        for block in blocks {
+            match block {
+                Block::Heading(text) if text.len() > MAX_HEADING_CHARS => {
+                    let (title, rest) = cut_heading(&text);
+                    page.blocks.push(Block::Heading(title.to_owned()));
+                    if !rest.is_empty() {
+                        page.blocks.push(Block::Paragraph(rest.to_owned()));
+                    }
+                }
+                block => page.blocks.push(block),
+            }
+        }
+    }
+    Ok(pages)
+}
+
+/// A heading's first [`MAX_HEADING_CHARS`] bytes or fewer, cut at a space
+/// when there is one, and the rest.
+pub fn cut_heading(text: &str) -> (&str, &str) {
+    if text.len() <= MAX_HEADING_CHARS {
+        return (text, "");
+    }
+    let mut end = MAX_HEADING_CHARS;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let end = text[..end]
+        .rfind(' ')
+        .filter(|space| *space > MAX_HEADING_CHARS / 2)
+        .unwrap_or(end);
+    (text[..end].trim_end(), text[end..].trim_start())
+}
+
+/// Whether elements in `markup` nest deeper than [`MAX_NESTING`], counted
+/// from its tags alone (before any parser builds a tree of it). `html`:
+/// void elements and those whose end tag may be left out do not count,
+/// nor does the text of scripts and styles.
+pub fn nests_too_deeply(markup: &str, html: bool) -> bool {
+    const UNCOUNTED: [&str; 27] = [
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+        "source", "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup",
+        "thead", "tbody", "tfoot", "colgroup",
+    ];
+    let bytes = markup.as_bytes();
+    let mut depth: usize = 0;
+    let mut at = 0;
+    while let Some(offset) = markup[at..].find('<') {
+        let start = at + offset;
+        let rest = &bytes[start + 1..];
+        at = start + 1;
+        let closing = rest.first() == Some(&b'/');
+        let name_start = usize::from(closing);
+        let name_len = rest[name_start..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'-' | b'_' | b'.'))
+            .count();
+        if name_len == 0 || !rest[name_start].is_ascii_alphabetic() {
+            continue; // a comment, a declaration, or a lone `<`
+        }
+        let name = &markup[start + 1 + name_start..start + 1 + name_start + name_len];
+        let Some(end) = markup[at..].find('>') else {
+            break;
+        };
+        let self_closing = markup[..at + end].ends_with('/');
+        at += end + 1;
+        if html {
+            let name = name.to_ascii_lowercase();
+            if UNCOUNTED.contains(&name.as_str()) {
+                continue;
+            }
+            if !closing && (name == "script" || name == "style") {
+                // Raw text up to the end tag.
+                match find_end_tag(&markup[at..], &name) {
+                    Some(found) => at += found,
+                    None => break,
+                }
+                continue;
+            }
+        }
+        if closing {
+            depth = depth.saturating_sub(1);
+        } else if !self_closing {
+            depth += 1;
+            if depth > MAX_NESTING {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 fn utf8(bytes: &[u8]) -> Result<&str, ExtractError> {
@@ -165,6 +298,20 @@ fn looks_like_heading(line: &str) -> bool {
     is_item || all_caps
 }
 
+/// Where `</name` (in any case) first is in `text`.
+fn find_end_tag(text: &str, name: &str) -> Option<usize> {
+    let mut at = 0;
+    while let Some(offset) = text[at..].find("</") {
+        let start = at + offset;
+        let candidate = text.as_bytes().get(start + 2..start + 2 + name.len())?;
+        if candidate.eq_ignore_ascii_case(name.as_bytes()) {
+            return Some(start);
+        }
+        at = start + 2;
+    }
+    None
+}
+
 /// Paragraphs split at blank lines; with `markdown`, `#` lines are headings.
 fn paragraphs(text: &str, markdown: bool) -> Vec<Block> {
     let mut blocks = Vec::new();
@@ -198,12 +345,17 @@ fn paragraphs(text: &str, markdown: bool) -> Vec<Block> {
     blocks
 }
 
-fn html_blocks(text: &str) -> Vec<Block> {
+fn html_blocks(text: &str) -> Result<Vec<Block>, ExtractError> {
+    // The HTML parser and the walk below take time in the square of the
+    // depth: deeper documents are refused before either runs.
+    if nests_too_deeply(text, true) {
+        return Err(ExtractError::TooDeep);
+    }
     let document = Html::parse_document(text);
     let Ok(selector) = Selector::parse(
         "h1, h2, h3, h4, h5, h6, p, li, tr, pre, blockquote, dt, dd, caption, figcaption",
     ) else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
     let mut blocks = Vec::new();
     for element in document.select(&selector) {
@@ -243,7 +395,7 @@ fn html_blocks(text: &str) -> Vec<Block> {
             blocks.push(Block::Paragraph(body));
         }
     }
-    blocks
+    Ok(blocks)
 }
 
 fn csv_blocks(text: &str) -> Result<Vec<Block>, ExtractError> {
@@ -333,6 +485,86 @@ mod tests {
                 Block::Paragraph("2019 | 1,200".into()),
             ]
         );
+    }
+}
+
+#[cfg(test)]
+mod bounds_tests {
+    use super::*;
+
+    #[test]
+    fn deep_markup_is_refused_before_parsing() {
+        let deep = "<div>".repeat(MAX_NESTING + 1);
+        assert!(nests_too_deeply(&deep, true));
+        assert!(matches!(
+            extract(Format::Html, deep.as_bytes(), &Progress::default()),
+            Err(ExtractError::TooDeep)
+        ));
+        // As deep as allowed, closed, is read.
+        let fine = format!(
+            "{}<p>Deep text.</p>{}",
+            "<div>".repeat(MAX_NESTING - 1),
+            "</div>".repeat(MAX_NESTING - 1)
+        );
+        let pages = extract(Format::Html, fine.as_bytes(), &Progress::default()).unwrap();
+        assert_eq!(pages[0].blocks, vec![Block::Paragraph("Deep text.".into())]);
+    }
+
+    #[test]
+    fn sloppy_html_with_unclosed_paragraphs_and_void_elements_is_not_deep() {
+        let sloppy = "<p>one<br><li>two<img src=x>".repeat(5000);
+        assert!(!nests_too_deeply(&sloppy, true));
+        // Tags in scripts and comparisons in text are not elements.
+        let script = format!(
+            "<script>{}</script><p>a < b</p>",
+            "if (a<b) {} ".repeat(5000)
+        );
+        assert!(!nests_too_deeply(&script, true));
+        // XML counts every element, self-closing ones excepted.
+        let xml = format!(
+            "{}{}",
+            "<w:sdt>".repeat(MAX_NESTING + 1),
+            "</w:sdt>".repeat(MAX_NESTING + 1)
+        );
+        assert!(nests_too_deeply(&xml, false));
+        assert!(!nests_too_deeply(&"<w:p/>".repeat(10_000), false));
+        assert!(!nests_too_deeply("<", false));
+        assert!(!nests_too_deeply("<a", true));
+    }
+
+    #[test]
+    fn giant_headings_are_cut_and_their_text_kept() {
+        let heading = "A".repeat(10_000);
+        let markdown = format!("# {heading}\n\nSome text.");
+        let pages = extract(Format::Markdown, markdown.as_bytes(), &Progress::default()).unwrap();
+        let Block::Heading(title) = &pages[0].blocks[0] else {
+            panic!("{:?}", pages[0].blocks[0]);
+        };
+        assert_eq!(title.len(), MAX_HEADING_CHARS);
+        let Block::Paragraph(rest) = &pages[0].blocks[1] else {
+            panic!("{:?}", pages[0].blocks[1]);
+        };
+        assert_eq!(title.len() + rest.len(), heading.len(), "no text lost");
+        // Cut at a space when there is one, and on a character boundary.
+        let words = "word ".repeat(100);
+        let (title, rest) = cut_heading(&words);
+        assert!(
+            title.len() <= MAX_HEADING_CHARS && title.ends_with("word"),
+            "{title}"
+        );
+        assert!(rest.starts_with("word"));
+        let accented = "é".repeat(400);
+        let (title, _) = cut_heading(&accented);
+        assert!(title.len() <= MAX_HEADING_CHARS);
+    }
+
+    #[test]
+    fn too_much_text_is_refused() {
+        let text = "word ".repeat(MAX_TEXT_BYTES / 5 + 10);
+        assert!(matches!(
+            extract(Format::Text, text.as_bytes(), &Progress::default()),
+            Err(ExtractError::TooMuchText)
+        ));
     }
 }
 

@@ -1,11 +1,13 @@
 //! Uploaded files → text per page → passages → the keyword index.
 //!
 //! `detect`, `extract` and `chunk` are pure; `storage` keeps the originals;
-//! `worker` runs the durable processing queue in the background.
+//! `worker` runs the durable processing queue in the background, and
+//! `sandbox` reads each document in a child process with limits.
 
 pub mod chunk;
 pub mod detect;
 pub mod docx;
 pub mod extract;
+pub mod sandbox;
 pub mod storage;
 pub mod worker;

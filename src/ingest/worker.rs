@@ -1,7 +1,7 @@
 //! The processing queue: documents wait `pending` in the database; a
 //! background task takes them one by one (a bounded number at once), reads
-//! and indexes them on the blocking pool, and marks them `ready` or
-//! `failed`. A document being processed is leased to its server, which
+//! each in a child process (`sandbox`), indexes its passages, and marks it
+//! `ready` or `failed`. A document being processed is leased to its server, which
 //! renews the lease as it works: when the server dies, another one (or the
 //! same one restarted) takes the document again once the lease runs out.
 //! With SQLite, which one server uses, documents left `processing` are
@@ -13,20 +13,26 @@ use std::time::Duration;
 use tokio::sync::{Notify, Semaphore};
 
 use super::chunk::{indexed_text, passages};
-use super::detect::Format;
-use super::extract::Page;
-use super::extract::{Progress, extract};
+use super::extract::{Page, Progress};
+use super::sandbox::{Extracted, Sandbox, SandboxError};
 use super::storage::FileStore;
 use crate::db::Db;
 use crate::db::documents::{DocumentRow, NewChunk};
 
 /// Documents processed at the same time.
 const CONCURRENT_DOCUMENTS: usize = 2;
-/// A document that takes longer than this to read fails.
-const DOCUMENT_TIMEOUT: Duration = Duration::from_secs(300);
 /// How often an idle worker looks for work no server told it about
 /// (documents uploaded to another server, leases run out).
 const POLL: Duration = Duration::from_secs(5);
+
+/// How documents are read.
+#[derive(Debug, Clone)]
+pub struct Reading {
+    /// The child process each document is read in.
+    pub sandbox: Sandbox,
+    /// Times a document's processing may be cut off before it is failed.
+    pub attempts: i64,
+}
 
 /// Wakes the worker when there is new work.
 #[derive(Debug, Clone, Default)]
@@ -42,31 +48,65 @@ impl JobQueue {
 }
 
 /// Starts the worker for as long as the process runs.
-pub async fn start(db: Db, files: FileStore, queue: JobQueue) -> sqlx::Result<()> {
+pub async fn start(
+    db: Db,
+    files: FileStore,
+    queue: JobQueue,
+    reading: Reading,
+) -> sqlx::Result<()> {
     if db.is_sqlite() {
+        let failed = db
+            .fail_documents_cut_off(reading.attempts, &cut_off_too_often(reading.attempts))
+            .await?;
+        if failed > 0 {
+            tracing::warn!(failed, "documents cut off too often were failed");
+        }
         let requeued = db.requeue_interrupted_documents().await?;
         if requeued > 0 {
             tracing::info!(requeued, "resuming documents interrupted by a stop");
         }
     }
-    tokio::spawn(run(db, files, queue));
+    tokio::spawn(run(db, files, queue, reading));
     Ok(())
 }
 
-async fn run(db: Db, files: FileStore, queue: JobQueue) {
+/// Why a document whose processing kept being cut off is not tried again.
+fn cut_off_too_often(attempts: i64) -> String {
+    let times = match attempts {
+        1 => "once".to_owned(),
+        2 => "twice".to_owned(),
+        n => format!("{n} times"),
+    };
+    format!(
+        "This file could not be read: the server stopped while reading it {times}, so it was not tried again. Delete it and upload it again to retry."
+    )
+}
+
+async fn run(db: Db, files: FileStore, queue: JobQueue, reading: Reading) {
     let slots = Arc::new(Semaphore::new(CONCURRENT_DOCUMENTS));
+    let reading = Arc::new(reading);
     loop {
         let Ok(slot) = slots.clone().acquire_owned().await else {
             return;
         };
+        // A document another server died on after its last attempt (its
+        // lease ran out) is failed, not taken again.
+        if !db.is_sqlite()
+            && let Err(error) = db
+                .fail_documents_cut_off(reading.attempts, &cut_off_too_often(reading.attempts))
+                .await
+        {
+            tracing::warn!(%error, "cannot fail documents cut off too often");
+        }
         match db
             .claim_pending_document(crate::lease::until_from_now())
             .await
         {
             Ok(Some(document)) => {
-                let (db, files) = (db.clone(), files.clone());
+                let (db, files, reading) = (db.clone(), files.clone(), reading.clone());
                 tokio::spawn(async move {
-                    process(&db, &files, document).await;
+                    process(&db, &files, &reading.sandbox, document).await;
+                    // The slot is freed once the reader's process is gone.
                     drop(slot);
                 });
             }
@@ -86,7 +126,7 @@ async fn run(db: Db, files: FileStore, queue: JobQueue) {
     }
 }
 
-async fn process(db: &Db, files: &FileStore, document: DocumentRow) {
+async fn process(db: &Db, files: &FileStore, sandbox: &Sandbox, document: DocumentRow) {
     let id = document.id;
     tracing::info!(document = id, name = %document.name, "processing document");
     let renewing = {
@@ -97,7 +137,7 @@ async fn process(db: &Db, files: &FileStore, document: DocumentRow) {
         })
     };
     let outcome = match files.get(&document.sha256).await {
-        Ok(bytes) => read_and_index(db, &document, bytes).await,
+        Ok(bytes) => read_and_index(db, sandbox, &document, bytes).await,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
             tracing::error!(document = id, %error, "the original file is missing");
             Err(
@@ -110,6 +150,10 @@ async fn process(db: &Db, files: &FileStore, document: DocumentRow) {
             // `processing` under a lease no longer renewed, and is taken
             // again (here or by another server) once that runs out.
             tracing::warn!(document = id, %error, "the file store failed; the document will be tried again");
+            // Not the document's attempt: it must not count towards failing it.
+            if let Err(error) = db.give_back_document_attempt(id).await {
+                tracing::warn!(document = id, %error, "cannot give back a document's attempt");
+            }
             Ok(())
         }
     };
@@ -122,37 +166,51 @@ async fn process(db: &Db, files: &FileStore, document: DocumentRow) {
     }
 }
 
-/// Reads, cuts and indexes a document; the error is said to the user.
-async fn read_and_index(db: &Db, document: &DocumentRow, bytes: Vec<u8>) -> Result<(), String> {
+/// Reads and cuts a document in the sandbox, then indexes it; the error is
+/// said to the user.
+async fn read_and_index(
+    db: &Db,
+    sandbox: &Sandbox,
+    document: &DocumentRow,
+    bytes: Vec<u8>,
+) -> Result<(), String> {
     let internal = |error: &dyn std::fmt::Display| {
         tracing::error!(document = document.id, %error, "processing failed");
         "Processing failed on our side. Delete the document and upload it again.".to_owned()
     };
-    let format = Format::from_content_type(&document.content_type)
-        .ok_or_else(|| format!("Unsupported file type {}.", document.content_type))?;
     let company = db
         .assistant_by_id(document.assistant_id)
         .await
         .map_err(|e| internal(&e))?
         .map(|assistant| assistant.company_name)
         .unwrap_or_default();
-    let name = document.name.clone();
     let progress = Arc::new(Progress::default());
-    let reading = progress.clone();
-    let work = tokio::task::spawn_blocking(move || -> Result<(Vec<NewChunk>, i64, i64), String> {
-        let pages = extract(format, &bytes, &reading)
-            .map_err(|e| format!("The file could not be read: {e}."))?;
-        let total = i64::try_from(pages.len()).unwrap_or(i64::MAX);
-        let empty =
-            i64::try_from(pages.iter().filter(|p| p.blocks.is_empty()).count()).unwrap_or(0);
-        Ok((chunks_for_index(&pages, &name, &company), total, empty))
-    });
-    let reporter = tokio::spawn(report_progress(db.clone(), document.id, progress));
-    let outcome = tokio::time::timeout(DOCUMENT_TIMEOUT, work).await;
+    let reporter = tokio::spawn(report_progress(db.clone(), document.id, progress.clone()));
+    let (outcome, cost) = sandbox
+        .read(
+            &document.content_type,
+            &document.name,
+            &company,
+            bytes,
+            &progress,
+        )
+        .await;
     reporter.abort();
-    let (chunks, pages, empty_pages) = outcome
-        .map_err(|_| "Reading the file took too long; it may be damaged.".to_owned())?
-        .map_err(|e| internal(&e))??;
+    tracing::info!(
+        document = document.id,
+        read = outcome.is_ok(),
+        reader_peak_memory_mb = cost.peak_memory_kb / 1024,
+        reader_seconds = format!("{:.1}", cost.elapsed.as_secs_f64()),
+        "document reader finished"
+    );
+    let Extracted {
+        chunks,
+        pages,
+        empty_pages,
+    } = outcome.map_err(|error| match error {
+        SandboxError::Unreadable(sentence) => sentence,
+        SandboxError::Internal(_) => internal(&error),
+    })?;
     if chunks.is_empty() {
         return Err(if pages > 1 {
             format!("None of the {pages} pages has text that can be read. Is it a scan?")

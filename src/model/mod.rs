@@ -236,10 +236,15 @@ pub struct AnswerSettingsView {
     /// What it says when the documents do not cover a question; empty for
     /// the product's default.
     pub refusal: String,
+    /// The assistant's own model; the default answers instead while it is
+    /// not one of `allowed_models`.
     pub chat_model: Option<String>,
     pub temperature: Option<f64>,
     /// The server's model, used when `chat_model` is empty.
     pub default_model: String,
+    /// The models an assistant may choose (`--allowed-models`), the
+    /// default first.
+    pub allowed_models: Vec<String>,
     /// Whether a language model is configured at all.
     pub model_configured: bool,
 }

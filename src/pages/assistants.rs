@@ -253,6 +253,7 @@ pub fn AssistantPage() -> impl IntoView {
     let start_chat = ServerAction::<StartChat>::new();
     let delete_chat = ServerAction::<DeleteChat>::new();
     let save_settings = ServerAction::<SaveAnswerSettings>::new();
+    let publishing = super::publish::Publishing::new(id);
     let settings = Resource::new(
         move || (id(), save_settings.version().get()),
         |(id, _)| async move {
@@ -333,7 +334,7 @@ pub fn AssistantPage() -> impl IntoView {
                                             <AssistantDetail assistant=found update />
                                             <ChatsPanel assistant_id chats start=start_chat delete=delete_chat />
                                             <AnswerSettingsPanel assistant_id settings save=save_settings />
-                                            <super::publish::PublishPanel assistant_id />
+                                            <super::publish::PublishPanel assistant_id publishing />
                                             <DocumentsPanel assistant_id documents delete=delete_document upload_error />
                                             <SearchPanel question=question() hits />
                                         }
@@ -700,13 +701,39 @@ fn AnswerSettingsPanel(
                                 if typed.is_empty() { current } else { typed }
                             };
                             let refusal = typed_or("refusal", current.refusal.clone());
-                            let model = typed_or("chat_model", current.chat_model.clone().unwrap_or_default());
                             let temperature = typed_or("temperature", current.temperature.map(|t| t.to_string()).unwrap_or_default());
                             let model_hint = if current.model_configured {
-                                format!("Empty: the server's model, {}.", current.default_model)
+                                "The models this server offers.".to_owned()
                             } else {
                                 "No language model is configured on this server: answers quote the best passages.".to_owned()
                             };
+                            // The select offers the server's default (sent
+                            // empty) and the other allowed models. A stored
+                            // model the server no longer allows is not
+                            // offered: the default answers instead, as the
+                            // note under the select says.
+                            let default_model = current.default_model.clone();
+                            let offered = |model: &String| !model.is_empty() && *model != default_model && current.allowed_models.contains(model);
+                            let stored = current.chat_model.clone().unwrap_or_default();
+                            let chosen = [typed_value(save, "chat_model"), stored.clone()]
+                                .into_iter()
+                                .find(|model| offered(model))
+                                .unwrap_or_default();
+                            let withdrawn = (!stored.is_empty() && !current.allowed_models.contains(&stored)).then(|| format!(
+                                "“{stored}” is no longer offered on this server: the assistant answers with {default_model} until you choose again."
+                            ));
+                            // Written as HTML: hydration markers inside a
+                            // <select> are not kept by the browser's parser.
+                            let option = |value: &str, label: &str, selected: bool| format!(
+                                "<option value=\"{}\"{}>{}</option>",
+                                crate::markdown::escape_html(value),
+                                if selected { " selected" } else { "" },
+                                crate::markdown::escape_html(label)
+                            );
+                            let options = std::iter::once(option("", &format!("{} (the server's default)", current.default_model), chosen.is_empty()))
+                                .chain(current.allowed_models.iter().filter(|model| offered(model)).map(|model| option(model, model, *model == chosen)))
+                                .collect::<String>();
+                            let model_errors = field_errors(save, "chat_model");
                             view! {
                                 <ActionForm action=save>
                                     <div class="mt-4 space-y-5">
@@ -718,7 +745,20 @@ fn AnswerSettingsPanel(
                                         </label>
                                         <TextArea label="When the documents do not cover a question" name="refusal" value=refusal rows=2 required=false placeholder=crate::model::DEFAULT_REFUSAL errors=field_errors(save, "refusal") />
                                         <div class="grid gap-5 sm:grid-cols-2">
-                                            <TextField label="Model" name="chat_model" value=model required=false placeholder="e.g. gpt-4o-mini" hint=model_hint errors=field_errors(save, "chat_model") />
+                                            <div>
+                                                <label for="field-chat_model" class="block text-sm font-medium text-slate-800">"Model"</label>
+                                                <select id="field-chat_model" name="chat_model"
+                                                    aria-describedby="field-chat_model-hint field-chat_model-error"
+                                                    aria-invalid=move || if model_errors.get().is_empty() { "false" } else { "true" }
+                                                    class="mt-1.5 block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-slate-900 shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30 aria-[invalid=true]:border-red-500"
+                                                    inner_html=options>
+                                                </select>
+                                                <p id="field-chat_model-hint" class="mt-1 text-xs text-slate-500">{model_hint}</p>
+                                                {withdrawn.map(|note| view! { <p class="mt-1 text-xs text-amber-700" data-testid="model-withdrawn">{note}</p> })}
+                                                <div id="field-chat_model-error" aria-live="polite">
+                                                    {move || model_errors.get().into_iter().map(|message| view! { <p class="mt-1 text-sm text-red-600" data-testid="error-chat_model">{message}</p> }).collect_view()}
+                                                </div>
+                                            </div>
                                             <TextField label="Temperature" name="temperature" value=temperature required=false placeholder="e.g. 0.2" hint="0 (precise) to 2 (creative); empty for the model's default." errors=field_errors(save, "temperature") />
                                         </div>
                                         <div class="flex flex-wrap items-center gap-4">

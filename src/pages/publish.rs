@@ -14,15 +14,47 @@ use crate::model::WidgetView;
 
 const CHECKBOX: &str = "mt-0.5 h-4 w-4 rounded border-slate-300 text-indigo-600";
 
+/// The "Publish" section's data and actions. Made by the page before its
+/// own suspense, like its other resources: a resource first made inside a
+/// resolved suspense is not sent with the server's HTML, so the browser
+/// would load it again and fail to hydrate the page.
+#[derive(Clone, Copy)]
+pub struct Publishing {
+    save: ServerAction<SaveWidget>,
+    rotate: ServerAction<RotateWidgetKey>,
+    widget: Resource<Result<WidgetView, crate::error::AppError>>,
+}
+
+impl Publishing {
+    /// The publishing state of the assistant `id` gives (none: not found).
+    pub fn new(id: impl Fn() -> Option<i64> + Send + Sync + 'static) -> Self {
+        let save = ServerAction::<SaveWidget>::new();
+        let rotate = ServerAction::<RotateWidgetKey>::new();
+        let widget = Resource::new(
+            move || (id(), save.version().get(), rotate.version().get()),
+            |(id, _, _)| async move {
+                match id {
+                    Some(id) => widget_settings(id).await,
+                    None => Err(crate::error::AppError::NotFound),
+                }
+            },
+        );
+        Self {
+            save,
+            rotate,
+            widget,
+        }
+    }
+}
+
 /// The "Publish" section of an assistant's page.
 #[component]
-pub fn PublishPanel(assistant_id: i64) -> impl IntoView {
-    let save = ServerAction::<SaveWidget>::new();
-    let rotate = ServerAction::<RotateWidgetKey>::new();
-    let widget = Resource::new(
-        move || (save.version().get(), rotate.version().get()),
-        move |_| widget_settings(assistant_id),
-    );
+pub fn PublishPanel(assistant_id: i64, publishing: Publishing) -> impl IntoView {
+    let Publishing {
+        save,
+        rotate,
+        widget,
+    } = publishing;
     // The preview shows the saved settings: mounted again after each save.
     Effect::new(move |_| {
         let _ = (save.version().get(), rotate.version().get());

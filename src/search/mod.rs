@@ -3,6 +3,7 @@
 //! [`search`] is the one entry point callers use: the keyword index
 //! (BM25), fused with semantic search ([`semantic`]) when a model is loaded.
 
+pub mod bm25;
 pub mod query;
 pub mod semantic;
 

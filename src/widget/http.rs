@@ -22,7 +22,7 @@ use crate::chat::Answered;
 use crate::chat::prompt::Passage;
 use crate::db::assistants::AssistantRow;
 use crate::db::chats::{ChatRow, MessageRow};
-use crate::db::widgets::{Visitor as VisitorRow, WidgetRow};
+use crate::db::widgets::{Visitor as VisitorRow, WidgetQuestion, WidgetRow};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -116,8 +116,11 @@ fn request_origin(headers: &HeaderMap) -> Option<String> {
         .and_then(super::normalize_origin)
 }
 
-/// The visitor's address: the peer, or with `--trust-proxy` the address
-/// the proxy in front saw (the last of `X-Forwarded-For`).
+/// The client's address as limits count it: the peer, or with
+/// `--trust-proxy` the address the proxy in front saw (the last of
+/// `X-Forwarded-For`), made a key by [`super::address_key`]: an IPv4
+/// address as it is, an IPv6 address by its /64 network, so that one
+/// subscriber's many addresses are one client.
 pub struct ClientIp(pub String);
 
 impl FromRequestParts<AppState> for ClientIp {
@@ -136,13 +139,13 @@ impl FromRequestParts<AppState> for ClientIp {
                 .map(str::trim)
                 .filter(|v| !v.is_empty())
         {
-            return Ok(Self(forwarded.to_owned()));
+            return Ok(Self(super::address_key(forwarded)));
         }
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map_or_else(|| "unknown".to_owned(), |info| info.0.ip().to_string());
-        Ok(Self(peer))
+        Ok(Self(super::address_key(&peer)))
     }
 }
 
@@ -534,27 +537,33 @@ async fn answer_visitor(
 ) -> Result<Response, WidgetError> {
     let question = crate::api::v1::chat::question(&input?)?;
     let ip_hash = state.signer.hash_ip(&ip);
-    check_limits(&state, &admitted, &claims.session, &ip_hash).await?;
-    let assistant_id = admitted.assistant.id;
-    let chat = match state.db.visitor_chat(assistant_id, &claims.session).await? {
-        Some(chat) => chat,
-        None => {
-            let visitor = VisitorRow {
-                session: &claims.session,
-                ip_hash: &ip_hash,
-                site_origin: &admitted.origin,
-            };
-            state
-                .db
-                .insert_widget_chat(
-                    admitted.assistant.user_id,
-                    assistant_id,
-                    &crate::api::v1::chat::new_thread_id(),
-                    &visitor,
-                )
-                .await?
-        }
+    let now = Utc::now();
+    let visitor = VisitorRow {
+        session: &claims.session,
+        ip_hash: &ip_hash,
+        site_origin: &admitted.origin,
     };
+    let thread_id = crate::api::v1::chat::new_thread_id();
+    let question_row = WidgetQuestion {
+        owner_id: admitted.assistant.user_id,
+        assistant_id: admitted.assistant.id,
+        visitor: &visitor,
+        thread_id: &thread_id,
+        now,
+        visitor_since: now - LimitKind::Visitor.window(),
+        assistant_since: now - LimitKind::Assistant.window(),
+    };
+    let (hourly, daily) = (
+        admitted.widget.visitor_hourly_limit,
+        admitted.widget.daily_limit,
+    );
+    let chat = state
+        .db
+        .admit_widget_question(&question_row, |usage| {
+            super::check_limits(hourly, daily, usage, now)
+        })
+        .await?
+        .map_err(WidgetError::Limit)?;
     let show_sources = admitted.widget.show_sources;
     let render = move |_chat: &ChatRow, answered: Answered| {
         let view = exchange(
@@ -577,47 +586,6 @@ async fn answer_visitor(
         Box::new(render),
     )
     .await?)
-}
-
-/// Refuses a message over the visitor's hourly or the assistant's daily
-/// limit (both counted in the database, so every server agrees).
-async fn check_limits(
-    state: &AppState,
-    admitted: &Admitted,
-    session: &str,
-    ip_hash: &str,
-) -> Result<(), WidgetError> {
-    let now = Utc::now();
-    let assistant_id = admitted.assistant.id;
-    let (used, oldest) = state
-        .db
-        .visitor_messages_since(
-            assistant_id,
-            session,
-            ip_hash,
-            now - LimitKind::Visitor.window(),
-        )
-        .await?;
-    super::check_limit(
-        LimitKind::Visitor,
-        admitted.widget.visitor_hourly_limit,
-        used,
-        oldest,
-        now,
-    )
-    .map_err(WidgetError::Limit)?;
-    let (used, oldest) = state
-        .db
-        .widget_messages_since(assistant_id, now - LimitKind::Assistant.window())
-        .await?;
-    super::check_limit(
-        LimitKind::Assistant,
-        admitted.widget.daily_limit,
-        used,
-        oldest,
-        now,
-    )
-    .map_err(WidgetError::Limit)
 }
 
 /// `GET /embed.js`: the script, cached for an hour and revalidated by its

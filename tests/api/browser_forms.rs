@@ -562,6 +562,7 @@ async fn answer_settings_are_checked_saved_and_used_by_the_in_app_chat() {
     let base_url = mock.base_url.clone();
     let app = crate::helpers::spawn_app_with(move |config| {
         config.model.base_url = Some(base_url);
+        config.model.allowed_models = vec!["llama3.1".into()];
     })
     .await;
     let ada = app.browser();

@@ -322,3 +322,94 @@ async fn sigterm_gives_up_on_a_request_that_outlasts_the_grace_period() {
     assert_eq!(kept[0]["status"], "failed");
     assert_eq!(kept[0]["error"], INTERRUPTED);
 }
+
+#[tokio::test]
+async fn a_document_the_server_keeps_dying_on_is_failed_instead_of_read_again_and_again() {
+    let env = vec![
+        ("AICONVOKIT_DOCUMENT_ATTEMPTS", "2".to_owned()),
+        ("AICONVOKIT_LEASE_SECS", "2".to_owned()),
+    ];
+    let (mut app, mut server) = start(tempfile::tempdir().expect("dir"), &env).await;
+    let (_, token) = app.user_with_token("ada").await;
+    let form = Form::new()
+        .text("name", "Archive")
+        .text("company_name", "Acme")
+        .text("instructions", "Cite pages.")
+        .part(
+            "files",
+            Part::bytes(crate::files::pdf_with_pages(20_000, "")).file_name("huge.pdf"),
+        );
+    let (status, created) = status_and_json(app.post_assistant_form(&token, form).await).await;
+    assert_eq!(status, 201, "{created}");
+    let assistant = created["id"].as_i64().expect("id");
+    // Killed twice while reading it: the third start does not try again.
+    for attempt in 1..=2 {
+        let mut state = (String::new(), 0);
+        for _ in 0..300 {
+            state = processing_attempts(&app).await;
+            if state == ("processing".to_owned(), attempt) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(
+            state,
+            ("processing".to_owned(), attempt),
+            "killed while reading"
+        );
+        drop(server); // SIGKILL
+        let TestApp { data_dir, .. } = app;
+        (app, server) = start(data_dir, &env).await;
+    }
+    let mut document = Value::Null;
+    for _ in 0..200 {
+        let (_, detail) = call(
+            &app,
+            &token,
+            "GET",
+            &format!("/api/v1/assistants/{assistant}/"),
+            None,
+        )
+        .await;
+        document = detail["documents"][0].clone();
+        if document["status"] == "failed" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(document["status"], "failed", "{document}");
+    assert_eq!(
+        document["error"],
+        "This file could not be read: the server stopped while reading it twice, so it was not tried again. Delete it and upload it again to retry."
+    );
+    let health = app
+        .api
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .expect("health");
+    assert_eq!(health.status(), 200);
+    drop(server);
+}
+
+/// The status and processing attempts of the app's one document, read
+/// from its database.
+async fn processing_attempts(app: &TestApp) -> (String, i64) {
+    let url = app.database_url();
+    let sql = "SELECT status, CAST(attempts AS BIGINT) FROM documents";
+    if url.starts_with("postgres") {
+        let mut connection = sqlx::PgConnection::connect(&url).await.expect("database");
+        sqlx::query_as(sql)
+            .fetch_one(&mut connection)
+            .await
+            .expect("row")
+    } else {
+        let mut connection = sqlx::SqliteConnection::connect(&url)
+            .await
+            .expect("database");
+        sqlx::query_as(sql)
+            .fetch_one(&mut connection)
+            .await
+            .expect("row")
+    }
+}

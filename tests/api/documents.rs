@@ -635,18 +635,7 @@ fn two_page_docx() -> Vec<u8> {
     ])
 }
 
-fn zip_of(parts: &[(&str, &[u8])]) -> Vec<u8> {
-    use std::io::Write;
-    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .large_file(true);
-    for (name, bytes) in parts {
-        writer.start_file(*name, options).expect("zip entry");
-        writer.write_all(bytes).expect("zip write");
-    }
-    writer.finish().expect("zip").into_inner()
-}
+use crate::files::zip_of;
 
 #[tokio::test]
 async fn a_word_document_is_read_with_its_pages_and_table_rows() {

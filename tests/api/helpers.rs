@@ -41,10 +41,12 @@ pub async fn spawn_app_in(
     // The server's warnings and errors appear in a failing test's output.
     let _ = tracing_subscriber::fmt()
         .with_test_writer()
-        .with_env_filter("warn")
+        .with_env_filter("warn,html5ever=error")
         .try_init();
     let mut config = Config::with_data_dir(data_dir.path());
     config.database_url = test_database_url(data_dir.path()).await;
+    // Documents are read by the real binary's `extract` command.
+    config.extractor = Some(env!("CARGO_BIN_EXE_aiconvokit").into());
     adjust(&mut config);
     let site_root: PathBuf = data_dir.path().join("site");
     let leptos_options = LeptosOptions::builder()

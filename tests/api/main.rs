@@ -8,10 +8,16 @@ mod chat;
 mod cluster;
 mod crash;
 mod documents;
+#[path = "../support/files.rs"]
+mod files;
 mod helpers;
+mod hostile;
 mod http;
+mod keyword_privacy;
+mod login_hardening;
 mod me;
 mod mock_model;
+mod models;
 mod openapi;
 mod ratelimit;
 mod secrets;

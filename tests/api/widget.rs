@@ -19,7 +19,7 @@ const REPORT: &str = "# Annual report 2018\n\n\
 
 /// An owner signed in in a browser, with an assistant holding one report.
 pub(crate) struct Owner {
-    browser: Client,
+    pub(crate) browser: Client,
     pub(crate) token: String,
     pub(crate) assistant_id: i64,
 }
@@ -57,7 +57,7 @@ async fn wait_until_ready(app: &TestApp, token: &str, assistant_id: i64) {
 }
 
 /// Calls a dashboard server function as the page's script does.
-async fn server_fn(
+pub(crate) async fn server_fn(
     app: &TestApp,
     owner: &Owner,
     name: &str,
@@ -152,6 +152,68 @@ impl Visitor {
             .await
             .expect("request")
     }
+
+    /// Asks in a new session from `address`, as the proxy in front of the
+    /// app (`--trust-proxy`) reports it; gives the status and the `code`
+    /// of a refusal (the answer, when there is one, is read to its end).
+    async fn ask_from(&self, app: &TestApp, key: &str, address: &str) -> (u16, Option<String>) {
+        let token = self.token(app, key).await;
+        let response = self
+            .client
+            .post(app.url(&format!("/widget/v1/{key}/messages")))
+            .header("Origin", self.origin)
+            .header("Authorization", format!("Bearer {token}"))
+            .header("X-Forwarded-For", format!("198.51.100.1, {address}"))
+            .json(&json!({ "input": "What were capital expenditures?" }))
+            .send()
+            .await
+            .expect("request");
+        outcome(response).await
+    }
+}
+
+/// The status of an answer to a question, and the `code` of a refusal; an
+/// answer is read to its end.
+async fn outcome(response: reqwest::Response) -> (u16, Option<String>) {
+    let status = response.status().as_u16();
+    let body = response.text().await.expect("body");
+    if status == 200 {
+        done_event(&body);
+        return (status, None);
+    }
+    let body: Value = serde_json::from_str(&body).unwrap_or_else(|_| panic!("{status}: {body}"));
+    (status, body["code"].as_str().map(str::to_owned))
+}
+
+/// Sends one question with each token, all at once (each from its own
+/// task, so the server takes them in parallel); counts the outcomes.
+async fn ask_all_at_once(
+    app: &TestApp,
+    key: &str,
+    tokens: &[String],
+) -> std::collections::BTreeMap<(u16, Option<String>), usize> {
+    let url = app.url(&format!("/widget/v1/{key}/messages"));
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(tokens.len()));
+    let asks: Vec<_> = tokens
+        .iter()
+        .map(|token| {
+            let (url, token, start) = (url.clone(), token.clone(), start.clone());
+            tokio::spawn(async move {
+                let request = Client::new()
+                    .post(url)
+                    .header("Origin", SITE)
+                    .header("Authorization", format!("Bearer {token}"))
+                    .json(&json!({ "input": "What were capital expenditures?" }));
+                start.wait().await;
+                outcome(request.send().await.expect("request")).await
+            })
+        })
+        .collect();
+    let mut counts = std::collections::BTreeMap::new();
+    for ask in futures::future::join_all(asks).await {
+        *counts.entry(ask.expect("task")).or_insert(0) += 1;
+    }
+    counts
 }
 
 /// The `done` event's data of a Server-Sent Events body.
@@ -543,6 +605,92 @@ async fn limits_answer_429_with_retry_after_and_a_message_for_the_visitor() {
             .starts_with("This assistant has answered all the questions it can for today."),
         "{body}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_questions_of_one_visitor_get_no_more_than_the_hourly_limit() {
+    let app = spawn_app().await;
+    let owner = owner(&app, "ada").await;
+    let key = key_of(&publish(&app, &owner, 3, 500).await);
+    let token = Visitor::on(SITE).token(&app, &key).await;
+
+    let counts = ask_all_at_once(&app, &key, &vec![token; 32]).await;
+    assert_eq!(
+        counts,
+        [((200, None), 3), ((429, Some("visitor_limit".into())), 29)].into(),
+        "exactly the limit is answered"
+    );
+    // The three questions went into the session's one chat.
+    let auth = format!("Token {}", owner.token);
+    let (_, chats) = status_and_json(app.get_with_auth("/api/v1/chat/", &auth).await).await;
+    assert_eq!(chats.as_array().unwrap().len(), 1, "{chats}");
+    let id = chats[0]["id"].as_i64().unwrap();
+    let (_, chat) = status_and_json(
+        app.get_with_auth(&format!("/api/v1/chat/{id}/"), &auth)
+            .await,
+    )
+    .await;
+    assert_eq!(chat["messages"].as_array().unwrap().len(), 3, "{chat}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_questions_of_many_visitors_get_no_more_than_the_daily_limit() {
+    let app = spawn_app().await;
+    let owner = owner(&app, "ada").await;
+    let key = key_of(&publish(&app, &owner, 100, 3).await);
+    let visitor = Visitor::on(SITE);
+    let mut tokens = Vec::new();
+    for _ in 0..32 {
+        tokens.push(visitor.token(&app, &key).await);
+    }
+
+    let counts = ask_all_at_once(&app, &key, &tokens).await;
+    assert_eq!(
+        counts,
+        [
+            ((200, None), 3),
+            ((429, Some("assistant_limit".into())), 29)
+        ]
+        .into(),
+        "exactly the limit is answered"
+    );
+    let auth = format!("Token {}", owner.token);
+    let (_, chats) = status_and_json(app.get_with_auth("/api/v1/chat/", &auth).await).await;
+    assert_eq!(
+        chats.as_array().unwrap().len(),
+        3,
+        "one chat per answered visitor"
+    );
+}
+
+#[tokio::test]
+async fn ipv6_visitors_are_counted_by_their_64_network_and_mapped_ipv4_as_ipv4() {
+    let app = spawn_app_with(|config| config.trust_proxy = true).await;
+    let owner = owner(&app, "ada").await;
+    let key = key_of(&publish(&app, &owner, 2, 500).await);
+    let visitor = Visitor::on(SITE);
+    let limited = (429, Some("visitor_limit".to_owned()));
+    // Every question comes in a new session: only the address links them.
+    for (address, expected) in [
+        ("2001:db8:1:2::1", (200, None)),
+        ("2001:db8:1:2:ffff:ffff:ffff:fffe", (200, None)),
+        ("2001:db8:1:2:abcd::7", limited.clone()),
+        ("2001:DB8:0001:0002:0:0:0:9", limited.clone()),
+        ("2001:db8:1:3::1", (200, None)),
+        ("2001:db8:1:3::2", (200, None)),
+        ("2001:db8:1:3:8000::", limited.clone()),
+        ("2001:db8:2:2::1", (200, None)),
+        ("203.0.113.5", (200, None)),
+        ("::ffff:203.0.113.5", (200, None)),
+        ("203.0.113.5", limited.clone()),
+        ("203.0.113.6", (200, None)),
+    ] {
+        assert_eq!(
+            visitor.ask_from(&app, &key, address).await,
+            expected,
+            "{address}"
+        );
+    }
 }
 
 #[tokio::test]

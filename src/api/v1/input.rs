@@ -3,11 +3,20 @@
 //! Anything else is a 415, a body that does not parse is a 400, a file over
 //! the per-file limit a 413 as soon as it is seen — all in the API's error
 //! shape.
+//!
+//! A field sent more than once is noted in [`Input::duplicates`] (the last
+//! value is kept, as DRF keeps it); log-in and sign-up refuse such bodies
+//! ([`Input::refuse_duplicates`]). A body the rate limiter has already
+//! read arrives as an [`Input`] in the request's extensions and is taken
+//! from there, so the limiter and the handler read the same fields.
+
+use std::collections::BTreeSet;
 
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::header::CONTENT_TYPE;
 use serde_json::{Map, Value};
 
+use crate::accounts::DUPLICATE_FIELD;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -18,16 +27,21 @@ const TEXT_BODY_LIMIT: usize = 1024 * 1024;
 pub use crate::documents::IncomingFile as UploadedFile;
 
 /// A request body: its text fields, and its files (multipart only).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Input {
     pub fields: Map<String, Value>,
     pub files: Vec<UploadedFile>,
+    /// Text fields that were given more than once.
+    pub duplicates: BTreeSet<String>,
 }
 
 impl FromRequest<AppState> for Input {
     type Rejection = ApiError;
 
-    async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request(mut request: Request, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(read) = request.extensions_mut().remove::<Self>() {
+            return Ok(read);
+        }
         let content_type = request
             .headers()
             .get(CONTENT_TYPE)
@@ -100,7 +114,7 @@ async fn read_multipart(
             ));
         } else {
             let text = field.text().await.map_err(malformed)?;
-            input.fields.insert(field_name, Value::String(text));
+            input.insert(field_name, Value::String(text));
         }
     }
     Ok(input)
@@ -123,29 +137,100 @@ fn parse_json(body: &[u8]) -> Result<Input, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Input::default());
     }
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(fields)) => Ok(Input {
-            fields,
-            files: Vec::new(),
-        }),
-        Ok(_) => Err(ApiError::non_field("Invalid data. Expected a dictionary.")),
+    let mut reader = serde_json::Deserializer::from_slice(body);
+    let parsed = serde::Deserializer::deserialize_any(&mut reader, TopLevel)
+        .and_then(|top| reader.end().map(|()| top));
+    match parsed {
+        Ok(Some(input)) => Ok(input),
+        Ok(None) => Err(ApiError::non_field("Invalid data. Expected a dictionary.")),
         Err(error) => Err(ApiError::BadRequest(format!("JSON parse error - {error}"))),
+    }
+}
+
+/// A JSON body's top level: an object as an [`Input`] that notes repeated
+/// keys (a `Value` would silently keep the last), anything else as `None`.
+struct TopLevel;
+
+impl<'de> serde::de::Visitor<'de> for TopLevel {
+    type Value = Option<Input>;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("a JSON value")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut input = Input::default();
+        while let Some((key, value)) = map.next_entry::<String, Value>()? {
+            input.insert(key, value);
+        }
+        Ok(Some(input))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
     }
 }
 
 fn parse_form(body: &[u8]) -> Result<Input, ApiError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
         .map_err(|_| ApiError::BadRequest("The form body could not be parsed.".to_owned()))?;
-    Ok(Input {
-        fields: pairs
-            .into_iter()
-            .map(|(k, v)| (k, Value::String(v)))
-            .collect(),
-        files: Vec::new(),
-    })
+    let mut input = Input::default();
+    for (name, value) in pairs {
+        input.insert(name, Value::String(value));
+    }
+    Ok(input)
 }
 
 impl Input {
+    /// Adds a field; a second value for the same name replaces the first
+    /// and is noted as a duplicate.
+    fn insert(&mut self, name: String, value: Value) {
+        if self.fields.contains_key(&name) {
+            self.duplicates.insert(name.clone());
+        }
+        self.fields.insert(name, value);
+    }
+
+    /// A 400 naming each field that was sent more than once, if any: where
+    /// a field decides whose account is tried, one reading must not see
+    /// one value and another reading a different one.
+    pub fn refuse_duplicates(&self) -> Result<(), ApiError> {
+        if self.duplicates.is_empty() {
+            return Ok(());
+        }
+        let errors = self
+            .duplicates
+            .iter()
+            .map(|name| (name.clone(), vec![DUPLICATE_FIELD.to_owned()]))
+            .collect();
+        Err(ApiError::Validation(errors))
+    }
+
     /// A text field: `Ok(None)` when absent; numbers are taken as their
     /// text, as DRF's `CharField` does; anything else is refused
     /// with the field's message.
@@ -187,7 +272,40 @@ impl Input {
 
 #[cfg(test)]
 mod tests {
-    use super::clean_file_name;
+    use super::*;
+
+    #[test]
+    fn repeated_fields_are_noted_in_json_and_forms() {
+        let input =
+            parse_json(br#"{"username": "ada", "password": "x", "username": "bob"}"#).unwrap();
+        assert_eq!(input.fields["username"], "bob");
+        assert_eq!(input.duplicates, BTreeSet::from(["username".to_owned()]));
+        assert!(input.refuse_duplicates().is_err());
+        let input = parse_form(b"username=ada&username=bob&username=eve&password=x").unwrap();
+        assert_eq!(input.duplicates, BTreeSet::from(["username".to_owned()]));
+        let input = parse_json(br#"{"username": "ada", "nested": {"a": 1, "a": 2}}"#).unwrap();
+        assert!(input.duplicates.is_empty(), "only the top level counts");
+        assert!(input.refuse_duplicates().is_ok());
+    }
+
+    #[test]
+    fn json_that_is_no_object_or_no_json_is_refused_as_before() {
+        for body in [&b"[1, 2]"[..], b"\"ada\"", b"12", b"null", b"true"] {
+            let error = parse_json(body).unwrap_err();
+            assert!(
+                matches!(&error, ApiError::Validation(fields) if fields.contains_key("non_field_errors")),
+                "{error:?}"
+            );
+        }
+        for body in [&b"{\"a\": 1} trailing"[..], b"{\"a\": ", b"{nope}"] {
+            let error = parse_json(body).unwrap_err();
+            assert!(
+                error.to_string().starts_with("JSON parse error - "),
+                "{error}"
+            );
+        }
+        assert!(parse_json(b"  ").unwrap().fields.is_empty());
+    }
 
     #[test]
     fn file_names_lose_folders_and_control_characters() {

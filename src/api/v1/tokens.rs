@@ -3,12 +3,15 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use serde_json::json;
 
 use super::Input;
 use crate::accounts::{BAD_CREDENTIALS, REQUIRED};
-use crate::api::openapi::{BadRequest, LogIn};
+use crate::api::openapi::{BadRequest, Detail, LogIn};
+use crate::auth::password::{BUSY_RETRY_AFTER_SECS, HashError};
 use crate::auth::session::{BackendError, Credentials, verify_credentials};
 use crate::auth::{ApiAuth, api_token};
 use crate::error::ApiError;
@@ -26,6 +29,63 @@ pub struct TokenCreated {
     token: String,
 }
 
+/// Why a log-in or sign-up through the API failed: the API's usual errors,
+/// or every core busy checking other passwords (503 with `Retry-After`).
+#[derive(Debug)]
+pub enum AttemptError {
+    Api(ApiError),
+    Busy,
+}
+
+impl From<ApiError> for AttemptError {
+    fn from(error: ApiError) -> Self {
+        Self::Api(error)
+    }
+}
+
+impl From<HashError> for AttemptError {
+    fn from(error: HashError) -> Self {
+        match error {
+            HashError::Busy => Self::Busy,
+            failed @ HashError::Failed(_) => Self::Api(ApiError::Internal(failed.into())),
+        }
+    }
+}
+
+impl From<BackendError> for AttemptError {
+    fn from(error: BackendError) -> Self {
+        match error {
+            BackendError::Database(error) => Self::Api(error.into()),
+            BackendError::Hashing(error) => error.into(),
+        }
+    }
+}
+
+impl IntoResponse for AttemptError {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Api(error) => error.into_response(),
+            Self::Busy => {
+                tracing::warn!("password checks are queued past their wait: answering 503");
+                let detail = format!(
+                    "The server is busy checking other passwords. Please try again in \
+                     {BUSY_RETRY_AFTER_SECS} seconds."
+                );
+                let mut response = (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    Json(json!({ "detail": detail })),
+                )
+                    .into_response();
+                response.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(BUSY_RETRY_AFTER_SECS),
+                );
+                response
+            }
+        }
+    }
+}
+
 /// Issues a new key for a username and password.
 #[utoipa::path(
     post,
@@ -40,15 +100,20 @@ pub struct TokenCreated {
     )),
     responses(
         (status = 200, description = "A new key.", body = TokenCreated),
-        (status = 400, description = "A field is missing, or the credentials are wrong.",
+        (status = 400, description = "A field is missing or sent twice, or the credentials are wrong.",
             body = BadRequest,
             example = json!({"non_field_errors": ["Unable to log in with provided credentials."]})),
+        (status = 503, description = "Every core is busy checking other passwords: try again after `Retry-After` seconds.",
+            body = Detail,
+            headers(("Retry-After" = u64, description = "Seconds to wait before trying again.")),
+            example = json!({"detail": "The server is busy checking other passwords. Please try again in 5 seconds."})),
     ),
 )]
 pub async fn create_token(
     State(state): State<AppState>,
     input: Input,
-) -> Result<Json<TokenCreated>, ApiError> {
+) -> Result<Json<TokenCreated>, AttemptError> {
+    input.refuse_duplicates()?;
     let [username, password] = input.texts(["username", "password"])?;
     let mut missing = FieldErrors::new();
     for (field, value) in [("username", &username), ("password", &password)] {
@@ -57,27 +122,23 @@ pub async fn create_token(
         }
     }
     let (Some(username), Some(password)) = (username, password) else {
-        return Err(ApiError::Validation(missing));
+        return Err(ApiError::Validation(missing).into());
     };
     if !missing.is_empty() {
-        return Err(ApiError::Validation(missing));
+        return Err(ApiError::Validation(missing).into());
     }
     let credentials = Credentials {
         username: username.trim().to_owned(),
         password,
     };
-    let user = verify_credentials(&state.db, credentials)
-        .await
-        .map_err(|error| match error {
-            BackendError::Database(e) => ApiError::from(e),
-            BackendError::Hashing(e) => ApiError::Internal(anyhow::anyhow!(e)),
-        })?;
+    let user = verify_credentials(&state.db, credentials).await?;
     let user = user.ok_or_else(|| ApiError::non_field(BAD_CREDENTIALS))?;
     let token = api_token::generate();
     state
         .db
         .insert_api_token(user.id, API_KEY_NAME, &token.prefix, &token.hash)
-        .await?;
+        .await
+        .map_err(ApiError::from)?;
     Ok(Json(TokenCreated {
         token: token.plaintext,
     }))
@@ -103,4 +164,24 @@ pub async fn delete_token(
         .await?;
     state.known_keys.forget_all();
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_busy_server_answers_503_with_retry_after_in_drf_words() {
+        let response = AttemptError::from(HashError::Busy).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "5");
+        let body = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            body,
+            json!({"detail": "The server is busy checking other passwords. Please try again in 5 seconds."})
+        );
+    }
 }

@@ -5,8 +5,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 
 use super::Input;
+use super::tokens::AttemptError;
 use crate::accounts::{self, AccountError};
-use crate::api::openapi::{BadRequest, SignUp};
+use crate::api::openapi::{BadRequest, Detail, SignUp};
 use crate::error::ApiError;
 use crate::model::UserView;
 use crate::state::AppState;
@@ -26,15 +27,20 @@ use crate::state::AppState;
     responses(
         (status = 201, description = "The new user.", body = UserView,
             example = json!({"id": 1, "username": "ada", "email": "ada@example.com"})),
-        (status = 400, description = "A field is missing or invalid, or the username or email is taken.",
+        (status = 400, description = "A field is missing, invalid or sent twice, or the username or email is taken.",
             body = BadRequest,
             example = json!({"username": ["A user with that username already exists."]})),
+        (status = 503, description = "Every core is busy checking other passwords: try again after `Retry-After` seconds.",
+            body = Detail,
+            headers(("Retry-After" = u64, description = "Seconds to wait before trying again.")),
+            example = json!({"detail": "The server is busy checking other passwords. Please try again in 5 seconds."})),
     ),
 )]
 pub async fn create_user(
     State(state): State<AppState>,
     input: Input,
-) -> Result<(StatusCode, Json<UserView>), ApiError> {
+) -> Result<(StatusCode, Json<UserView>), AttemptError> {
+    input.refuse_duplicates()?;
     let [username, email, password] = input.texts(["username", "email", "password"])?;
     let new_user =
         accounts::validate_new_user(username.as_deref(), email.as_deref(), password.as_deref())
@@ -42,8 +48,9 @@ pub async fn create_user(
     let user = accounts::register(&state.db, new_user)
         .await
         .map_err(|error| match error {
-            AccountError::Invalid(fields) => ApiError::Validation(fields),
-            AccountError::Internal(cause) => ApiError::Internal(cause),
+            AccountError::Invalid(fields) => AttemptError::Api(ApiError::Validation(fields)),
+            AccountError::Busy => AttemptError::Busy,
+            AccountError::Internal(cause) => AttemptError::Api(ApiError::Internal(cause)),
         })?;
     Ok((StatusCode::CREATED, Json(user.into_view())))
 }

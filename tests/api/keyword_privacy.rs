@@ -1,0 +1,146 @@
+//! Keyword scores depend on the asking assistant's passages only: what
+//! other accounts upload changes neither the scores the search API returns
+//! nor the ranking (issue 22, point 9).
+
+use std::time::Duration;
+
+use reqwest::multipart::{Form, Part};
+use serde_json::Value;
+
+use crate::helpers::{TestApp, spawn_app, status_and_json};
+
+/// Two passages alike but for one word each, and two without either.
+const PROBE: [(&str, &str); 4] = [
+    (
+        "first.md",
+        "Field notes. The zanzibar shipment left the harbour on time and the zanzibar crew was paid.",
+    ),
+    (
+        "other.md",
+        "Field notes. The orchid shipment left the harbour on time and the orchid crew was paid.",
+    ),
+    (
+        "third.md",
+        "Quarterly summary of freight costs, fuel prices and harbour fees for the region.",
+    ),
+    (
+        "fourth.md",
+        "Staff list with roles, offices and the hours each team keeps during the season.",
+    ),
+];
+
+async fn get(app: &TestApp, token: &str, path: &str) -> Value {
+    let response = app
+        .api
+        .get(app.url(path))
+        .header("Authorization", format!("Token {token}"))
+        .send()
+        .await
+        .expect("request");
+    let (status, body) = status_and_json(response).await;
+    assert_eq!(status, 200, "{path}: {body}");
+    body
+}
+
+/// Creates an assistant with these files and waits until they are read.
+async fn assistant_with_files(app: &TestApp, token: &str, files: &[(&str, String)]) -> i64 {
+    let mut form = Form::new()
+        .text("name", "Notes")
+        .text("company_name", "Acme")
+        .text("instructions", "Answer from the notes.");
+    for (name, text) in files {
+        form = form.part(
+            "files",
+            Part::bytes(text.as_bytes().to_vec()).file_name((*name).to_owned()),
+        );
+    }
+    let (status, created) = status_and_json(app.post_assistant_form(token, form).await).await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_i64().expect("id");
+    for _ in 0..200 {
+        let assistant = get(app, token, &format!("/api/v1/assistants/{id}/")).await;
+        let documents = assistant["documents"].as_array().expect("documents");
+        if documents.iter().all(|d| d["status"] == "ready") {
+            return id;
+        }
+        assert!(
+            documents.iter().all(|d| d["status"] != "failed"),
+            "{assistant}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("documents still processing after 10 s");
+}
+
+/// Each result's document and score, best first.
+async fn scores(app: &TestApp, token: &str, assistant: i64, question: &str) -> Vec<(String, f64)> {
+    let found = get(
+        app,
+        token,
+        &format!("/api/v1/assistants/{assistant}/search/?q={question}&k=10"),
+    )
+    .await;
+    found["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| {
+            (
+                r["document"].as_str().expect("document").to_owned(),
+                r["score"].as_f64().expect("score"),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn other_accounts_documents_change_no_keyword_score() {
+    let app = spawn_app().await;
+    let (_, ada) = app.user_with_token("ada").await;
+    let probe: Vec<(&str, String)> = PROBE
+        .iter()
+        .map(|(name, text)| (*name, (*text).to_owned()))
+        .collect();
+    let assistant = assistant_with_files(&app, &ada, &probe).await;
+    let questions = ["zanzibar", "orchid", "zanzibar orchid crew", "harbour"];
+    let mut before = Vec::new();
+    for question in questions {
+        before.push(scores(&app, &ada, assistant, question).await);
+    }
+    let [zanzibar, orchid] = [&before[0], &before[1]].map(|found| {
+        assert_eq!(found.len(), 1, "{found:?}");
+        found[0].1
+    });
+    assert!(zanzibar > 0.0, "{zanzibar}");
+    assert_eq!(
+        zanzibar, orchid,
+        "two words the probe holds alike score alike"
+    );
+
+    // Another account's documents hold one of the words, many times, in
+    // passages of other lengths.
+    let (_, bob) = app.user_with_token("bob").await;
+    let orchids: Vec<(&str, String)> = ["orchids.md", "more-orchids.md", "garden.md"]
+        .into_iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let text = format!(
+                "Orchid price list. {}\n\nThe harbour crew water the orchid beds. {}",
+                "Orchid orchids orchid. ".repeat(10 * (i + 1)),
+                "Every orchid is shipped with care. ".repeat(5)
+            );
+            (name, text)
+        })
+        .collect();
+    let garden = assistant_with_files(&app, &bob, &orchids).await;
+    let theirs = scores(&app, &bob, garden, "orchid").await;
+    assert_eq!(theirs.len(), 3, "{theirs:?}");
+
+    for (question, before) in questions.into_iter().zip(&before) {
+        let after = scores(&app, &ada, assistant, question).await;
+        assert_eq!(
+            &after, before,
+            "scores for {question:?} moved when another account added documents"
+        );
+    }
+}
