@@ -156,7 +156,7 @@ async fn the_answer_settings_offer_a_select_of_the_allowed_models_without_javasc
         "the default: {select}"
     );
     assert!(
-        select.contains("gpt-4o-mini (the server&#x27;s default)")
+        select.contains("gpt-4o-mini (the server&#39;s default)")
             || select.contains("gpt-4o-mini (the server's default)"),
         "{select}"
     );
