@@ -6,10 +6,12 @@ use std::collections::HashMap;
 use crate::db::Db;
 use crate::db::documents::{DocumentRow, NewDocument};
 use crate::db::vectors::SemanticProgress;
+use crate::ingest::chunk::{Passage, indexed_text};
 use crate::ingest::detect::{self, SUPPORTED};
+use crate::ingest::metadata::MAX_VALUE_CHARS;
 use crate::ingest::storage::FileStore;
 use crate::ingest::worker::JobQueue;
-use crate::model::{DocumentView, SemanticProgressView};
+use crate::model::{DocumentMetadata, DocumentView, FieldErrors, SemanticProgressView};
 use crate::state::AppState;
 
 /// A file as it arrived.
@@ -51,6 +53,7 @@ pub fn document_url(assistant_id: i64, id: i64) -> String {
 /// A document as the API and the dashboard show it.
 pub fn to_view(row: DocumentRow, semantic: Option<SemanticProgressView>) -> DocumentView {
     DocumentView {
+        metadata: row.metadata(),
         url: document_url(row.assistant_id, row.id),
         id: row.id,
         name: row.name,
@@ -220,4 +223,109 @@ pub async fn forget_file(db: &Db, files: &FileStore, sha256: &str) -> sqlx::Resu
         tracing::warn!(%error, "could not remove an unused file");
     }
     Ok(())
+}
+
+/// A correction of a document's metadata: a field given replaces its value
+/// (an empty one makes it unknown); a field not given stays as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MetadataChange {
+    pub company: Option<String>,
+    pub kind: Option<String>,
+    pub period: Option<String>,
+    pub title: Option<String>,
+}
+
+/// Why a document's metadata cannot be corrected.
+#[derive(Debug, thiserror::Error)]
+pub enum CorrectionError {
+    #[error("invalid values")]
+    Invalid(FieldErrors),
+    #[error(
+        "This document is still being read (or could not be read); its details can be corrected once it is ready."
+    )]
+    NotReady,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// `current` with `change` applied, or the messages of the fields refused
+/// (longer than [`MAX_VALUE_CHARS`] characters, or holding control
+/// characters).
+pub fn corrected(
+    current: DocumentMetadata,
+    change: MetadataChange,
+) -> Result<DocumentMetadata, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let mut pick = |field: &str, old: Option<String>, new: Option<String>| match new {
+        None => old,
+        Some(value) => {
+            let value = value.trim();
+            if value.chars().count() > MAX_VALUE_CHARS {
+                errors.entry(field.to_owned()).or_default().push(format!(
+                    "Ensure this field has no more than {MAX_VALUE_CHARS} characters."
+                ));
+                old
+            } else if value.chars().any(char::is_control) {
+                errors
+                    .entry(field.to_owned())
+                    .or_default()
+                    .push("Control characters are not allowed.".to_owned());
+                old
+            } else {
+                (!value.is_empty()).then(|| value.to_owned())
+            }
+        }
+    };
+    let metadata = DocumentMetadata {
+        company: pick("company", current.company, change.company),
+        kind: pick("kind", current.kind, change.kind),
+        period: pick("period", current.period, change.period),
+        title: pick("title", current.title, change.title),
+    };
+    if errors.is_empty() {
+        Ok(metadata.cleaned())
+    } else {
+        Err(errors)
+    }
+}
+
+/// Corrects a ready document's metadata; its passages are indexed again
+/// with it (keywords at once, vectors in the background). Returns the
+/// document as stored.
+pub async fn correct_metadata(
+    db: &Db,
+    document: &DocumentRow,
+    change: MetadataChange,
+) -> Result<DocumentRow, CorrectionError> {
+    let metadata = corrected(document.metadata(), change).map_err(CorrectionError::Invalid)?;
+    if document.status != "ready" {
+        return Err(CorrectionError::NotReady);
+    }
+    if metadata != document.metadata() {
+        let company = db
+            .assistant_by_id(document.assistant_id)
+            .await?
+            .map(|assistant| assistant.company_name)
+            .unwrap_or_default();
+        let about = metadata.context(&company);
+        let indexed: Vec<(i64, String)> = db
+            .passages_of_document(document.id)
+            .await?
+            .into_iter()
+            .map(|(id, heading, text)| {
+                let passage = Passage {
+                    page: None,
+                    heading,
+                    text,
+                };
+                (id, indexed_text(&document.name, &about, &passage))
+            })
+            .collect();
+        db.set_document_metadata(document, &metadata, &indexed)
+            .await?;
+    }
+    Ok(db
+        .document_of(document.assistant_id, document.id)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?)
 }

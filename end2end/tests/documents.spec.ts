@@ -62,3 +62,49 @@ test("a PDF is processed page by page and search shows the right page", async ({
   await page.getByRole("button", { name: "Search", exact: true }).click();
   await expect(page.getByTestId("no-hits")).toBeVisible();
 });
+
+test("each document shows what it is, the owner corrects it, and search explains its ranking", async ({ page, request }) => {
+  await newSignedInUser(page, request, "facts");
+  await open(page, "/assistants/new");
+  await page.getByLabel("Name", { exact: true }).fill("Filings");
+  await page.getByLabel("Company name").fill("Various");
+  await page.getByLabel("Instructions").fill("Answer from the filings.");
+  await page.getByRole("button", { name: "Create assistant" }).click();
+  await expect(page).toHaveURL(/\/assistants\/\d+$/);
+
+  const cover = (registrant: string, yearEnd: string, body: string) =>
+    `FORM 10-K\n\nFor the fiscal year ended ${yearEnd}\n\n${registrant}\n(Exact name of registrant as specified in its charter)\n\n## Results\n\n${body}\n`;
+  await page.getByLabel("Documents to upload").setInputFiles([
+    { name: "walmart.md", mimeType: "text/markdown", buffer: Buffer.from(cover("Walmart Inc.", "January 31, 2018", "Total revenues were $500,343 million in fiscal 2018.")) },
+    { name: "nike.md", mimeType: "text/markdown", buffer: Buffer.from(cover("NIKE, Inc.", "May 31, 2023", "Revenues were $51.2 billion in fiscal 2023.")) },
+  ]);
+  await page.getByRole("button", { name: "Upload", exact: true }).click();
+  await expect(page.getByTestId("document-status")).toHaveText(["Ready", "Ready"]);
+  const walmart = page.getByTestId("document-row").filter({ hasText: "walmart.md" });
+  const nike = page.getByTestId("document-row").filter({ hasText: "nike.md" });
+  await expect(walmart.getByTestId("document-metadata")).toHaveText("Walmart Inc. · 10-K · FY2018");
+  await expect(nike.getByTestId("document-metadata")).toHaveText("NIKE, Inc. · 10-K · FY2023");
+
+  // The owner corrects values (the fields take at most 200 characters,
+  // as the server does).
+  await nike.getByLabel("Edit the details of nike.md").click();
+  await expect(nike.getByLabel("Company")).toHaveAttribute("maxlength", "200");
+  await nike.getByLabel("Company").fill("Nike Incorporated");
+  await nike.getByLabel("Period").fill("FY2023 (year to May 31)");
+  await nike.getByRole("button", { name: "Save details" }).click();
+  await expect(nike.getByTestId("document-metadata")).toHaveText("Nike Incorporated · 10-K · FY2023 (year to May 31)");
+  await page.reload();
+  await expect(page.getByTestId("document-row").filter({ hasText: "nike.md" }).getByTestId("document-metadata"))
+    .toHaveText("Nike Incorporated · 10-K · FY2023 (year to May 31)");
+
+  // Search names Walmart: its filing is read first, and says why.
+  await page.getByLabel("Question", { exact: true }).fill("Walmart revenues");
+  await page.getByLabel("Explain the ranking").check();
+  await page.getByRole("button", { name: "Search", exact: true }).click();
+  await expect(page).toHaveURL(/explain=true/);
+  const hit = page.getByTestId("search-hit").first();
+  await expect(hit).toContainText("walmart.md");
+  await expect(hit.getByTestId("search-why")).toContainText("Keywords: #1");
+  await expect(hit.getByTestId("search-why")).toContainText("From a document the question names (by company)");
+  await page.screenshot({ path: "test-results/document-metadata.png", fullPage: true });
+});

@@ -62,6 +62,7 @@ Text fields accept numbers as their text, as the original \
         documents::list_documents,
         documents::upload_documents,
         documents::get_document,
+        documents::update_document,
         documents::delete_document,
         documents::search_assistant,
         chat::list_chats,
@@ -387,6 +388,25 @@ pub struct DocumentsUpload {
     /// PDF, Word (.docx), plain text, Markdown, HTML or CSV.
     #[schema(min_items = 1)]
     pub files: Vec<UploadFile>,
+}
+
+/// `PATCH /api/v1/assistants/{id}/documents/{doc_id}/`: any subset; an
+/// empty string or `null` makes a value unknown.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"company": "Apple Inc.", "period": "2023 Q3"}))]
+pub struct MetadataUpdate {
+    /// The company the document is from or about.
+    #[schema(max_length = 200)]
+    pub company: Option<String>,
+    /// "10-K", "10-Q", "8-K", "Earnings release", "Contract"…
+    #[schema(max_length = 200)]
+    pub kind: Option<String>,
+    /// The period it covers: "FY2018", "2023 Q3"…
+    #[schema(max_length = 200)]
+    pub period: Option<String>,
+    /// A title for people.
+    #[schema(max_length = 200)]
+    pub title: Option<String>,
 }
 
 /// `POST /api/v1/chat/`.

@@ -7,6 +7,7 @@
 //! [`provider`]. The question is stored before anything can fail, so it is
 //! never lost.
 
+pub mod followup;
 pub mod prompt;
 pub mod provider;
 
@@ -24,6 +25,9 @@ use provider::{Provider, ProviderError};
 const PASSAGES_PER_QUESTION: i64 = 6;
 /// Earlier exchanges read for the conversation (then cut to the token budget).
 const HISTORY_EXCHANGES: i64 = 20;
+/// How long the model may take to make a follow-up stand alone before the
+/// rule's version is searched instead.
+const REWRITE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(8);
 
 /// Why a question kept from a run that stopped mid-answer has no answer.
 pub const INTERRUPTED: &str =
@@ -114,6 +118,49 @@ pub async fn answer(
     }
 }
 
+/// What to search the documents for: the question itself when it stands
+/// alone; else the model's standalone version of it (one short call with
+/// its own time limit), or, without a model or when that call fails, the
+/// previous question with the follow-up's companies and years carried over.
+async fn standalone_question(
+    db: &Db,
+    provider: Option<&Provider>,
+    model: Option<&str>,
+    assistant_id: i64,
+    history: &[Turn],
+    question: &str,
+) -> sqlx::Result<String> {
+    if followup::stands_alone(history, question) {
+        return Ok(question.to_owned());
+    }
+    if let Some(provider) = provider {
+        let prompt = followup::rewrite_prompt(history, question);
+        let rewrite = provider.complete(&prompt, model, Some(0.0), None);
+        match tokio::time::timeout(REWRITE_TIMEOUT, rewrite).await {
+            Ok(Ok(text)) => {
+                if let Some(rewritten) = followup::accept_rewrite(&text) {
+                    return Ok(rewritten);
+                }
+            }
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "the model could not rewrite a follow-up; carried over by rule");
+            }
+            Err(_) => tracing::warn!(
+                "the model took too long to rewrite a follow-up; carried over by rule"
+            ),
+        }
+    }
+    let documents: Vec<search::route::RoutedDocument> =
+        search::documents_to_route(db, assistant_id)
+            .await?
+            .into_iter()
+            .map(|(document, _)| document)
+            .collect();
+    Ok(followup::carry_over_conversation(
+        history, question, &documents,
+    ))
+}
+
 async fn respond(
     db: &Db,
     provider: Option<&Provider>,
@@ -132,7 +179,16 @@ async fn respond(
             answer: row.output.unwrap_or_default(),
         })
         .collect();
-    let query = prompt::retrieval_query(&history, &message.input);
+    let settings = db.answer_settings(assistant.id).await?;
+    let query = standalone_question(
+        db,
+        provider,
+        settings.chat_model.as_deref(),
+        assistant.id,
+        &history,
+        &message.input,
+    )
+    .await?;
     let found: Vec<Passage> =
         search::search(db, semantic, assistant.id, &query, PASSAGES_PER_QUESTION)
             .await?
@@ -145,7 +201,6 @@ async fn respond(
             })
             .collect();
     let passages = prompt::relevant(found.clone(), &query);
-    let settings = db.answer_settings(assistant.id).await?;
 
     let send = |text: String| {
         let deltas = deltas.clone();

@@ -49,22 +49,6 @@ pub struct Persona<'a> {
     pub grounded: bool,
 }
 
-/// Questions with fewer content words than this are taken as follow-ups
-/// ("and in 2019?") and searched together with the previous question.
-const FOLLOW_UP_TERMS: usize = 4;
-
-/// What to search the documents for: the question, and for a short
-/// follow-up also the question before it, so "and in 2019?" still finds
-/// what the conversation is about.
-pub fn retrieval_query(history: &[Turn], question: &str) -> String {
-    match history.last() {
-        Some(previous) if query::terms(question).len() < FOLLOW_UP_TERMS => {
-            format!("{question} {}", previous.question)
-        }
-        _ => question.to_owned(),
-    }
-}
-
 /// The passages that share enough words with the question to answer from:
 /// at least two of its terms (one, for a one-term question) in the passage
 /// text itself, not only in its document name or heading.
@@ -319,21 +303,6 @@ mod tests {
 
     fn words(text: &str) -> usize {
         text.split_whitespace().count()
-    }
-
-    #[test]
-    fn follow_ups_are_searched_with_the_previous_question() {
-        let history = [Turn {
-            question: "What were capital expenditures in 2018?".into(),
-            answer: "$1,577 million [1].".into(),
-        }];
-        assert_eq!(
-            retrieval_query(&history, "and in 2017?"),
-            "and in 2017? What were capital expenditures in 2018?"
-        );
-        let full = "What were the total dividends paid to shareholders in 2017?";
-        assert_eq!(retrieval_query(&history, full), full);
-        assert_eq!(retrieval_query(&[], "and in 2017?"), "and in 2017?");
     }
 
     #[test]

@@ -4,7 +4,9 @@
 use chrono::{DateTime, Utc};
 
 use super::{Db, on_pool};
+use crate::model::DocumentMetadata;
 use crate::search::bm25::{self, Collection};
+use crate::search::query::Keywords;
 
 /// A row of `documents`.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -22,9 +24,25 @@ pub struct DocumentRow {
     pub empty_pages: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub company: Option<String>,
+    pub kind: Option<String>,
+    pub period: Option<String>,
+    pub title: Option<String>,
 }
 
-/// A new document's metadata.
+impl DocumentRow {
+    /// What the document is, as read at ingest or corrected by its owner.
+    pub fn metadata(&self) -> DocumentMetadata {
+        DocumentMetadata {
+            company: self.company.clone(),
+            kind: self.kind.clone(),
+            period: self.period.clone(),
+            title: self.title.clone(),
+        }
+    }
+}
+
+/// A new document's file.
 #[derive(Debug, Clone)]
 pub struct NewDocument<'a> {
     pub name: &'a str,
@@ -55,7 +73,11 @@ pub struct FoundChunk {
     pub score: f64,
 }
 
-const COLUMNS: &str = "id, assistant_id, name, content_type, size, sha256, status, error, pages, pages_done, empty_pages, created_at, updated_at";
+/// A document read: ready, with its page counts and metadata.
+const FINISHED: &str = "UPDATE documents SET status = 'ready', error = NULL, pages = $1, pages_done = $1, \
+     empty_pages = $2, updated_at = $3, company = $5, kind = $6, period = $7, title = $8 WHERE id = $4";
+
+const COLUMNS: &str = "id, assistant_id, name, content_type, size, sha256, status, error, pages, pages_done, empty_pages, created_at, updated_at, company, kind, period, title";
 
 impl Db {
     /// Adds a document to an assistant, `pending`; `None` when the assistant
@@ -125,6 +147,108 @@ impl Db {
             .await
             .map(|r| r.rows_affected()))?;
         Ok(deleted > 0)
+    }
+
+    /// A document's passages as (id, heading, text), in order.
+    pub async fn passages_of_document(
+        &self,
+        document_id: i64,
+    ) -> sqlx::Result<Vec<(i64, String, String)>> {
+        let sql = "SELECT id, heading, text FROM chunks WHERE document_id = $1 ORDER BY id";
+        on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(document_id)
+            .fetch_all(pool)
+            .await)
+    }
+
+    /// Stores a document's corrected metadata and indexes its passages
+    /// again with it (`indexed`: passage id and its new keyword text), in
+    /// one transaction; their vectors are dropped, to be made again in the
+    /// background with the new context.
+    pub async fn set_document_metadata(
+        &self,
+        document: &DocumentRow,
+        metadata: &DocumentMetadata,
+        indexed: &[(i64, String)],
+    ) -> sqlx::Result<()> {
+        const UPDATE: &str = "UPDATE documents SET company = $1, kind = $2, period = $3, title = $4, \
+                              updated_at = $5 WHERE id = $6";
+        const DROP_VECTORS: &str = "DELETE FROM chunk_vectors WHERE chunk_id IN (SELECT id FROM chunks WHERE document_id = $1)";
+        let now = Utc::now();
+        match self {
+            Db::Sqlite(pool) => {
+                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                sqlx::query(UPDATE)
+                    .bind(&metadata.company)
+                    .bind(&metadata.kind)
+                    .bind(&metadata.period)
+                    .bind(&metadata.title)
+                    .bind(now)
+                    .bind(document.id)
+                    .execute(&mut *tx)
+                    .await?;
+                for (id, text) in indexed {
+                    sqlx::query("DELETE FROM chunks_fts WHERE rowid = $1")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query(
+                        "INSERT INTO chunks_fts (rowid, body, assistant) VALUES ($1, $2, $3)",
+                    )
+                    .bind(id)
+                    .bind(text)
+                    .bind(assistant_token(document.assistant_id))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                sqlx::query(
+                    "UPDATE chunks SET tokens = counted.tokens \
+                     FROM (SELECT rowid AS id, fts_body_tokens(chunks_fts) AS tokens FROM chunks_fts \
+                           WHERE chunks_fts MATCH $1) AS counted \
+                     WHERE chunks.id = counted.id AND chunks.document_id = $2",
+                )
+                .bind(format!(
+                    "assistant : {}",
+                    assistant_token(document.assistant_id)
+                ))
+                .bind(document.id)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(DROP_VECTORS)
+                    .bind(document.id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await
+            }
+            Db::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                sqlx::query(UPDATE)
+                    .bind(&metadata.company)
+                    .bind(&metadata.kind)
+                    .bind(&metadata.period)
+                    .bind(&metadata.title)
+                    .bind(now)
+                    .bind(document.id)
+                    .execute(&mut *tx)
+                    .await?;
+                for (id, text) in indexed {
+                    let (words, tokens) = postgres_words(text);
+                    sqlx::query(
+                        "UPDATE chunks SET body = to_tsvector('english', $1), tokens = $2 WHERE id = $3",
+                    )
+                    .bind(&words)
+                    .bind(tokens)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                sqlx::query(DROP_VECTORS)
+                    .bind(document.id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await
+            }
+        }
     }
 
     /// Whether any document, of any assistant, still uses the file with this hash.
@@ -262,6 +386,7 @@ impl Db {
         chunks: &[NewChunk],
         pages: i64,
         empty_pages: i64,
+        metadata: &DocumentMetadata,
     ) -> sqlx::Result<()> {
         let now = Utc::now();
         match self {
@@ -314,15 +439,17 @@ impl Db {
                     .execute(&mut *tx)
                     .await?;
                 }
-                sqlx::query(
-                    "UPDATE documents SET status = 'ready', error = NULL, pages = $1, pages_done = $1, empty_pages = $2, updated_at = $3 WHERE id = $4",
-                )
-                .bind(pages)
-                .bind(empty_pages)
-                .bind(now)
-                .bind(document.id)
-                .execute(&mut *tx)
-                .await?;
+                sqlx::query(FINISHED)
+                    .bind(pages)
+                    .bind(empty_pages)
+                    .bind(now)
+                    .bind(document.id)
+                    .bind(&metadata.company)
+                    .bind(&metadata.kind)
+                    .bind(&metadata.period)
+                    .bind(&metadata.title)
+                    .execute(&mut *tx)
+                    .await?;
                 tx.commit().await
             }
             Db::Postgres(pool) => {
@@ -332,13 +459,7 @@ impl Db {
                     .execute(&mut *tx)
                     .await?;
                 for chunk in chunks {
-                    // The words SQLite's index holds for the passage (its
-                    // tokenizer splits where `words_only` does), and how
-                    // many: BM25's passage length, counting stop words as
-                    // FTS5 does.
-                    let words = crate::search::query::words_only(&chunk.indexed);
-                    let tokens = i32::try_from(words.split(' ').filter(|w| !w.is_empty()).count())
-                        .unwrap_or(i32::MAX);
+                    let (words, tokens) = postgres_words(&chunk.indexed);
                     sqlx::query(
                         "INSERT INTO chunks (document_id, assistant_id, page, heading, text, body, tokens) \
                          VALUES ($1, $2, $3, $4, $5, to_tsvector('english', $6), $7)",
@@ -353,15 +474,17 @@ impl Db {
                     .execute(&mut *tx)
                     .await?;
                 }
-                sqlx::query(
-                    "UPDATE documents SET status = 'ready', error = NULL, pages = $1, pages_done = $1, empty_pages = $2, updated_at = $3 WHERE id = $4",
-                )
-                .bind(pages)
-                .bind(empty_pages)
-                .bind(now)
-                .bind(document.id)
-                .execute(&mut *tx)
-                .await?;
+                sqlx::query(FINISHED)
+                    .bind(pages)
+                    .bind(empty_pages)
+                    .bind(now)
+                    .bind(document.id)
+                    .bind(&metadata.company)
+                    .bind(&metadata.kind)
+                    .bind(&metadata.period)
+                    .bind(&metadata.title)
+                    .execute(&mut *tx)
+                    .await?;
                 tx.commit().await
             }
         }
@@ -380,7 +503,23 @@ impl Db {
         terms: &[String],
         limit: i64,
     ) -> sqlx::Result<Vec<FoundChunk>> {
-        if terms.is_empty() {
+        let keywords = crate::search::query::Keywords::plain(terms.to_vec());
+        self.search_chunks_in(assistant_id, None, &keywords, limit)
+            .await
+    }
+
+    /// [`Db::search_chunks`] over some of the assistant's documents only
+    /// (`only`; all of them when `None`), with the statistics of all, each
+    /// term's weight scaled by its own in `keywords`.
+    pub async fn search_chunks_in(
+        &self,
+        assistant_id: i64,
+        only: Option<&[i64]>,
+        keywords: &Keywords,
+        limit: i64,
+    ) -> sqlx::Result<Vec<FoundChunk>> {
+        let terms = &keywords.terms;
+        if terms.is_empty() || only.is_some_and(<[i64]>::is_empty) {
             return Ok(Vec::new());
         }
         match self {
@@ -423,23 +562,39 @@ impl Db {
                         .filter(|(mask, _)| mask & (1 << phrase) != 0)
                         .map(|(_, count)| count)
                         .sum();
-                    idfs.push(bm25::idf(collection, u64::try_from(df).unwrap_or(0)));
+                    let weight = keywords.weights.get(phrase - 1).copied().unwrap_or(1.0);
+                    idfs.push(weight * bm25::idf(collection, u64::try_from(df).unwrap_or(0)));
                 }
-                let found: Vec<FoundChunk> = sqlx::query_as(
-                    "SELECT c.id AS chunk_id, c.document_id, d.name AS document, c.page, c.heading, c.text, best.score \
-                     FROM (SELECT rowid, fts_bm25(chunks_fts, $2, $3) AS score FROM chunks_fts \
-                           WHERE chunks_fts MATCH $1 ORDER BY score DESC, rowid LIMIT $4) best \
-                     JOIN chunks c ON c.id = best.rowid JOIN documents d ON d.id = c.document_id \
-                     WHERE c.assistant_id = $5 \
-                     ORDER BY best.score DESC, c.id",
-                )
-                .bind(&query)
-                .bind(collection.average_length)
-                .bind(super::fts5::idf_blob(&idfs))
-                .bind(limit)
-                .bind(assistant_id)
-                .fetch_all(&mut *tx)
-                .await?;
+                // With some documents only, every match is scored and then
+                // filtered by its document; else only the best are joined.
+                let sql = match only {
+                    None => {
+                        "SELECT c.id AS chunk_id, c.document_id, d.name AS document, c.page, c.heading, c.text, best.score \
+                         FROM (SELECT rowid, fts_bm25(chunks_fts, $2, $3) AS score FROM chunks_fts \
+                               WHERE chunks_fts MATCH $1 ORDER BY score DESC, rowid LIMIT $4) best \
+                         JOIN chunks c ON c.id = best.rowid JOIN documents d ON d.id = c.document_id \
+                         WHERE c.assistant_id = $5 \
+                         ORDER BY best.score DESC, c.id"
+                    }
+                    Some(_) => {
+                        "WITH best AS MATERIALIZED (SELECT rowid, fts_bm25(chunks_fts, $2, $3) AS score \
+                                                    FROM chunks_fts WHERE chunks_fts MATCH $1) \
+                         SELECT c.id AS chunk_id, c.document_id, d.name AS document, c.page, c.heading, c.text, best.score \
+                         FROM best JOIN chunks c ON c.id = best.rowid JOIN documents d ON d.id = c.document_id \
+                         WHERE c.assistant_id = $5 AND c.document_id IN (SELECT value FROM json_each($6)) \
+                         ORDER BY best.score DESC, c.id LIMIT $4"
+                    }
+                };
+                let only_json = only.map(|ids| serde_json::to_string(ids).unwrap_or_default());
+                let found: Vec<FoundChunk> = sqlx::query_as(sql)
+                    .bind(&query)
+                    .bind(collection.average_length)
+                    .bind(super::fts5::idf_blob(&idfs))
+                    .bind(limit)
+                    .bind(assistant_id)
+                    .bind(only_json)
+                    .fetch_all(&mut *tx)
+                    .await?;
                 tx.commit().await?;
                 Ok(found)
             }
@@ -455,24 +610,25 @@ impl Db {
                 // naming it (as FTS5 counts each phrase), with its document
                 // frequency among the assistant's passages. The lexeme is
                 // quoted into a tsquery as is (not stemmed again).
-                let lexemes: Vec<(String, i64)> = sqlx::query_as(
+                let lexemes: Vec<(String, i64, f64)> = sqlx::query_as(
                     "SELECT l.lexeme, (SELECT COUNT(*) FROM chunks \
                          WHERE assistant_id = $2 AND body @@ (chr(39) || replace(replace(l.lexeme, chr(92), chr(92) || chr(92)), \
-                             chr(39), chr(39) || chr(39)) || chr(39))::tsquery) AS df \
-                     FROM unnest($1::text[]) WITH ORDINALITY AS t(term, position), \
+                             chr(39), chr(39) || chr(39)) || chr(39))::tsquery) AS df, t.weight \
+                     FROM unnest($1::text[], $3::float8[]) WITH ORDINALITY AS t(term, weight, position), \
                      LATERAL unnest(tsvector_to_array(to_tsvector('english', t.term))) AS l(lexeme) \
                      ORDER BY t.position",
                 )
                 .bind(terms)
                 .bind(assistant_id)
+                .bind(&keywords.weights)
                 .fetch_all(&mut *tx)
                 .await?;
                 let (lexemes, idfs): (Vec<String>, Vec<f64>) = lexemes
                     .into_iter()
-                    .filter(|(_, df)| *df > 0)
-                    .map(|(lexeme, df)| {
+                    .filter(|(_, df, _)| *df > 0)
+                    .map(|(lexeme, df, weight)| {
                         let idf = bm25::idf(collection, u64::try_from(df).unwrap_or(0));
-                        (lexeme, idf)
+                        (lexeme, weight * idf)
                     })
                     .unzip();
                 if lexemes.is_empty() {
@@ -494,6 +650,7 @@ impl Db {
                                          FROM unnest(ts_filter(setweight(c.body, 'A', query.lexemes), '{a}')) AS u) f \
                                      JOIN weighted w ON w.lexeme = f.lexeme \
                                      WHERE c.assistant_id = $3 AND c.body @@ query.q \
+                                       AND ($8::bigint[] IS NULL OR c.document_id = ANY($8)) \
                                      GROUP BY c.id ORDER BY score DESC, c.id LIMIT $7) \
                      SELECT c.id AS chunk_id, c.document_id, d.name AS document, c.page, c.heading, c.text, \
                             scored.score::float8 AS score \
@@ -507,6 +664,7 @@ impl Db {
                 .bind(bm25::K1)
                 .bind(bm25::B)
                 .bind(limit)
+                .bind(only)
                 .fetch_all(&mut *tx)
                 .await?;
                 tx.commit().await?;
@@ -540,6 +698,17 @@ where
         u64::try_from(passages).unwrap_or(0),
         u64::try_from(tokens).unwrap_or(0),
     ))
+}
+
+/// What PostgreSQL's index is given for a passage's keyword text: the
+/// words SQLite's index holds (its tokenizer splits where `words_only`
+/// does), and how many: BM25's passage length, counting stop words as
+/// FTS5 does.
+fn postgres_words(indexed: &str) -> (String, i32) {
+    let words = crate::search::query::words_only(indexed);
+    let tokens =
+        i32::try_from(words.split(' ').filter(|w| !w.is_empty()).count()).unwrap_or(i32::MAX);
+    (words, tokens)
 }
 
 /// The keyword index's word for an assistant, in the `assistant` column.

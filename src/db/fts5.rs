@@ -307,7 +307,7 @@ mod tests {
                 indexed: text.clone(),
             })
             .collect();
-        db.finish_document(&document, &chunks, 1, 0)
+        db.finish_document(&document, &chunks, 1, 0, &Default::default())
             .await
             .expect("indexed");
         assistant.id

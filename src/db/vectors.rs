@@ -9,15 +9,35 @@ pub struct UnembeddedChunk {
     pub chunk_id: i64,
     pub assistant_id: i64,
     pub document: String,
+    /// The assistant's company.
     pub company: String,
+    /// What the document is, as context ([`crate::model::DocumentMetadata`]).
+    pub document_company: Option<String>,
+    pub kind: Option<String>,
+    pub period: Option<String>,
     pub heading: String,
     pub text: String,
+}
+
+impl UnembeddedChunk {
+    /// What the document is, as one line of context ("Apple Inc. | 10-Q |
+    /// 2023 Q3"; the assistant's company when the document's is unknown).
+    pub fn context(&self) -> String {
+        crate::model::DocumentMetadata {
+            company: self.document_company.clone(),
+            kind: self.kind.clone(),
+            period: self.period.clone(),
+            title: None,
+        }
+        .context(&self.company)
+    }
 }
 
 /// An assistant's vectors, as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct StoredVector {
     pub chunk_id: i64,
+    pub document_id: i64,
     pub vector: Vec<u8>,
 }
 
@@ -33,7 +53,8 @@ impl Db {
     /// Up to `limit` passages of ready documents without a vector, oldest first.
     pub async fn unembedded_chunks(&self, limit: i64) -> sqlx::Result<Vec<UnembeddedChunk>> {
         let sql = "SELECT c.id AS chunk_id, c.assistant_id, d.name AS document, \
-                          a.company_name AS company, c.heading, c.text \
+                          a.company_name AS company, d.company AS document_company, d.kind, d.period, \
+                          c.heading, c.text \
                    FROM chunks c \
                    JOIN documents d ON d.id = c.document_id \
                    JOIN assistants a ON a.id = c.assistant_id \
@@ -110,12 +131,15 @@ impl Db {
 
     /// All of an assistant's vectors, by passage id.
     pub async fn vectors_of(&self, assistant_id: i64) -> sqlx::Result<Vec<StoredVector>> {
-        on_pool!(self, |pool| sqlx::query_as(
-            "SELECT chunk_id, vector FROM chunk_vectors WHERE assistant_id = $1 ORDER BY chunk_id"
+        on_pool!(self, |pool| {
+            sqlx::query_as(
+            "SELECT v.chunk_id, c.document_id, v.vector FROM chunk_vectors v JOIN chunks c ON c.id = v.chunk_id \
+             WHERE v.assistant_id = $1 ORDER BY v.chunk_id"
         )
         .bind(assistant_id)
         .fetch_all(pool)
-        .await)
+        .await
+        })
     }
 
     /// Semantic indexing progress of each document of a user's assistants.

@@ -149,23 +149,11 @@ pub async fn delete_assistant(id: i64) -> Result<(), AppError> {
 /// Deletes one document of one of the signed-in user's assistants.
 #[server(prefix = "/fn", endpoint = "delete_document")]
 pub async fn delete_document(assistant_id: i64, id: i64) -> Result<(), AppError> {
-    use crate::functions::context::{internal, require_user, respond, state};
+    use crate::functions::context::{internal, owned_document, respond, state};
 
     respond(async move {
-        let user = require_user().await?;
+        let document = owned_document(assistant_id, id).await?;
         let state = state();
-        let assistant = state
-            .db
-            .assistant_of(user.id, assistant_id)
-            .await
-            .map_err(internal)?
-            .ok_or(AppError::NotFound)?;
-        let document = state
-            .db
-            .document_of(assistant.id, id)
-            .await
-            .map_err(internal)?
-            .ok_or(AppError::NotFound)?;
         if !crate::documents::delete_document(&state.db, &state.files, &document)
             .await
             .map_err(internal)?
@@ -173,6 +161,51 @@ pub async fn delete_document(assistant_id: i64, id: i64) -> Result<(), AppError>
             return Err(AppError::NotFound);
         }
         Ok(())
+    })
+    .await
+}
+
+/// Corrects what one document of the signed-in user's assistants is
+/// (empty values make it unknown); its passages are indexed again.
+#[server(prefix = "/fn", endpoint = "correct_document")]
+pub async fn correct_document(
+    assistant_id: i64,
+    id: i64,
+    company: String,
+    kind: String,
+    period: String,
+    title: String,
+) -> Result<crate::model::DocumentView, AppError> {
+    use crate::documents::{CorrectionError, MetadataChange, correct_metadata, view_of};
+    use crate::functions::context::{internal, owned_document, respond, state};
+    use crate::model::NON_FIELD_ERRORS;
+
+    respond(async move {
+        let document = owned_document(assistant_id, id).await?;
+        let state = state();
+        let values = [
+            ("company", company.clone()),
+            ("kind", kind.clone()),
+            ("period", period.clone()),
+            ("title", title.clone()),
+        ];
+        let change = MetadataChange {
+            company: Some(company),
+            kind: Some(kind),
+            period: Some(period),
+            title: Some(title),
+        };
+        let corrected = correct_metadata(&state.db, &document, change)
+            .await
+            .map_err(|error| match error {
+                CorrectionError::Invalid(fields) => AppError::Invalid {
+                    fields,
+                    values: values.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+                },
+                CorrectionError::NotReady => AppError::field(NON_FIELD_ERRORS, error.to_string()),
+                CorrectionError::Database(error) => internal(error),
+            })?;
+        view_of(&state, corrected).await.map_err(internal)
     })
     .await
 }
@@ -204,6 +237,7 @@ pub async fn list_documents(
 pub async fn search_documents(
     assistant_id: i64,
     q: String,
+    explain: bool,
 ) -> Result<Vec<crate::model::SearchHit>, AppError> {
     use crate::functions::context::{internal, require_user, respond, state};
     use crate::search::{self, query};
@@ -222,21 +256,29 @@ pub async fn search_documents(
             return Ok(Vec::new());
         }
         let terms = query::terms(&question);
-        let found = search::search(
+        let searched = search::search_with(
             &db,
             state.semantic.as_deref(),
             assistant.id,
             &question,
             search::DEFAULT_K,
+            search::Stages::SERVED,
         )
         .await
         .map_err(internal)?;
-        Ok(found
+        let route = searched.route;
+        Ok(searched
+            .found
             .into_iter()
-            .map(|hit| crate::model::SearchHit {
+            .map(|(hit, why)| crate::model::SearchHit {
                 document: hit.document,
                 page: hit.page,
                 runs: query::highlight(&hit.text, &terms),
+                why: if explain {
+                    why.in_words(&route)
+                } else {
+                    Vec::new()
+                },
             })
             .collect())
     })

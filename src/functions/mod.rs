@@ -40,6 +40,25 @@ pub(crate) mod context {
         auth_session().await?.user.ok_or(AppError::Unauthorized)
     }
 
+    /// A document of one of the signed-in user's assistants, or `NotFound`
+    /// (someone else's is not found either).
+    pub async fn owned_document(
+        assistant_id: i64,
+        id: i64,
+    ) -> Result<crate::db::documents::DocumentRow, AppError> {
+        let user = require_user().await?;
+        let db = state().db;
+        let assistant = db
+            .assistant_of(user.id, assistant_id)
+            .await
+            .map_err(internal)?
+            .ok_or(AppError::NotFound)?;
+        db.document_of(assistant.id, id)
+            .await
+            .map_err(internal)?
+            .ok_or(AppError::NotFound)
+    }
+
     /// True when the request is a plain HTML form post (no JavaScript): the
     /// browser then follows a redirect rather than reading a return value.
     pub fn is_plain_form_post() -> bool {

@@ -87,8 +87,116 @@ pub fn passages(pages: &[Page]) -> Vec<Passage> {
         }
         flush(&mut out, page.number, &heading, &mut current);
         merge_short_tail(&mut out, first_of_page);
+        add_table_context(page, &mut out[first_of_page..]);
     }
     out
+}
+
+/// Names of financial statements: a page that starts with one is that
+/// statement, and every passage cut from it says so.
+const STATEMENT_NAMES: &[&str] = &[
+    "statements of cash flows",
+    "statement of cash flows",
+    "balance sheets",
+    "balance sheet",
+    "statements of financial position",
+    "statement of financial position",
+    "statements of operations",
+    "statement of operations",
+    "statements of income",
+    "statement of income",
+    "statements of earnings",
+    "statement of earnings",
+    "statements of comprehensive income",
+    "statements of stockholders",
+    "statements of shareholders",
+    "statements of changes in equity",
+    "statements of financial condition",
+];
+
+/// Lines at the top of a page searched for its statement name and columns.
+const TOP_LINES: usize = 12;
+
+/// Gives the passages of a page that holds a table what they lose when
+/// the table is cut: the statement's name (when a passage does not hold
+/// it) and the columns' years ("columns 2019 | 2018 | 2017"), added to
+/// their heading, which both indexes read with the text.
+fn add_table_context(page: &Page, passages: &mut [Passage]) {
+    let top: Vec<&str> = page
+        .blocks
+        .iter()
+        .flat_map(|block| match block {
+            Block::Heading(text) | Block::Paragraph(text) => text.lines(),
+        })
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .take(TOP_LINES)
+        .collect();
+    // A title, not a sentence that mentions a statement.
+    let statement = top.iter().find(|line| {
+        let lower = line.to_lowercase();
+        line.len() <= 100
+            && line.split_whitespace().count() <= 12
+            && !line.ends_with('.')
+            && STATEMENT_NAMES.iter().any(|name| lower.contains(name))
+    });
+    let columns = top.iter().find_map(|line| {
+        let years = years_of(line);
+        (years.len() >= 2 && line.len() <= 200).then(|| years.join(" | "))
+    });
+    for passage in passages {
+        let mut extra = Vec::new();
+        if let Some(statement) = statement
+            && !passage.text.contains(*statement)
+            && !passage.heading.contains(*statement)
+        {
+            extra.push((*statement).to_owned());
+        }
+        if let Some(columns) = &columns
+            && looks_tabular(&passage.text)
+        {
+            extra.push(format!("columns {columns}"));
+        }
+        if !extra.is_empty() {
+            let heading = std::iter::once(passage.heading.as_str())
+                .filter(|h| !h.is_empty())
+                .chain(extra.iter().map(String::as_str))
+                .collect::<Vec<_>>()
+                .join(" · ");
+            passage.heading = super::extract::cut_heading(&heading).0.to_owned();
+        }
+    }
+}
+
+/// The distinct years (1900-2099) a line names, in order.
+fn years_of(line: &str) -> Vec<&str> {
+    let mut years: Vec<&str> = Vec::new();
+    for word in line.split(|c: char| !c.is_ascii_digit()) {
+        let is_year = word.len() == 4 && (word.starts_with("19") || word.starts_with("20"));
+        if is_year && !years.contains(&word) {
+            years.push(word);
+        }
+    }
+    years
+}
+
+/// Whether a passage reads as table rows: most of its lines end in a number.
+fn looks_tabular(text: &str) -> bool {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let numeric = lines
+        .iter()
+        .filter(|line| {
+            line.trim_end_matches([')', '%', '—', '-', ' '])
+                .chars()
+                .last()
+                .is_some_and(|c| c.is_ascii_digit())
+        })
+        .count();
+    lines.len() >= 3 && numeric * 2 >= lines.len()
 }
 
 /// Joins a page's last passage to the one before it when it is short (a
@@ -161,12 +269,13 @@ fn floor_char_boundary(text: &str, index: usize) -> usize {
 /// What the keyword index holds for a passage: its text with its context,
 /// so a question that names the document, company or section matches.
 /// Numbers lose their grouping commas, as they do in questions.
-pub fn indexed_text(document: &str, company: &str, passage: &Passage) -> String {
+pub fn indexed_text(document: &str, about: &str, passage: &Passage) -> String {
     let stem = document
         .rsplit_once('.')
         .map_or(document, |(stem, _)| stem)
         .replace(['_', '-'], " ");
-    let indexed = format!("{stem} | {company} | {}\n{}", passage.heading, passage.text);
+    let indexed =
+        crate::search::semantic::passage_text(&stem, about, &passage.heading, &passage.text);
     crate::search::query::remove_thousands_separators(&indexed)
 }
 
@@ -333,15 +442,64 @@ mod tests {
     }
 
     #[test]
-    fn the_index_carries_document_company_and_heading() {
+    fn passages_cut_from_a_statement_keep_its_name_and_columns() {
+        let rows = |from: usize| -> String {
+            (from..from + 30)
+                .map(|i| format!("Line item number {i} 1,{i:03} 2,{i:03} 3,{i:03}\n"))
+                .collect()
+        };
+        let pages = vec![page(
+            Some(7),
+            vec![
+                Block::Heading("CONSOLIDATED STATEMENTS OF CASH FLOWS".into()),
+                Block::Paragraph("(In millions) Year ended December 31, 2019 2018 2017".into()),
+                Block::Paragraph(rows(0)),
+                Block::Heading("Cash flows from investing activities:".into()),
+                Block::Paragraph(rows(30)),
+            ],
+        )];
+        let cut = passages(&pages);
+        assert!(cut.len() >= 3, "{cut:?}");
+        // The first passage holds the name and the columns' line itself.
+        assert_eq!(cut[0].heading, "CONSOLIDATED STATEMENTS OF CASH FLOWS");
+        assert!(cut[0].text.contains("2019 2018 2017"));
+        // Rows cut from it get the columns.
+        assert_eq!(
+            cut[1].heading,
+            "CONSOLIDATED STATEMENTS OF CASH FLOWS · columns 2019 | 2018 | 2017"
+        );
+        // One under a later heading gets the statement's name too.
+        assert_eq!(
+            cut.last().map(|p| p.heading.as_str()),
+            Some(
+                "Cash flows from investing activities: · CONSOLIDATED STATEMENTS OF CASH FLOWS · columns 2019 | 2018 | 2017"
+            )
+        );
+        // Prose pages are left alone.
+        let prose = vec![page(
+            Some(1),
+            vec![Block::Paragraph(
+                "Revenue grew in 2019 and 2018 because of demand.\nOur balance sheet is strong."
+                    .into(),
+            )],
+        )];
+        assert_eq!(passages(&prose)[0].heading, "");
+    }
+
+    #[test]
+    fn the_index_carries_document_company_metadata_and_heading() {
         let passage = Passage {
             page: Some(3),
             heading: "Cash flows".into(),
             text: "Capex rose to 1,577.".into(),
         };
         assert_eq!(
-            indexed_text("3M_2018_10K.pdf", "3M", &passage),
-            "3M 2018 10K | 3M | Cash flows\nCapex rose to 1577."
+            indexed_text("3M_2018_10K.pdf", "3M Company | 10-K | FY2018", &passage),
+            "3M 2018 10K | 3M Company | 10-K | FY2018 | Cash flows\nCapex rose to 1577."
+        );
+        assert_eq!(
+            indexed_text("notes.txt", "", &passage),
+            "notes | Cash flows\nCapex rose to 1577."
         );
     }
 }

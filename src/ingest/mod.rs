@@ -8,6 +8,7 @@ pub mod chunk;
 pub mod detect;
 pub mod docx;
 pub mod extract;
+pub mod metadata;
 pub mod sandbox;
 pub mod storage;
 pub mod worker;

@@ -21,6 +21,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 
 use super::detect::Format;
 use super::extract::{Progress, extract};
+use super::metadata::{DocumentMetadata, read_metadata};
 use super::worker::chunks_for_index;
 use crate::db::documents::NewChunk;
 
@@ -62,8 +63,12 @@ enum Line {
         text: String,
         indexed: String,
     },
-    /// The document was read: its page counts.
-    Finished { pages: i64, empty_pages: i64 },
+    /// The document was read: its page counts and what it is.
+    Finished {
+        pages: i64,
+        empty_pages: i64,
+        metadata: DocumentMetadata,
+    },
     /// The document cannot be read: a sentence for its owner.
     Failed(String),
 }
@@ -83,6 +88,7 @@ pub struct Extracted {
     pub chunks: Vec<NewChunk>,
     pub pages: i64,
     pub empty_pages: i64,
+    pub metadata: DocumentMetadata,
 }
 
 /// What reading one document cost.
@@ -311,11 +317,16 @@ async fn read_lines(
                     indexed,
                 });
             }
-            Line::Finished { pages, empty_pages } => {
+            Line::Finished {
+                pages,
+                empty_pages,
+                metadata,
+            } => {
                 return Ok(Some(Ending::Finished(Extracted {
                     chunks,
                     pages,
                     empty_pages,
+                    metadata: metadata.cleaned(),
                 })));
             }
             Line::Failed(sentence) => return Ok(Some(Ending::Failed(sentence))),
@@ -519,7 +530,8 @@ fn read_document(
         total: u32::try_from(total).unwrap_or(u32::MAX),
         done: u32::try_from(total).unwrap_or(u32::MAX),
     });
-    let chunks = chunks_for_index(&pages, &request.name, &request.company);
+    let metadata = read_metadata(&request.name, &pages);
+    let chunks = chunks_for_index(&pages, &request.name, &request.company, &metadata);
     drop(pages);
     if chunks.len() > MAX_PASSAGES {
         return Line::Failed(too_many_passages());
@@ -535,6 +547,7 @@ fn read_document(
     Line::Finished {
         pages: total,
         empty_pages: empty,
+        metadata,
     }
 }
 

@@ -18,6 +18,7 @@ use super::sandbox::{Extracted, Sandbox, SandboxError};
 use super::storage::FileStore;
 use crate::db::Db;
 use crate::db::documents::{DocumentRow, NewChunk};
+use crate::model::DocumentMetadata;
 
 /// Documents processed at the same time.
 const CONCURRENT_DOCUMENTS: usize = 2;
@@ -207,6 +208,7 @@ async fn read_and_index(
         chunks,
         pages,
         empty_pages,
+        metadata,
     } = outcome.map_err(|error| match error {
         SandboxError::Unreadable(sentence) => sentence,
         SandboxError::Internal(_) => internal(&error),
@@ -221,7 +223,7 @@ async fn read_and_index(
     db.set_document_progress(document.id, pages, pages)
         .await
         .map_err(|e| internal(&e))?;
-    db.finish_document(document, &chunks, pages, empty_pages)
+    db.finish_document(document, &chunks, pages, empty_pages, &metadata)
         .await
         .map_err(|e| internal(&e))
 }
@@ -252,13 +254,21 @@ async fn report_progress(db: Db, id: i64, progress: Arc<Progress>) {
     }
 }
 
-/// A document's pages as passages ready for the index, each with its context.
-pub fn chunks_for_index(pages: &[Page], document: &str, company: &str) -> Vec<NewChunk> {
+/// A document's pages as passages ready for the index, each with its
+/// context: the document's name, the assistant's company, what the
+/// document is, and the passage's heading.
+pub fn chunks_for_index(
+    pages: &[Page],
+    document: &str,
+    company: &str,
+    metadata: &DocumentMetadata,
+) -> Vec<NewChunk> {
+    let about = metadata.context(company);
     passages(pages)
         .into_iter()
         .map(|passage| NewChunk {
             page: passage.page.map(i64::from),
-            indexed: indexed_text(document, company, &passage),
+            indexed: indexed_text(document, &about, &passage),
             heading: passage.heading,
             text: passage.text,
         })

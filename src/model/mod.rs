@@ -97,7 +97,7 @@ pub struct AssistantView {
 /// A document of an assistant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "ssr", schema(example = json!({"id": 3, "name": "3M_2018_10K.pdf", "content_type": "application/pdf", "size": 1_160_173, "pages": 128, "pages_done": 128, "empty_pages": 0, "status": "ready", "error": null, "url": "/api/v1/assistants/7/documents/3/", "semantic": null})))]
+#[cfg_attr(feature = "ssr", schema(example = json!({"id": 3, "name": "3M_2018_10K.pdf", "content_type": "application/pdf", "size": 1_160_173, "pages": 128, "pages_done": 128, "empty_pages": 0, "status": "ready", "error": null, "url": "/api/v1/assistants/7/documents/3/", "semantic": null, "metadata": {"company": "3M Company", "kind": "10-K", "period": "FY2018", "title": "3M Company 10-K FY2018"}})))]
 pub struct DocumentView {
     pub id: i64,
     pub name: String,
@@ -116,6 +116,24 @@ pub struct DocumentView {
     /// Passages embedded for semantic search so far; `None` when semantic
     /// search is off (no embedding model).
     pub semantic: Option<SemanticProgressView>,
+    /// What the document is (company, kind, period, title).
+    pub metadata: DocumentMetadata,
+}
+
+/// What a document is, read from its file name and first pages at ingest
+/// and correctable by its owner; each value is `None` when unknown.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({"company": "Apple Inc.", "kind": "10-Q", "period": "2023 Q3", "title": "Apple Inc. 10-Q 2023 Q3"})))]
+pub struct DocumentMetadata {
+    /// The company the document is from or about.
+    pub company: Option<String>,
+    /// Its kind: "10-K", "10-Q", "8-K", "Earnings release", "Contract"…
+    pub kind: Option<String>,
+    /// The period it covers: "FY2018", "2023 Q3", "2022-08-19"…
+    pub period: Option<String>,
+    /// A title for people.
+    pub title: Option<String>,
 }
 
 /// How many of a document's passages have their vector.
@@ -141,6 +159,8 @@ pub struct SearchHit {
     pub page: Option<i64>,
     /// The passage as runs of text, `true` where a word matched the question.
     pub runs: Vec<(String, bool)>,
+    /// Why it ranked, in words (asked for with "explain"; else empty).
+    pub why: Vec<String>,
 }
 
 /// A passage an answer cites: the document, the page (1-based; `None` for

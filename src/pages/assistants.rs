@@ -12,8 +12,8 @@ use crate::components::form::{
 use crate::components::guard::RequireUser;
 use crate::components::layout::{Loading, PageHeader};
 use crate::functions::assistants::{
-    CreateAssistant, DeleteAssistant, DeleteDocument, UpdateAssistant, get_assistant,
-    list_assistants, list_documents, search_documents,
+    CorrectDocument, CreateAssistant, DeleteAssistant, DeleteDocument, UpdateAssistant,
+    get_assistant, list_assistants, list_documents, search_documents,
 };
 use crate::functions::chats::{
     DeleteChat, SaveAnswerSettings, StartChat, answer_settings, list_chats,
@@ -308,11 +308,19 @@ pub fn AssistantPage() -> impl IntoView {
     let query = use_query_map();
     let upload_error = query.with_untracked(|query| query.get("upload_error"));
     let question = move || query.read().get("q").unwrap_or_default();
+    let explain = move || {
+        query
+            .read()
+            .get("explain")
+            .is_some_and(|v| !matches!(v.as_str(), "" | "0" | "false"))
+    };
     let hits = Resource::new(
-        move || (id(), question()),
-        |(id, q)| async move {
+        move || (id(), question(), explain()),
+        |(id, q, explain)| async move {
             match id {
-                Some(id) if !q.trim().is_empty() => search_documents(id, q).await.map(Some),
+                Some(id) if !q.trim().is_empty() => {
+                    search_documents(id, q, explain).await.map(Some)
+                }
                 _ => Ok(None),
             }
         },
@@ -336,7 +344,7 @@ pub fn AssistantPage() -> impl IntoView {
                                             <AnswerSettingsPanel assistant_id settings save=save_settings />
                                             <super::publish::PublishPanel assistant_id publishing />
                                             <DocumentsPanel assistant_id documents delete=delete_document upload_error />
-                                            <SearchPanel question=question() hits />
+                                            <SearchPanel question=question() explain=explain() hits />
                                         }
                                             .into_any()
                                     }
@@ -394,7 +402,7 @@ fn DocumentsPanel(
                         }.into_any(),
                         Ok(list) => view! {
                             <ul class="mt-6 divide-y divide-slate-100">
-                                {list.into_iter().map(|document| view! { <DocumentRow assistant_id document delete /> }).collect_view()}
+                                {list.into_iter().map(|document| view! { <DocumentRow assistant_id document delete documents /> }).collect_view()}
                             </ul>
                         }.into_any(),
                         Err(error) => view! { <p role="alert" class="mt-6 text-sm text-red-600">{error.to_string()}</p> }.into_any(),
@@ -411,17 +419,22 @@ fn DocumentsPanel(
 #[component]
 fn SearchPanel(
     question: String,
+    explain: bool,
     hits: Resource<Result<Option<Vec<SearchHit>>, crate::error::AppError>>,
 ) -> impl IntoView {
     view! {
         <section id="search" class="mt-6 rounded-xl border border-slate-200 bg-white p-6 shadow-sm" aria-labelledby="search-heading">
             <h2 id="search-heading" class="text-lg font-semibold text-slate-900">"Search the documents"</h2>
             <p class="mt-1 text-sm text-slate-600">"Ask a question to see the passages the assistant would read, and the page each is on."</p>
-            <form method="get" action="#search" class="mt-4 flex flex-col gap-3 sm:flex-row">
+            <form id="search-form" method="get" action="#search" class="mt-4 flex flex-col gap-3 sm:flex-row">
                 <label for="search-q" class="sr-only">"Question"</label>
                 <input id="search-q" name="q" type="search" value=question placeholder="e.g. What were capital expenditures in 2018?" class="block w-full rounded-lg border border-slate-300 px-3 py-2 text-slate-900 shadow-sm placeholder:text-slate-400 focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30" />
                 <button type="submit" class="shrink-0 rounded-lg bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600">"Search"</button>
             </form>
+            <label class="mt-2 inline-flex items-center gap-2 text-sm text-slate-600">
+                <input type="checkbox" name="explain" value="true" form="search-form" checked=explain class="h-4 w-4 rounded border-slate-300 text-indigo-600 focus:ring-indigo-500" />
+                "Explain the ranking"
+            </label>
             <Transition fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move {
                     match hits.await {
@@ -446,6 +459,11 @@ fn SearchPanel(
                                                     text.into_any()
                                                 }).collect_view()}
                                             </p>
+                                            {(!hit.why.is_empty()).then(|| view! {
+                                                <ul class="mt-3 space-y-0.5 border-t border-slate-100 pt-2 text-xs text-slate-500" data-testid="search-why">
+                                                    {hit.why.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}
+                                                </ul>
+                                            })}
                                         </li>
                                     }
                                 }).collect_view()}
@@ -481,6 +499,7 @@ fn DocumentRow(
     assistant_id: i64,
     document: DocumentView,
     delete: ServerAction<DeleteDocument>,
+    documents: Resource<Result<Vec<DocumentView>, crate::error::AppError>>,
 ) -> impl IntoView {
     let (badge, badge_class) = match document.status.as_str() {
         "ready" => ("Ready", "bg-emerald-50 text-emerald-700 ring-emerald-200"),
@@ -537,6 +556,7 @@ fn DocumentRow(
                 {document.error.clone().map(|error| view! { <p class="mt-1 text-sm text-red-600">{error}</p> })}
                 {warning.map(|text| view! { <p class="mt-1 text-sm text-amber-700">{text}</p> })}
                 {semantic_note(&document).map(|text| view! { <p class="mt-1 text-xs text-slate-500" data-testid="semantic-status">{text}</p> })}
+                {(document.status == "ready").then(|| view! { <DocumentMetadataEditor assistant_id document=document.clone() documents /> })}
             </div>
             <ActionForm action=delete>
                 <input type="hidden" name="assistant_id" value=assistant_id />
@@ -544,6 +564,69 @@ fn DocumentRow(
                 <button type="submit" aria-label=label class="rounded-md px-3 py-1.5 text-sm font-medium text-red-600 hover:bg-red-50 focus-visible:outline-2 focus-visible:outline-red-600">"Delete"</button>
             </ActionForm>
         </li>
+    }
+}
+
+/// What a document is (company, kind, period), and a form to correct it.
+#[component]
+fn DocumentMetadataEditor(
+    assistant_id: i64,
+    document: DocumentView,
+    documents: Resource<Result<Vec<DocumentView>, crate::error::AppError>>,
+) -> impl IntoView {
+    let correct = ServerAction::<CorrectDocument>::new();
+    Effect::new(move || {
+        if matches!(correct.value().get(), Some(Ok(_))) {
+            documents.refetch();
+        }
+    });
+    let metadata = document.metadata.clone();
+    let parts: Vec<String> = [&metadata.company, &metadata.kind, &metadata.period]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+    let summary = if parts.is_empty() {
+        metadata.title.clone().unwrap_or_else(|| {
+            "Company, kind and period not recognised: add them so questions that name them find this document.".to_owned()
+        })
+    } else {
+        parts.join(" · ")
+    };
+    let field = move |name: &'static str,
+                      label: &'static str,
+                      value: Option<String>,
+                      placeholder: &'static str| {
+        let input_id = format!("document-{}-{name}", document.id);
+        let errors = crate::components::form::field_errors(correct, name);
+        view! {
+            <div>
+                <label for=input_id.clone() class="block text-xs font-medium text-slate-700">{label}</label>
+                <input id=input_id name=name type="text" maxlength="200" value=value.unwrap_or_default() placeholder=placeholder
+                    class="mt-1 block w-full rounded-md border border-slate-300 px-2 py-1.5 text-sm text-slate-900 shadow-sm placeholder:text-slate-400 focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30" />
+                {move || errors.get().into_iter().map(|message| view! { <p class="mt-1 text-xs text-red-600">{message}</p> }).collect_view()}
+            </div>
+        }
+    };
+    let label = format!("Edit the details of {}", document.name);
+    view! {
+        <p class="mt-1 text-xs text-slate-700" data-testid="document-metadata">{summary}</p>
+        <details class="mt-1" data-testid="document-metadata-editor">
+            <summary class="cursor-pointer text-xs font-medium text-indigo-700 hover:text-indigo-500" aria-label=label>"Edit details"</summary>
+            <ActionForm action=correct>
+                <input type="hidden" name="assistant_id" value=assistant_id />
+                <input type="hidden" name="id" value=document.id />
+                <div class="mt-2 grid max-w-xl gap-3 sm:grid-cols-2">
+                    {field("company", "Company", metadata.company.clone(), "e.g. Apple Inc.")}
+                    {field("kind", "Kind", metadata.kind.clone(), "e.g. 10-K, contract")}
+                    {field("period", "Period", metadata.period.clone(), "e.g. FY2023, 2023 Q3")}
+                    {field("title", "Title", metadata.title.clone(), "e.g. Apple 10-Q, third quarter 2023")}
+                </div>
+                <FormAlert messages=general_errors(correct) />
+                <button type="submit" class="mt-3 rounded-md bg-indigo-600 px-3 py-1.5 text-xs font-semibold text-white hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600">"Save details"</button>
+                <p class="mt-1 text-xs text-slate-500">"Questions that name a company, year, quarter or kind of document read the matching documents first."</p>
+            </ActionForm>
+        </details>
     }
 }
 

@@ -42,33 +42,7 @@ impl Collection {
 pub fn idf(collection: Collection, df: u64) -> f64 {
     let n = collection.passages as f64;
     let df = df as f64;
-    match experiment().0 {
-        1 => (1.0 + (n - df + 0.5) / (df + 0.5)).ln(),
-        2 => ((n + 1.0) / df.max(1.0)).ln(),
-        3 => (1.0 + experiment().2 * n / df.max(1.0)).ln(),
-        4 => experiment().2 + (n / df.max(1.0)).ln(),
-        _ => ((n - df + 0.5) / (df + 0.5)).ln().max(1e-6),
-    }
-}
-
-// EXPERIMENT (temporary): variant, delta.
-fn experiment() -> (u32, f64, f64) {
-    static E: std::sync::OnceLock<(u32, f64, f64)> = std::sync::OnceLock::new();
-    *E.get_or_init(|| {
-        let v = std::env::var("BM25_VARIANT")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
-        let d = std::env::var("BM25_DELTA")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0.0);
-        let p = std::env::var("BM25_PARAM")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0.0);
-        (v, d, p)
-    })
+    ((n - df + 0.5) / (df + 0.5)).ln().max(1e-6)
 }
 
 /// One term's part of a passage's score: `tf` occurrences in a passage of
@@ -77,7 +51,7 @@ pub fn term_score(idf: f64, tf: f64, length: f64, average_length: f64) -> f64 {
     if tf <= 0.0 {
         return 0.0;
     }
-    idf * (tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * length / average_length)) + experiment().1)
+    idf * (tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * length / average_length)))
 }
 
 /// A passage's score: the sum over the query's terms, `idfs[i]` the weight

@@ -96,11 +96,14 @@ const QUESTION_WORDS: &[&str] = &[
     "question",
     "respond",
     "round",
+    // The possessive's "s" and the contraction's "t" ("Walmart's", "don't").
+    "s",
     "show",
     "shown",
     "so",
     "standpoint",
     "state",
+    "t",
     "taking",
     "tell",
     "than",
@@ -162,6 +165,120 @@ pub fn terms(question: &str) -> Vec<String> {
     terms.truncate(32);
     terms
 }
+
+/// A keyword query: terms, each with a weight that scales its BM25 weight
+/// (1 for the question's own words, [`SYNONYM_WEIGHT`] for a synonym).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Keywords {
+    pub terms: Vec<String>,
+    pub weights: Vec<f64>,
+}
+
+/// How much a synonym weighs against the question's own word.
+pub const SYNONYM_WEIGHT: f64 = 0.5;
+
+/// Financial and legal phrasings that documents word differently, for
+/// keyword search only (semantic search knows them already): when the
+/// question's terms hold the words on the left in a row, the words on the
+/// right are searched too, at [`SYNONYM_WEIGHT`].
+const SYNONYMS: &[(&[&str], &[&str])] = &[
+    (
+        &["capital", "expenditure"],
+        &["purchases", "property", "equipment"],
+    ),
+    (
+        &["capital", "expenditures"],
+        &["purchases", "property", "equipment"],
+    ),
+    (
+        &["capex"],
+        &[
+            "capital",
+            "expenditures",
+            "purchases",
+            "property",
+            "equipment",
+        ],
+    ),
+    (&["ppe"], &["property", "plant", "equipment"]),
+    (&["pp", "e"], &["property", "plant", "equipment"]),
+    (&["revenue"], &["sales"]),
+    (&["revenues"], &["sales"]),
+    (&["sales"], &["revenue", "revenues"]),
+    (&["net", "income"], &["earnings"]),
+    (&["profit"], &["income", "earnings"]),
+    (&["eps"], &["earnings", "per", "share"]),
+    (&["r", "d"], &["research", "development"]),
+    (&["sg"], &["selling", "general", "administrative"]),
+    (&["cogs"], &["cost", "sales"]),
+    (&["cost", "goods", "sold"], &["sales"]),
+    (&["gross", "margin"], &["gross", "profit"]),
+    (&["operating", "profit"], &["operating", "income"]),
+    (&["operating", "cash", "flow"], &["operating", "activities"]),
+    (
+        &["free", "cash", "flow"],
+        &["operating", "activities", "purchases", "property"],
+    ),
+    (&["d", "a"], &["depreciation", "amortization"]),
+    (&["headcount"], &["employees", "associates"]),
+    (&["employees"], &["associates", "headcount"]),
+    (&["buyback"], &["repurchase", "repurchases"]),
+    (&["buybacks"], &["repurchase", "repurchases"]),
+    (&["debt"], &["borrowings", "notes"]),
+    (
+        &["working", "capital"],
+        &["current", "assets", "liabilities"],
+    ),
+    (&["tax", "rate"], &["income", "taxes", "provision"]),
+    (&["terminate"], &["termination"]),
+    (&["indemnify"], &["indemnification", "indemnity"]),
+    (&["governing", "law"], &["jurisdiction", "laws"]),
+    (&["confidential"], &["confidentiality", "disclosure"]),
+    (&["liability", "cap"], &["limitation", "liability"]),
+];
+
+impl Keywords {
+    /// The terms alone, each weighing 1.
+    pub fn plain(terms: Vec<String>) -> Self {
+        let weights = vec![1.0; terms.len()];
+        Self { terms, weights }
+    }
+
+    /// The terms and, at [`SYNONYM_WEIGHT`], the synonyms of their phrases
+    /// ([`SYNONYMS`]) that are not terms already.
+    pub fn with_synonyms(terms: Vec<String>) -> Self {
+        let mut keywords = Self::plain(terms);
+        let mut added: Vec<String> = Vec::new();
+        for (phrase, synonyms) in SYNONYMS {
+            let found = keywords
+                .terms
+                .windows(phrase.len())
+                .any(|window| window.iter().zip(phrase.iter()).all(|(a, b)| a == b));
+            if !found {
+                continue;
+            }
+            for synonym in *synonyms {
+                let synonym = (*synonym).to_owned();
+                if !keywords.terms.contains(&synonym) && !added.contains(&synonym) {
+                    added.push(synonym);
+                }
+            }
+        }
+        // The index holds at most 63 phrases a query (one bit each, with the
+        // assistant's); the question's own words come first.
+        for synonym in added {
+            if keywords.terms.len() >= MAX_TERMS {
+                break;
+            }
+            keywords.terms.push(synonym);
+            keywords.weights.push(SYNONYM_WEIGHT);
+        }
+        keywords
+    }
+}
+
+/// The most terms one keyword query holds.
+pub const MAX_TERMS: usize = 48;
 
 /// The year and quarter inside a fiscal-period word: "fy2019" → ["2019"],
 /// "2022q2" → ["2022", "q2"]; nothing for other words.
@@ -297,6 +414,41 @@ mod tests {
             terms("Revenue of $1,577 and 1,577 again, 12.5%"),
             ["revenue", "1577", "again", "12", "5"]
         );
+    }
+
+    #[test]
+    fn synonyms_join_the_keyword_query_at_half_weight() {
+        let keywords = super::Keywords::with_synonyms(terms(
+            "What is the FY2018 capital expenditure amount for 3M?",
+        ));
+        assert_eq!(
+            keywords.terms,
+            [
+                "fy2018",
+                "2018",
+                "capital",
+                "expenditure",
+                "amount",
+                "3m",
+                "purchases",
+                "property",
+                "equipment"
+            ]
+        );
+        assert_eq!(
+            keywords.weights,
+            [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.5]
+        );
+        // A synonym already asked for keeps its full weight.
+        let keywords = super::Keywords::with_synonyms(terms("revenue and sales"));
+        assert_eq!(keywords.terms, ["revenue", "sales", "revenues"]);
+        assert_eq!(keywords.weights, [1.0, 1.0, 0.5]);
+        assert_eq!(super::Keywords::plain(terms("revenue")).weights, [1.0]);
+        // Never more terms than the index takes.
+        let many: String = (0..40)
+            .map(|i| format!("w{i} revenue capex r&d "))
+            .collect();
+        assert!(super::Keywords::with_synonyms(terms(&many)).terms.len() <= super::MAX_TERMS);
     }
 
     #[test]

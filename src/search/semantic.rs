@@ -71,6 +71,8 @@ impl Embedder {
 struct AssistantVectors {
     fingerprint: (i64, i64),
     chunk_ids: Vec<i64>,
+    /// The document of each passage, row for row.
+    document_ids: Vec<i64>,
     values: Vec<f32>,
 }
 
@@ -144,7 +146,20 @@ impl Semantic {
         question: &str,
         k: usize,
     ) -> Result<Vec<(i64, f32)>, SemanticError> {
-        if question.trim().is_empty() {
+        self.nearest_in(db, assistant_id, None, question, k).await
+    }
+
+    /// [`Semantic::nearest`] among the passages of some of the
+    /// assistant's documents only (`only`; all of them when `None`).
+    pub async fn nearest_in(
+        &self,
+        db: &Db,
+        assistant_id: i64,
+        only: Option<&[i64]>,
+        question: &str,
+        k: usize,
+    ) -> Result<Vec<(i64, f32)>, SemanticError> {
+        if question.trim().is_empty() || only.is_some_and(<[i64]>::is_empty) {
             return Ok(Vec::new());
         }
         let (vectors, query) = tokio::join!(
@@ -160,7 +175,13 @@ impl Semantic {
                 "the question's vector and the stored ones differ in length".into(),
             )));
         }
-        Ok(top_k(&vectors.values, query.len(), &query, k)
+        let nearest = match only {
+            None => top_k(&vectors.values, query.len(), &query, k),
+            Some(documents) => top_k_where(&vectors.values, query.len(), &query, k, |row| {
+                documents.contains(&vectors.document_ids[row])
+            }),
+        };
+        Ok(nearest
             .into_iter()
             .map(|(row, cosine)| (vectors.chunk_ids[row], cosine))
             .collect())
@@ -188,6 +209,7 @@ impl Semantic {
         }
         let stored = db.vectors_of(assistant_id).await?;
         let mut chunk_ids = Vec::with_capacity(stored.len());
+        let mut document_ids = Vec::with_capacity(stored.len());
         // All vectors of one model have one length (a remote model's is
         // only known from its vectors).
         let dimensions = stored.first().map_or(0, |row| row.vector.len() / 4);
@@ -196,12 +218,14 @@ impl Semantic {
             let vector = from_bytes(&row.vector);
             if vector.len() == dimensions {
                 chunk_ids.push(row.chunk_id);
+                document_ids.push(row.document_id);
                 values.extend(vector);
             }
         }
         let vectors = Arc::new(AssistantVectors {
             fingerprint,
             chunk_ids,
+            document_ids,
             values,
         });
         if let Ok(mut cache) = self.cache.lock() {
@@ -235,7 +259,7 @@ impl Semantic {
             .map(|batch| {
                 batch
                     .iter()
-                    .map(|c| passage_text(&c.document, &c.company, &c.heading, &c.text))
+                    .map(|c| passage_text(&c.document, &c.context(), &c.heading, &c.text))
                     .collect()
             })
             .collect();
@@ -367,9 +391,10 @@ pub fn batches_by_length<T>(mut items: Vec<T>, text: impl Fn(&T) -> &str) -> Vec
     batches
 }
 
-/// What is embedded for a passage: its context, then its text.
-pub fn passage_text(document: &str, company: &str, heading: &str, text: &str) -> String {
-    let context: Vec<&str> = [document, company, heading]
+/// What is embedded for a passage: its context (document name, what the
+/// document is, heading), then its text.
+pub fn passage_text(document: &str, about: &str, heading: &str, text: &str) -> String {
+    let context: Vec<&str> = [document, about, heading]
         .into_iter()
         .map(str::trim)
         .filter(|part| !part.is_empty())
@@ -388,13 +413,39 @@ pub fn top_k(values: &[f32], dimensions: usize, query: &[f32], k: usize) -> Vec<
         .map(|row| dot(row, query))
         .enumerate()
         .collect();
+    best_first(&mut scored, k);
+    scored
+}
+
+/// Keeps the `k` highest scores of `scored`, highest first.
+fn best_first(scored: &mut Vec<(usize, f32)>, k: usize) {
     let k = k.min(scored.len());
     if k == 0 {
-        return scored;
+        return;
     }
     scored.select_nth_unstable_by(k - 1, |a, b| b.1.total_cmp(&a.1));
     scored.truncate(k);
     scored.sort_by(|a, b| b.1.total_cmp(&a.1));
+}
+
+/// [`top_k`] among the rows for which `keep(row)` holds.
+pub fn top_k_where(
+    values: &[f32],
+    dimensions: usize,
+    query: &[f32],
+    k: usize,
+    keep: impl Fn(usize) -> bool,
+) -> Vec<(usize, f32)> {
+    if dimensions == 0 || k == 0 {
+        return Vec::new();
+    }
+    let mut scored: Vec<(usize, f32)> = values
+        .chunks_exact(dimensions)
+        .enumerate()
+        .filter(|(row, _)| keep(*row))
+        .map(|(row, vector)| (row, dot(vector, query)))
+        .collect();
+    best_first(&mut scored, k);
     scored
 }
 

@@ -102,7 +102,7 @@ pub(crate) async fn ask(
     .await
 }
 
-fn with_model(mock: &MockModel) -> impl FnOnce(&mut aiconvokit::config::Config) + '_ {
+pub(crate) fn with_model(mock: &MockModel) -> impl FnOnce(&mut aiconvokit::config::Config) + '_ {
     move |config| {
         config.model.base_url = Some(mock.base_url.clone());
         config.model.api_key = Some("sk-test-secret-key-123".into());
@@ -184,12 +184,27 @@ async fn the_model_gets_instructions_passages_and_history_and_its_citations_beco
             .is_some_and(|t| t.contains("$1,577"))
     );
 
-    mock.then([Behaviour::answer(&["$1,373 million [1]."])]);
+    // The follow-up is first made to stand alone (one short call), then
+    // answered.
+    mock.then([
+        Behaviour::answer(&["What were purchases of property, plant and equipment in 2017?"]),
+        Behaviour::answer(&["$1,373 million [1]."]),
+    ]);
     let (status, second) = ask(&app, &token, chat, assistant, "and in 2017?").await;
     assert_eq!(status, 200, "{second}");
 
     let requests = mock.requests();
-    assert_eq!(requests.len(), 2);
+    assert_eq!(requests.len(), 3);
+    let rewrite = requests[1]["messages"][1]["content"]
+        .as_str()
+        .expect("rewrite");
+    assert!(
+        rewrite.contains("- What were purchases of property, plant and equipment in 2018?")
+            && rewrite.ends_with("Follow-up question: and in 2017?"),
+        "{rewrite}"
+    );
+    assert_eq!(requests[1]["temperature"], 0.0);
+    let requests = [requests[0].clone(), requests[2].clone()];
     let messages = requests[1]["messages"].as_array().expect("messages");
     let system = messages[0]["content"].as_str().expect("system");
     assert_eq!(messages[0]["role"], "system");

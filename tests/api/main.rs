@@ -7,6 +7,7 @@ mod browser_forms;
 mod chat;
 mod cluster;
 mod crash;
+mod document_metadata;
 mod documents;
 #[path = "../support/files.rs"]
 mod files;

@@ -8,7 +8,7 @@ use crate::helpers::{TestApp, spawn_app};
 /// Every operation of the `/api/v1` router (`src/api/v1/mod.rs`), as the
 /// description must list it: method, path with its trailing slash, and
 /// whether it needs a key.
-const OPERATIONS: [(&str, &str, bool); 20] = [
+const OPERATIONS: [(&str, &str, bool); 21] = [
     ("post", "/api/v1/users/", false),
     ("post", "/api/v1/tokens/", false),
     ("delete", "/api/v1/tokens/", true),
@@ -22,6 +22,7 @@ const OPERATIONS: [(&str, &str, bool); 20] = [
     ("get", "/api/v1/assistants/{id}/documents/", true),
     ("post", "/api/v1/assistants/{id}/documents/", true),
     ("get", "/api/v1/assistants/{id}/documents/{doc_id}/", true),
+    ("patch", "/api/v1/assistants/{id}/documents/{doc_id}/", true),
     (
         "delete",
         "/api/v1/assistants/{id}/documents/{doc_id}/",

@@ -42,7 +42,14 @@ async fn no_password_api_key_provider_key_or_session_id_is_ever_logged() {
     assert_eq!(status, 200, "{answered}");
     // The provider fails, then refuses the key and quotes it back.
     mock.then([Behaviour::Status(500)]);
-    let (status, failed) = ask(&app, &token, chat, assistant, "What was capex in 2017?").await;
+    let (status, failed) = ask(
+        &app,
+        &token,
+        chat,
+        assistant,
+        "What were purchases of property, plant and equipment in 2017?",
+    )
+    .await;
     assert_eq!(status, 502, "{failed}");
     mock.then([Behaviour::EchoKey]);
     let (status, refused) = ask(&app, &token, chat, assistant, "And dividends paid?").await;

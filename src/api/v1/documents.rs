@@ -10,10 +10,10 @@ use serde::{Deserialize, Serialize};
 
 use super::Input;
 use super::assistants::{add_files, check_files, owned, parse_id};
-use crate::api::openapi::{BadRequest, Detail, DocumentsUpload};
+use crate::api::openapi::{BadRequest, Detail, DocumentsUpload, MetadataUpdate};
 use crate::auth::ApiAuth;
 use crate::db::documents::DocumentRow;
-use crate::documents;
+use crate::documents::{self, CorrectionError, MetadataChange};
 use crate::error::ApiError;
 use crate::model::DocumentView;
 use crate::search;
@@ -152,6 +152,71 @@ pub async fn get_document(
         .into_response())
 }
 
+/// Corrects what a document is: `company`, `kind`, `period`, `title`
+/// (any subset; an empty string or `null` makes a value unknown). Its
+/// passages are indexed again with them.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/assistants/{id}/documents/{doc_id}/",
+    tag = "documents",
+    operation_id = "update_document",
+    summary = "Correct a document's metadata",
+    description = "Metadata is read from each document's file name and first pages; the owner can correct it. \
+A question that names a company, year, quarter or kind of document reads the matching documents first, and \
+each passage carries its document's metadata in the index. Only a ready document can be corrected.",
+    security(("token" = [])),
+    params(("id" = i64, Path, description = "The assistant's id.", minimum = 1), ("doc_id" = i64, Path, description = "The document's id.", minimum = 1)),
+    request_body(content((MetadataUpdate = "application/json"), (MetadataUpdate = "application/x-www-form-urlencoded"))),
+    responses(
+        (status = 200, description = "The document, corrected.", body = DocumentView),
+        (status = 400, description = "A value is not text, longer than 200 characters or holds control characters; or the document is not ready.",
+            body = BadRequest, example = json!({"company": ["Ensure this field has no more than 200 characters."]})),
+    ),
+)]
+pub async fn update_document(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    Path((id, doc_id)): Path<(String, String)>,
+    input: Input,
+) -> Result<Json<DocumentView>, ApiError> {
+    let document = owned_document(&state, &auth, &id, &doc_id).await?;
+    let change = metadata_change(&input)?;
+    let corrected = documents::correct_metadata(&state.db, &document, change)
+        .await
+        .map_err(|error| match error {
+            CorrectionError::Invalid(fields) => ApiError::Validation(fields),
+            CorrectionError::NotReady => ApiError::BadRequest(error.to_string()),
+            CorrectionError::Database(error) => error.into(),
+        })?;
+    Ok(Json(documents::view_of(&state, corrected).await?))
+}
+
+/// The metadata fields of a body: text, or `null` for unknown.
+fn metadata_change(input: &Input) -> Result<MetadataChange, ApiError> {
+    let mut errors = crate::model::FieldErrors::new();
+    let mut field = |name: &str| match input.fields.get(name) {
+        Some(serde_json::Value::Null) => Some(String::new()),
+        _ => match input.text(name) {
+            Ok(value) => value,
+            Err((field, message)) => {
+                errors.entry(field).or_default().push(message);
+                None
+            }
+        },
+    };
+    let change = MetadataChange {
+        company: field("company"),
+        kind: field("kind"),
+        period: field("period"),
+        title: field("title"),
+    };
+    if errors.is_empty() {
+        Ok(change)
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
 /// Deletes a document; its passages leave the index: 204.
 #[utoipa::path(
     delete,
@@ -193,6 +258,11 @@ pub struct SearchQuery {
     #[serde(default)]
     #[param(value_type = i64, required = false, minimum = 1, maximum = 50, default = 5)]
     k: Option<String>,
+    /// `true` to say why each passage ranked (and which documents the
+    /// question names).
+    #[serde(default)]
+    #[param(value_type = bool, required = false, default = false)]
+    explain: Option<String>,
 }
 
 /// A passage the assistant would read.
@@ -206,6 +276,19 @@ pub struct SearchResult {
     pub text: String,
     /// Higher is better.
     pub score: f64,
+    /// Why it ranked (with `?explain=true` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explain: Option<search::Explanation>,
+}
+
+/// The documents a question names, which are read first (with
+/// `?explain=true` only).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RouteView {
+    /// Their ids; empty when the question names none in particular.
+    pub documents: Vec<i64>,
+    /// What named them: `company`, `year`, `quarter`, `kind`, `latest`.
+    pub by: Vec<String>,
 }
 
 /// What `GET /api/v1/assistants/{id}/search/` answers, best first.
@@ -213,6 +296,9 @@ pub struct SearchResult {
 #[schema(example = json!({"results": [{"document_id": 3, "document": "3M_2018_10K.pdf", "page": 61, "text": "Capital spending was $1.6 billion in 2018...", "score": 12.3}]}))]
 pub struct SearchResults {
     pub results: Vec<SearchResult>,
+    /// Which documents the question names (with `?explain=true` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub route: Option<RouteView>,
 }
 
 /// The passages an assistant would read for a question, best first.
@@ -226,7 +312,7 @@ pub struct SearchResults {
     params(("id" = i64, Path, description = "The assistant's id.", minimum = 1), SearchQuery),
     responses(
         (status = 200, description = "The passages, best first.", body = SearchResults),
-        (status = 400, description = "`q` is missing, blank or too long, or `k` is out of range.",
+        (status = 400, description = "`q` is missing, blank or too long, `k` is out of range, or `explain` is not a boolean.",
             body = BadRequest, example = json!({"q": ["This field may not be blank."]})),
     ),
 )]
@@ -263,23 +349,42 @@ pub async fn search_assistant(
                 )
             })?,
     };
-    let found = search::search(
+    let explain = match query.explain.as_deref().map(str::trim) {
+        None | Some("" | "false" | "0") => false,
+        Some("true" | "1") => true,
+        Some(_) => {
+            return Err(ApiError::field("explain", "Must be a valid boolean."));
+        }
+    };
+    let searched = search::search_with(
         &state.db,
         state.semantic.as_deref(),
         assistant.id,
         question,
         k,
+        search::Stages::SERVED,
     )
     .await?;
-    let results: Vec<SearchResult> = found
+    let results: Vec<SearchResult> = searched
+        .found
         .into_iter()
-        .map(|hit| SearchResult {
+        .map(|(hit, why)| SearchResult {
             document_id: hit.document_id,
             document: hit.document,
             page: hit.page,
             text: hit.text,
             score: (hit.score * 1000.0).round() / 1000.0,
+            explain: explain.then_some(why),
         })
         .collect();
-    Ok(Json(SearchResults { results }))
+    let route = explain.then(|| RouteView {
+        documents: searched.route.documents,
+        by: searched
+            .route
+            .by
+            .iter()
+            .map(|by| (*by).to_owned())
+            .collect(),
+    });
+    Ok(Json(SearchResults { results, route }))
 }

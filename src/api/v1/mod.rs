@@ -50,7 +50,9 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/assistants/{id}/documents/{doc_id}",
-            get(documents::get_document).delete(documents::delete_document),
+            get(documents::get_document)
+                .patch(documents::update_document)
+                .delete(documents::delete_document),
         )
         .route("/assistants/{id}/search", get(documents::search_assistant))
         .route("/chat", get(chat::list_chats).post(chat::create_chat))
