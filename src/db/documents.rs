@@ -565,28 +565,31 @@ impl Db {
                     let weight = keywords.weights.get(phrase - 1).copied().unwrap_or(1.0);
                     idfs.push(weight * bm25::idf(collection, u64::try_from(df).unwrap_or(0)));
                 }
-                // With some documents only, every match is scored and then
-                // filtered by its document; else only the best are joined.
-                let sql = match only {
-                    None => {
-                        "SELECT c.id AS chunk_id, c.document_id, d.name AS document, c.page, c.heading, c.text, best.score \
-                         FROM (SELECT rowid, fts_bm25(chunks_fts, $2, $3) AS score FROM chunks_fts \
-                               WHERE chunks_fts MATCH $1 ORDER BY score DESC, rowid LIMIT $4) best \
-                         JOIN chunks c ON c.id = best.rowid JOIN documents d ON d.id = c.document_id \
-                         WHERE c.assistant_id = $5 \
-                         ORDER BY best.score DESC, c.id"
-                    }
-                    Some(_) => {
-                        "WITH best AS MATERIALIZED (SELECT rowid, fts_bm25(chunks_fts, $2, $3) AS score \
-                                                    FROM chunks_fts WHERE chunks_fts MATCH $1) \
-                         SELECT c.id AS chunk_id, c.document_id, d.name AS document, c.page, c.heading, c.text, best.score \
-                         FROM best JOIN chunks c ON c.id = best.rowid JOIN documents d ON d.id = c.document_id \
-                         WHERE c.assistant_id = $5 AND c.document_id IN (SELECT value FROM json_each($6)) \
-                         ORDER BY best.score DESC, c.id LIMIT $4"
-                    }
+                // Only the best are joined to their text. With some
+                // documents only, a match outside them is never scored:
+                // FTS5 reads only the postings between their first and
+                // last passage (a document's passages are inserted
+                // together), and the list of their passages (from the
+                // index of chunks by document) filters the rest. The `+`
+                // keeps that list from FTS5, which would run the whole
+                // query again for each of its ids.
+                let in_documents = if only.is_some() {
+                    "AND rowid >= (SELECT MIN(id) FROM chunks WHERE document_id IN (SELECT value FROM json_each($6))) \
+                     AND rowid <= (SELECT MAX(id) FROM chunks WHERE document_id IN (SELECT value FROM json_each($6))) \
+                     AND +rowid IN (SELECT id FROM chunks WHERE document_id IN (SELECT value FROM json_each($6)))"
+                } else {
+                    ""
                 };
+                let sql = format!(
+                    "SELECT c.id AS chunk_id, c.document_id, d.name AS document, c.page, c.heading, c.text, best.score \
+                     FROM (SELECT rowid, fts_bm25(chunks_fts, $2, $3) AS score FROM chunks_fts \
+                           WHERE chunks_fts MATCH $1 {in_documents} ORDER BY score DESC, rowid LIMIT $4) best \
+                     JOIN chunks c ON c.id = best.rowid JOIN documents d ON d.id = c.document_id \
+                     WHERE c.assistant_id = $5 \
+                     ORDER BY best.score DESC, c.id"
+                );
                 let only_json = only.map(|ids| serde_json::to_string(ids).unwrap_or_default());
-                let found: Vec<FoundChunk> = sqlx::query_as(sql)
+                let found: Vec<FoundChunk> = sqlx::query_as(&sql)
                     .bind(&query)
                     .bind(collection.average_length)
                     .bind(super::fts5::idf_blob(&idfs))

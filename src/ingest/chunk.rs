@@ -117,6 +117,12 @@ const STATEMENT_NAMES: &[&str] = &[
 /// Lines at the top of a page searched for its statement name and columns.
 const TOP_LINES: usize = 12;
 
+/// What a table's context adds to a heading is joined to it by this.
+const CONTEXT_SEPARATOR: &str = " · ";
+
+/// How the columns' years begin in a table's context.
+const COLUMNS: &str = "columns ";
+
 /// Gives the passages of a page that holds a table what they lose when
 /// the table is cut: the statement's name (when a passage does not hold
 /// it) and the columns' years ("columns 2019 | 2018 | 2017"), added to
@@ -155,14 +161,14 @@ fn add_table_context(page: &Page, passages: &mut [Passage]) {
         if let Some(columns) = &columns
             && looks_tabular(&passage.text)
         {
-            extra.push(format!("columns {columns}"));
+            extra.push(format!("{COLUMNS}{columns}"));
         }
         if !extra.is_empty() {
             let heading = std::iter::once(passage.heading.as_str())
                 .filter(|h| !h.is_empty())
                 .chain(extra.iter().map(String::as_str))
                 .collect::<Vec<_>>()
-                .join(" · ");
+                .join(CONTEXT_SEPARATOR);
             passage.heading = super::extract::cut_heading(&heading).0.to_owned();
         }
     }
@@ -264,6 +270,17 @@ fn floor_char_boundary(text: &str, index: usize) -> usize {
         index -= 1;
     }
     index
+}
+
+/// A passage's heading without the columns' years its table context
+/// added ("columns 2019 | 2018"): what the semantic index reads, where a
+/// list of years would crowd out the passage's own words.
+pub fn heading_without_columns(heading: &str) -> String {
+    heading
+        .split(CONTEXT_SEPARATOR)
+        .filter(|part| !part.starts_with(COLUMNS))
+        .collect::<Vec<_>>()
+        .join(CONTEXT_SEPARATOR)
 }
 
 /// What the keyword index holds for a passage: its text with its context,
@@ -484,6 +501,19 @@ mod tests {
             )],
         )];
         assert_eq!(passages(&prose)[0].heading, "");
+        // The semantic index reads the statement's name, not the years.
+        assert_eq!(
+            heading_without_columns(&cut[1].heading),
+            "CONSOLIDATED STATEMENTS OF CASH FLOWS"
+        );
+        assert_eq!(
+            heading_without_columns(&cut[cut.len() - 1].heading),
+            "Cash flows from investing activities: · CONSOLIDATED STATEMENTS OF CASH FLOWS"
+        );
+        assert_eq!(
+            heading_without_columns("Columns of text"),
+            "Columns of text"
+        );
     }
 
     #[test]

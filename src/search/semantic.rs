@@ -259,7 +259,7 @@ impl Semantic {
             .map(|batch| {
                 batch
                     .iter()
-                    .map(|c| passage_text(&c.document, &c.context(), &c.heading, &c.text))
+                    .map(|c| embedded_text(&c.document, &c.context(), &c.heading, &c.text))
                     .collect()
             })
             .collect();
@@ -391,8 +391,19 @@ pub fn batches_by_length<T>(mut items: Vec<T>, text: impl Fn(&T) -> &str) -> Vec
     batches
 }
 
-/// What is embedded for a passage: its context (document name, what the
-/// document is, heading), then its text.
+/// What is embedded for a passage: [`passage_text`] without the columns'
+/// years of its table context, which the keyword index reads.
+pub fn embedded_text(document: &str, about: &str, heading: &str, text: &str) -> String {
+    passage_text(
+        document,
+        about,
+        &crate::ingest::chunk::heading_without_columns(heading),
+        text,
+    )
+}
+
+/// A passage's context (document name, what the document is, heading),
+/// then its text.
 pub fn passage_text(document: &str, about: &str, heading: &str, text: &str) -> String {
     let context: Vec<&str> = [document, about, heading]
         .into_iter()

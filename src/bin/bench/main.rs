@@ -386,7 +386,12 @@ async fn model_speed(args: &Args, questions: &[Question]) -> anyhow::Result<()> 
             .iter()
             .take(320)
             .map(|c| {
-                search::semantic::passage_text(&format!("{name}.pdf"), company, &c.heading, &c.text)
+                search::semantic::embedded_text(
+                    &format!("{name}.pdf"),
+                    company,
+                    &c.heading,
+                    &c.text,
+                )
             })
             .collect();
     if let Some(path) = &args.write_passages {

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use aiconvokit::db::Db;
 use aiconvokit::model::DocumentMetadata;
-use aiconvokit::search::semantic::{Semantic, passage_text};
+use aiconvokit::search::semantic::{Semantic, embedded_text};
 use sha2::{Digest, Sha256};
 
 fn key(model: &str, text: &str) -> [u8; 32] {
@@ -50,7 +50,7 @@ pub async fn fill(db: &Db, semantic: &Semantic, path: &Path) -> anyhow::Result<u
         .await?
         .into_iter()
         .filter_map(|c| {
-            let text = passage_text(&c.document, &c.context(), &c.heading, &c.text);
+            let text = embedded_text(&c.document, &c.context(), &c.heading, &c.text);
             cache
                 .get(&key(model, &text))
                 .map(|vector| (c.chunk_id, c.assistant_id, vector.clone()))
@@ -93,7 +93,7 @@ pub async fn save(db: &Db, semantic: &Semantic, path: &Path) -> anyhow::Result<(
         }
         .context(&company);
         cache.insert(
-            key(model, &passage_text(&document, &about, &heading, &text)),
+            key(model, &embedded_text(&document, &about, &heading, &text)),
             vector,
         );
     }
