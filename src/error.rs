@@ -130,6 +130,9 @@ mod api {
     /// How long a client is asked to wait after the file store failed.
     pub const STORAGE_RETRY_AFTER_SECS: u32 = 30;
 
+    /// How long a client is asked to wait when the database was too busy.
+    pub const BUSY_RETRY_AFTER_SECS: u32 = 5;
+
     /// An error of the JSON API, answered in DRF's shape.
     #[derive(Debug, thiserror::Error)]
     pub enum ApiError {
@@ -169,6 +172,11 @@ mod api {
             "The file store cannot be reached right now, so nothing was added. Please try again in a minute."
         )]
         StorageUnavailable(#[source] std::io::Error),
+        /// 503: the database did not answer in time (every connection in
+        /// use, or SQLite's write lock held past its wait); the request's
+        /// transaction was rolled back. Logged, never shown.
+        #[error("The server is busy right now. Please try again in a few seconds.")]
+        Busy(#[source] sqlx::Error),
         /// 502 or 503: the language model provider failed or was too slow.
         #[error("{0}")]
         Provider(crate::chat::provider::ProviderError),
@@ -179,7 +187,31 @@ mod api {
 
     impl From<sqlx::Error> for ApiError {
         fn from(error: sqlx::Error) -> Self {
-            Self::Internal(error.into())
+            if is_busy(&error) {
+                Self::Busy(error)
+            } else {
+                Self::Internal(error.into())
+            }
+        }
+    }
+
+    /// Whether a database error means "too busy now", not a fault: no free
+    /// connection in time, or SQLite's BUSY or LOCKED (extended codes
+    /// included) after its busy timeout.
+    pub fn is_busy(error: &sqlx::Error) -> bool {
+        match error {
+            sqlx::Error::PoolTimedOut => true,
+            sqlx::Error::Database(database)
+                if database
+                    .try_downcast_ref::<sqlx::sqlite::SqliteError>()
+                    .is_some() =>
+            {
+                database
+                    .code()
+                    .and_then(|code| code.parse::<i32>().ok())
+                    .is_some_and(|code| matches!(code & 0xff, 5 | 6))
+            }
+            _ => false,
         }
     }
 
@@ -210,7 +242,9 @@ mod api {
                 Self::Provider(crate::chat::provider::ProviderError::Failed(_)) => {
                     StatusCode::BAD_GATEWAY
                 }
-                Self::Provider(_) | Self::StorageUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+                Self::Provider(_) | Self::StorageUnavailable(_) | Self::Busy(_) => {
+                    StatusCode::SERVICE_UNAVAILABLE
+                }
                 Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             }
         }
@@ -229,6 +263,10 @@ mod api {
                     tracing::error!(error = %cause, "the file store failed");
                     json!({ "detail": self.to_string() })
                 }
+                Self::Busy(cause) => {
+                    tracing::warn!(error = %cause, "the database was too busy to answer");
+                    json!({ "detail": self.to_string() })
+                }
                 other => json!({ "detail": other.to_string() }),
             };
             let mut response = (status, Json(body)).into_response();
@@ -237,11 +275,15 @@ mod api {
                     .headers_mut()
                     .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Token"));
             }
-            if matches!(self, Self::StorageUnavailable(_)) {
-                response.headers_mut().insert(
-                    header::RETRY_AFTER,
-                    HeaderValue::from(STORAGE_RETRY_AFTER_SECS),
-                );
+            let retry_after = match self {
+                Self::StorageUnavailable(_) => Some(STORAGE_RETRY_AFTER_SECS),
+                Self::Busy(_) => Some(BUSY_RETRY_AFTER_SECS),
+                _ => None,
+            };
+            if let Some(seconds) = retry_after {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
             }
             response
         }

@@ -4,6 +4,7 @@ mod account;
 mod assistants;
 mod binary;
 mod browser_forms;
+mod busy;
 mod chat;
 mod cluster;
 mod crash;
