@@ -242,6 +242,7 @@ impl Db {
                     .execute(&mut *tx)
                     .await?;
                 }
+                count_document_lexemes(&mut tx, document).await?;
                 sqlx::query(DROP_VECTORS)
                     .bind(document.id)
                     .execute(&mut *tx)
@@ -474,6 +475,7 @@ impl Db {
                     .execute(&mut *tx)
                     .await?;
                 }
+                count_document_lexemes(&mut tx, document).await?;
                 sqlx::query(FINISHED)
                     .bind(pages)
                     .bind(empty_pages)
@@ -611,12 +613,12 @@ impl Db {
                 }
                 // Each lexeme of a term is a query term, once per term
                 // naming it (as FTS5 counts each phrase), with its document
-                // frequency among the assistant's passages. The lexeme is
-                // quoted into a tsquery as is (not stemmed again).
+                // frequency among the assistant's passages: the sum of its
+                // documents' counts, written at ingest (counting matches
+                // instead read every account's postings of a common word).
                 let lexemes: Vec<(String, i64, f64)> = sqlx::query_as(
-                    "SELECT l.lexeme, (SELECT COUNT(*) FROM chunks \
-                         WHERE assistant_id = $2 AND body @@ (chr(39) || replace(replace(l.lexeme, chr(92), chr(92) || chr(92)), \
-                             chr(39), chr(39) || chr(39)) || chr(39))::tsquery) AS df, t.weight \
+                    "SELECT l.lexeme, COALESCE((SELECT SUM(passages) FROM document_lexemes \
+                         WHERE assistant_id = $2 AND lexeme = l.lexeme), 0)::int8 AS df, t.weight \
                      FROM unnest($1::text[], $3::float8[]) WITH ORDINALITY AS t(term, weight, position), \
                      LATERAL unnest(tsvector_to_array(to_tsvector('english', t.term))) AS l(lexeme) \
                      ORDER BY t.position",
@@ -675,6 +677,29 @@ impl Db {
             }
         }
     }
+}
+
+/// Writes (again) how many of a document's passages hold each lexeme, the
+/// counts PostgreSQL's keyword search sums into document frequencies: in
+/// the transaction that writes or rewrites the passages.
+async fn count_document_lexemes(
+    tx: &mut sqlx::PgConnection,
+    document: &DocumentRow,
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM document_lexemes WHERE document_id = $1")
+        .bind(document.id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO document_lexemes (document_id, assistant_id, lexeme, passages) \
+         SELECT $1, $2, u.lexeme, COUNT(*) FROM chunks c CROSS JOIN LATERAL unnest(c.body) AS u \
+         WHERE c.document_id = $1 GROUP BY u.lexeme",
+    )
+    .bind(document.id)
+    .bind(document.assistant_id)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
 
 /// How an assistant's passages are counted for BM25: their number and

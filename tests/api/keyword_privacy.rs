@@ -29,6 +29,14 @@ const PROBE: [(&str, &str); 4] = [
     ),
 ];
 
+/// The probe's files, to upload.
+fn probe_files() -> Vec<(&'static str, String)> {
+    PROBE
+        .iter()
+        .map(|(name, text)| (*name, (*text).to_owned()))
+        .collect()
+}
+
 async fn get(app: &TestApp, token: &str, path: &str) -> Value {
     let response = app
         .api
@@ -97,10 +105,7 @@ async fn scores(app: &TestApp, token: &str, assistant: i64, question: &str) -> V
 async fn other_accounts_documents_change_no_keyword_score() {
     let app = spawn_app().await;
     let (_, ada) = app.user_with_token("ada").await;
-    let probe: Vec<(&str, String)> = PROBE
-        .iter()
-        .map(|(name, text)| (*name, (*text).to_owned()))
-        .collect();
+    let probe = probe_files();
     let assistant = assistant_with_files(&app, &ada, &probe).await;
     let questions = ["zanzibar", "orchid", "zanzibar orchid crew", "harbour"];
     let mut before = Vec::new();
@@ -141,6 +146,76 @@ async fn other_accounts_documents_change_no_keyword_score() {
         assert_eq!(
             &after, before,
             "scores for {question:?} moved when another account added documents"
+        );
+    }
+}
+
+/// A document's passages stop counting in its assistant's keyword
+/// statistics when it is deleted: the scores are again those of an
+/// assistant that never held it (PostgreSQL keeps each document's word
+/// counts for them; SQLite counts the index).
+#[tokio::test]
+async fn a_deleted_document_stops_counting_in_the_scores() {
+    let app = spawn_app().await;
+    let (_, ada) = app.user_with_token("ada").await;
+    let probe = probe_files();
+    let questions = ["zanzibar", "zanzibar orchid crew", "harbour"];
+    let plain = assistant_with_files(&app, &ada, &probe).await;
+    let mut expected = Vec::new();
+    for question in questions {
+        expected.push(scores(&app, &ada, plain, question).await);
+    }
+
+    let mut with_extra = probe.clone();
+    with_extra.push((
+        "extra.md",
+        "Zanzibar harbour crew schedule. The zanzibar crew rests on Sundays.".to_owned(),
+    ));
+    let assistant = assistant_with_files(&app, &ada, &with_extra).await;
+    let held = scores(&app, &ada, assistant, "zanzibar").await;
+    assert_eq!(held.len(), 2, "{held:?}");
+    let first = |found: &[(String, f64)]| {
+        found
+            .iter()
+            .find(|(document, _)| document == "first.md")
+            .map(|(_, score)| *score)
+            .expect("first.md found")
+    };
+    assert!(
+        first(&held) < first(&expected[0]),
+        "a second document holding the word makes it less rare: {held:?}"
+    );
+
+    let details = get(&app, &ada, &format!("/api/v1/assistants/{assistant}/")).await;
+    let extra = details["documents"]
+        .as_array()
+        .expect("documents")
+        .iter()
+        .find(|d| d["name"] == "extra.md")
+        .and_then(|d| d["id"].as_i64())
+        .expect("extra.md's id");
+    let response = app
+        .api
+        .delete(app.url(&format!(
+            "/api/v1/assistants/{assistant}/documents/{extra}/"
+        )))
+        .header("Authorization", format!("Token {ada}"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 204);
+
+    // Ties are ordered by passage, and the two assistants' passages differ.
+    let sorted = |mut found: Vec<(String, f64)>| {
+        found.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        found
+    };
+    for (question, expected) in questions.into_iter().zip(expected) {
+        let expected = sorted(expected);
+        let after = sorted(scores(&app, &ada, assistant, question).await);
+        assert_eq!(
+            after, expected,
+            "scores for {question:?} still count the deleted document"
         );
     }
 }
