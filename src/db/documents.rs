@@ -679,6 +679,21 @@ impl Db {
     }
 }
 
+impl Db {
+    /// Counts again, for keyword search, the words of a document whose
+    /// passages were written without [`Db::finish_document`] (the bench's
+    /// synthetic passages); SQLite's index needs no counts.
+    pub async fn recount_document_words(&self, document: &DocumentRow) -> sqlx::Result<()> {
+        match self {
+            Db::Sqlite(_) => Ok(()),
+            Db::Postgres(pool) => {
+                let mut connection = pool.acquire().await?;
+                count_document_lexemes(&mut connection, document).await
+            }
+        }
+    }
+}
+
 /// Writes (again) how many of a document's passages hold each lexeme, the
 /// counts PostgreSQL's keyword search sums into document frequencies: in
 /// the transaction that writes or rewrites the passages.

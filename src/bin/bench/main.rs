@@ -246,17 +246,9 @@ async fn add_other_passages(db: &Db, count: u64) -> anyhow::Result<()> {
         }
         done += size;
     }
+    // Their words counted, as ingest counts them.
+    db.recount_document_words(&document).await?;
     if let Db::Postgres(pool) = db {
-        // Their lexemes' counts, as ingest writes them.
-        sqlx::query(
-            "INSERT INTO document_lexemes (document_id, assistant_id, lexeme, passages) \
-             SELECT $1, $2, u.lexeme, COUNT(*) FROM chunks c CROSS JOIN LATERAL unnest(c.body) AS u \
-             WHERE c.document_id = $1 GROUP BY u.lexeme",
-        )
-        .bind(document.id)
-        .bind(assistant)
-        .execute(pool)
-        .await?;
         sqlx::query("ANALYZE chunks").execute(pool).await?;
         sqlx::query("ANALYZE document_lexemes")
             .execute(pool)
