@@ -1,9 +1,11 @@
 //! Documents, their passages, and the durable processing queue (a document's
 //! `status` is its job: `pending` → `processing` → `ready` or `failed`).
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Utc};
 
-use super::{Db, on_pool};
+use super::{Db, fts5, on_pool};
 use crate::model::DocumentMetadata;
 use crate::search::bm25::{self, Collection};
 use crate::search::query::Keywords;
@@ -534,10 +536,9 @@ impl Db {
                 // Phrase 0 is the assistant (the `assistant` column, so
                 // only its postings are read); phrase i is term i. FTS5's
                 // own `bm25()` would weigh them over the whole table, so
-                // the ranking functions of `db::fts5` count instead: which
-                // of the assistant's passages hold each phrase (one pass,
-                // grouped by the set of phrases a passage holds), then each
-                // candidate's score from those weights.
+                // one pass hands every match of the assistant over (its
+                // length and each phrase's occurrences, `db::fts5`), and
+                // the document frequencies and scores are counted here.
                 let any_term = terms
                     .iter()
                     .map(|t| format!("\"{}\"", t.replace('"', "")))
@@ -547,61 +548,85 @@ impl Db {
                     "assistant : {} AND body : ({any_term})",
                     assistant_token(assistant_id)
                 );
-                let masks: Vec<(i64, i64)> = sqlx::query_as(
-                    // (MATERIALIZED: a ranking function runs only while
-                    // FTS5's cursor is on the row, not in a later step.)
-                    "WITH found AS MATERIALIZED (SELECT fts_phrase_mask(chunks_fts) AS mask \
-                                                 FROM chunks_fts WHERE chunks_fts MATCH $1) \
-                     SELECT mask, COUNT(*) FROM found GROUP BY mask",
+                let (records,): (Vec<u8>,) = sqlx::query_as(
+                    "SELECT fts_concat(record) FROM (SELECT fts_match(chunks_fts) AS record FROM chunks_fts WHERE chunks_fts MATCH $1 LIMIT -1)",
                 )
                 .bind(&query)
-                .fetch_all(&mut *tx)
+                .fetch_one(&mut *tx)
                 .await?;
-                let mut idfs = vec![0.0];
-                for phrase in 1..=terms.len() {
-                    let df: i64 = masks
-                        .iter()
-                        .filter(|(mask, _)| mask & (1 << phrase) != 0)
-                        .map(|(_, count)| count)
-                        .sum();
-                    let weight = keywords.weights.get(phrase - 1).copied().unwrap_or(1.0);
-                    idfs.push(weight * bm25::idf(collection, u64::try_from(df).unwrap_or(0)));
+                let mut document_frequencies = vec![0u64; terms.len()];
+                for found in fts5::matches(&records) {
+                    for (phrase, df) in document_frequencies.iter_mut().enumerate() {
+                        if found.count(phrase + 1) > 0 {
+                            *df += 1;
+                        }
+                    }
                 }
-                // Only the best are joined to their text. With some
-                // documents only, a match outside them is never scored:
-                // FTS5 reads only the postings between their first and
-                // last passage (a document's passages are inserted
-                // together), and the list of their passages (from the
-                // index of chunks by document) filters the rest. The `+`
-                // keeps that list from FTS5, which would run the whole
-                // query again for each of its ids.
-                let in_documents = if only.is_some() {
-                    "AND rowid >= (SELECT MIN(id) FROM chunks WHERE document_id IN (SELECT value FROM json_each($6))) \
-                     AND rowid <= (SELECT MAX(id) FROM chunks WHERE document_id IN (SELECT value FROM json_each($6))) \
-                     AND +rowid IN (SELECT id FROM chunks WHERE document_id IN (SELECT value FROM json_each($6)))"
-                } else {
-                    ""
+                let idfs: Vec<f64> = document_frequencies
+                    .iter()
+                    .enumerate()
+                    .map(|(term, &df)| {
+                        let weight = keywords.weights.get(term).copied().unwrap_or(1.0);
+                        weight * bm25::idf(collection, df)
+                    })
+                    .collect();
+                // With some documents only, the others' matches count in
+                // the frequencies but are not scored.
+                let wanted: Option<HashSet<i64>> = match only {
+                    Some(documents) => Some(
+                        sqlx::query_scalar(
+                            "SELECT id FROM chunks WHERE assistant_id = $1 \
+                             AND document_id IN (SELECT value FROM json_each($2))",
+                        )
+                        .bind(assistant_id)
+                        .bind(serde_json::to_string(documents).unwrap_or_default())
+                        .fetch_all(&mut *tx)
+                        .await?
+                        .into_iter()
+                        .collect(),
+                    ),
+                    None => None,
                 };
-                let sql = format!(
-                    "SELECT c.id AS chunk_id, c.document_id, d.name AS document, c.page, c.heading, c.text, best.score \
-                     FROM (SELECT rowid, fts_bm25(chunks_fts, $2, $3) AS score FROM chunks_fts \
-                           WHERE chunks_fts MATCH $1 {in_documents} ORDER BY score DESC, rowid LIMIT $4) best \
-                     JOIN chunks c ON c.id = best.rowid JOIN documents d ON d.id = c.document_id \
-                     WHERE c.assistant_id = $5 \
-                     ORDER BY best.score DESC, c.id"
-                );
-                let only_json = only.map(|ids| serde_json::to_string(ids).unwrap_or_default());
-                let found: Vec<FoundChunk> = sqlx::query_as(&sql)
-                    .bind(&query)
-                    .bind(collection.average_length)
-                    .bind(super::fts5::idf_blob(&idfs))
-                    .bind(limit)
-                    .bind(assistant_id)
-                    .bind(only_json)
-                    .fetch_all(&mut *tx)
-                    .await?;
+                let mut tfs = vec![0.0; terms.len()];
+                let mut scored: Vec<(f64, i64)> = fts5::matches(&records)
+                    .filter(|found| wanted.as_ref().is_none_or(|ids| ids.contains(&found.rowid)))
+                    .map(|found| {
+                        for (phrase, tf) in tfs.iter_mut().enumerate() {
+                            *tf = f64::from(found.count(phrase + 1));
+                        }
+                        let length = f64::from(found.tokens);
+                        let score =
+                            bm25::passage_score(&idfs, &tfs, length, collection.average_length);
+                        (score, found.rowid)
+                    })
+                    .collect();
+                scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+                scored.truncate(usize::try_from(limit).unwrap_or(0));
+                // Only the best are joined to their text.
+                let ids: Vec<i64> = scored.iter().map(|(_, id)| *id).collect();
+                let mut rows: HashMap<i64, FoundChunk> = sqlx::query_as::<_, FoundChunk>(
+                    "SELECT c.id AS chunk_id, c.document_id, d.name AS document, c.page, c.heading, c.text, \
+                            0.0 AS score \
+                     FROM chunks c JOIN documents d ON d.id = c.document_id \
+                     WHERE c.assistant_id = $1 AND c.id IN (SELECT value FROM json_each($2))",
+                )
+                .bind(assistant_id)
+                .bind(serde_json::to_string(&ids).unwrap_or_default())
+                .fetch_all(&mut *tx)
+                .await?
+                .into_iter()
+                .map(|chunk| (chunk.chunk_id, chunk))
+                .collect();
                 tx.commit().await?;
-                Ok(found)
+                Ok(scored
+                    .into_iter()
+                    .filter_map(|(score, id)| {
+                        rows.remove(&id).map(|mut chunk| {
+                            chunk.score = score;
+                            chunk
+                        })
+                    })
+                    .collect())
             }
             Db::Postgres(pool) => {
                 let mut tx = pool

@@ -7,15 +7,19 @@
 //! They read only what FTS5 keeps for the current row of a `MATCH` query
 //! (which of the query's phrases the row holds, how often, and how many
 //! tokens its `body` column has), through FTS5's auxiliary-function API;
-//! the arithmetic is [`crate::search::bm25`]:
+//! the arithmetic is [`crate::search::bm25`], in Rust:
 //!
-//! - `fts_phrase_mask(chunks_fts)`: bit `i` set when phrase `i` of the
-//!   query occurs in the row (phrases 0 to 62).
 //! - `fts_body_tokens(chunks_fts)`: the number of tokens in the `body`
 //!   column (a passage's length as BM25 counts it).
-//! - `fts_bm25(chunks_fts, average_length, idfs)`: the row's BM25 score,
-//!   `idfs` holding one weight per phrase as little-endian `f64`s (a phrase
-//!   without one weighs nothing).
+//! - `fts_match(chunks_fts)`: the row as a [`Match`] record (its rowid,
+//!   its length and each phrase's occurrences in `body`).
+//! - `fts_concat(blob)`: an aggregate joining its blobs, so that one query
+//!   hands every match's record over at once:
+//!   `SELECT fts_concat(record) FROM (SELECT fts_match(chunks_fts) AS record
+//!   FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT -1)`. (FTS5 refuses
+//!   its functions inside an aggregate's arguments; `LIMIT -1` keeps the
+//!   subquery from being merged into the aggregate, so the function still
+//!   runs while FTS5's cursor is on the row.)
 //!
 //! FFI: the functions receive raw pointers from SQLite and must neither
 //! panic nor keep them beyond the call.
@@ -31,13 +35,9 @@ use std::ptr;
 use libsqlite3_sys as ffi;
 use sqlx::sqlite::SqliteConnection;
 
-use crate::search::bm25;
-
 /// The column of `chunks_fts` holding the passage (the other holds its
 /// assistant).
 const BODY: c_int = 0;
-/// Phrases a query may have for these functions.
-const MAX_PHRASES: usize = 63;
 
 /// Registers the ranking functions on a new connection.
 pub(super) async fn register_on(connection: &mut SqliteConnection) -> sqlx::Result<()> {
@@ -84,10 +84,9 @@ unsafe fn register(db: *mut ffi::sqlite3) -> Result<(), &'static str> {
     if api.is_null() {
         return Err("this SQLite has no FTS5");
     }
-    let functions: [(&std::ffi::CStr, ffi::fts5_extension_function); 3] = [
-        (c"fts_phrase_mask", Some(phrase_mask)),
+    let functions: [(&std::ffi::CStr, ffi::fts5_extension_function); 2] = [
         (c"fts_body_tokens", Some(body_tokens)),
-        (c"fts_bm25", Some(bm25_score)),
+        (c"fts_match", Some(match_record)),
     ];
     for (name, function) in functions {
         // SAFETY: `api` was just handed out by this connection's FTS5 and
@@ -100,7 +99,68 @@ unsafe fn register(db: *mut ffi::sqlite3) -> Result<(), &'static str> {
             return Err("FTS5 refused a ranking function");
         }
     }
+    // SAFETY: `db` is open (caller); the name is a static C string and the
+    // callbacks are the aggregate's, with no user data.
+    let rc = unsafe {
+        ffi::sqlite3_create_function_v2(
+            db,
+            c"fts_concat".as_ptr(),
+            1,
+            ffi::SQLITE_UTF8,
+            ptr::null_mut(),
+            None,
+            Some(concat_step),
+            Some(concat_final),
+            None,
+        )
+    };
+    if rc != ffi::SQLITE_OK {
+        return Err("SQLite refused the fts_concat aggregate");
+    }
     Ok(())
+}
+
+/// One row of a `MATCH` query as `fts_match` records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Match<'a> {
+    /// The row's id (the passage's, in `chunks`).
+    pub rowid: i64,
+    /// Tokens in its `body` column.
+    pub tokens: u32,
+    /// Occurrences of each of the query's phrases in `body`, in the
+    /// query's order, as little-endian `u16`s (read with [`Match::count`]).
+    counts: &'a [u8],
+}
+
+impl Match<'_> {
+    /// Occurrences of phrase `phrase` in the row's `body` (0 past the last).
+    pub fn count(&self, phrase: usize) -> u16 {
+        self.counts
+            .get(phrase * 2..phrase * 2 + 2)
+            .map_or(0, |le| u16::from_le_bytes([le[0], le[1]]))
+    }
+}
+
+/// Bytes before a record's counts: rowid (8), tokens (4), phrases (2).
+const RECORD_HEAD: usize = 14;
+
+/// The records `fts_concat(fts_match(chunks_fts))` returned, in order; a
+/// truncated last record is left out.
+pub fn matches(records: &[u8]) -> impl Iterator<Item = Match<'_>> {
+    let mut rest = records;
+    std::iter::from_fn(move || {
+        let head = rest.get(..RECORD_HEAD)?;
+        let rowid = i64::from_le_bytes(head[..8].try_into().ok()?);
+        let tokens = u32::from_le_bytes(head[8..12].try_into().ok()?);
+        let phrases = usize::from(u16::from_le_bytes([head[12], head[13]]));
+        let counts = rest.get(RECORD_HEAD..RECORD_HEAD + phrases * 2)?;
+        rest = &rest[RECORD_HEAD + phrases * 2..];
+        Some(Match {
+            rowid,
+            tokens,
+            counts,
+        })
+    })
 }
 
 /// The current row as FTS5 shows it to an auxiliary function.
@@ -110,14 +170,15 @@ struct Row {
 }
 
 impl Row {
-    /// Occurrences of each of the query's phrases in the `body` column
-    /// (phrases past `counts.len()` are not counted); the number of phrases.
-    fn phrase_counts(&self, counts: &mut [f64]) -> Result<usize, c_int> {
+    /// Occurrences of each of the query's phrases in the `body` column,
+    /// one per phrase.
+    fn phrase_counts(&self) -> Result<Vec<u16>, c_int> {
         // SAFETY: `api` and `fts` are the pointers FTS5 passed to the
         // running auxiliary function, valid for the call.
         unsafe {
             let api = &*self.api;
             let phrases = api.xPhraseCount.ok_or(ffi::SQLITE_MISUSE)?(self.fts);
+            let mut counts = vec![0u16; usize::try_from(phrases).unwrap_or(0)];
             let mut instances: c_int = 0;
             let rc = api.xInstCount.ok_or(ffi::SQLITE_MISUSE)?(self.fts, &raw mut instances);
             if rc != ffi::SQLITE_OK {
@@ -140,10 +201,10 @@ impl Row {
                     && let Some(count) =
                         usize::try_from(phrase).ok().and_then(|p| counts.get_mut(p))
                 {
-                    *count += 1.0;
+                    *count = count.saturating_add(1);
                 }
             }
-            Ok(usize::try_from(phrases).unwrap_or(0))
+            Ok(counts)
         }
     }
 
@@ -160,31 +221,44 @@ impl Row {
             Err(rc)
         }
     }
+
+    /// The row's id.
+    fn rowid(&self) -> Result<i64, c_int> {
+        // SAFETY: as in `phrase_counts`.
+        Ok(unsafe { (*self.api).xRowid.ok_or(ffi::SQLITE_MISUSE)?(self.fts) })
+    }
+
+    /// The row as a [`Match`] record: rowid, tokens, phrase count, counts.
+    fn record(&self) -> Result<Vec<u8>, c_int> {
+        let counts = self.phrase_counts()?;
+        let phrases = u16::try_from(counts.len()).map_err(|_| ffi::SQLITE_TOOBIG)?;
+        let tokens = u32::try_from(self.body_tokens()?).unwrap_or(0);
+        let mut record = Vec::with_capacity(RECORD_HEAD + counts.len() * 2);
+        record.extend_from_slice(&self.rowid()?.to_le_bytes());
+        record.extend_from_slice(&tokens.to_le_bytes());
+        record.extend_from_slice(&phrases.to_le_bytes());
+        for count in counts {
+            record.extend_from_slice(&count.to_le_bytes());
+        }
+        Ok(record)
+    }
 }
 
-/// `fts_phrase_mask(chunks_fts)`.
-unsafe extern "C" fn phrase_mask(
-    api: *const ffi::Fts5ExtensionApi,
-    fts: *mut ffi::Fts5Context,
-    context: *mut ffi::sqlite3_context,
-    _count: c_int,
-    _values: *mut *mut ffi::sqlite3_value,
-) {
-    let mut counts = [0.0; MAX_PHRASES];
-    let result = Row { api, fts }.phrase_counts(&mut counts);
-    // SAFETY: `context` is the call's result slot, given by SQLite.
+/// Hands `bytes` to SQLite as the call's result (SQLite copies them).
+///
+/// # Safety
+/// `context` must be the running call's result slot.
+unsafe fn result_blob(context: *mut ffi::sqlite3_context, bytes: &[u8]) {
+    let length = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+    // SAFETY: the caller's slot; SQLITE_TRANSIENT makes SQLite copy the
+    // bytes before this returns.
     unsafe {
-        match result {
-            Ok(_) => {
-                let mask = counts
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, count)| **count > 0.0)
-                    .fold(0i64, |mask, (i, _)| mask | 1 << i);
-                ffi::sqlite3_result_int64(context, mask);
-            }
-            Err(rc) => ffi::sqlite3_result_error_code(context, rc),
-        }
+        ffi::sqlite3_result_blob64(
+            context,
+            bytes.as_ptr().cast::<c_void>(),
+            length,
+            ffi::SQLITE_TRANSIENT(),
+        );
     }
 }
 
@@ -206,58 +280,74 @@ unsafe extern "C" fn body_tokens(
     }
 }
 
-/// `fts_bm25(chunks_fts, average_length, idfs)`.
-unsafe extern "C" fn bm25_score(
+/// `fts_match(chunks_fts)`.
+unsafe extern "C" fn match_record(
     api: *const ffi::Fts5ExtensionApi,
     fts: *mut ffi::Fts5Context,
     context: *mut ffi::sqlite3_context,
-    count: c_int,
-    values: *mut *mut ffi::sqlite3_value,
+    _count: c_int,
+    _values: *mut *mut ffi::sqlite3_value,
 ) {
-    let mut idfs = [0.0; MAX_PHRASES];
-    let mut average_length = 1.0;
-    // SAFETY: `values` holds `count` argument values, valid for the call;
-    // a blob's pointer is valid for its length until the value changes.
-    unsafe {
-        if count >= 2 {
-            average_length = ffi::sqlite3_value_double(*values);
-            let blob = *values.add(1);
-            let bytes = ffi::sqlite3_value_blob(blob).cast::<u8>();
-            let length = usize::try_from(ffi::sqlite3_value_bytes(blob)).unwrap_or(0);
-            if !bytes.is_null() {
-                let weights = std::slice::from_raw_parts(bytes, length);
-                for (idf, chunk) in idfs.iter_mut().zip(weights.chunks_exact(8)) {
-                    let mut le = [0u8; 8];
-                    le.copy_from_slice(chunk);
-                    *idf = f64::from_le_bytes(le);
-                }
-            }
-        }
-    }
-    let row = Row { api, fts };
-    let mut tfs = [0.0; MAX_PHRASES];
-    let result = row.phrase_counts(&mut tfs).and_then(|phrases| {
-        let length = row.body_tokens()?;
-        let phrases = phrases.min(MAX_PHRASES);
-        Ok(bm25::passage_score(
-            &idfs[..phrases],
-            &tfs[..phrases],
-            f64::from(length),
-            average_length,
-        ))
-    });
+    let result = Row { api, fts }.record();
     // SAFETY: `context` is the call's result slot, given by SQLite.
     unsafe {
         match result {
-            Ok(score) => ffi::sqlite3_result_double(context, score),
+            Ok(record) => result_blob(context, &record),
             Err(rc) => ffi::sqlite3_result_error_code(context, rc),
         }
     }
 }
 
-/// The weights `fts_bm25` takes, one per phrase, as its blob argument.
-pub fn idf_blob(idfs: &[f64]) -> Vec<u8> {
-    idfs.iter().flat_map(|idf| idf.to_le_bytes()).collect()
+/// The state of one `fts_concat` group: the blobs joined so far, owned
+/// through a pointer that SQLite keeps in the group's context.
+type Joined = *mut Vec<u8>;
+
+/// `fts_concat(blob)`: one step, appending the argument's bytes.
+unsafe extern "C" fn concat_step(
+    context: *mut ffi::sqlite3_context,
+    count: c_int,
+    values: *mut *mut ffi::sqlite3_value,
+) {
+    // SAFETY: `context` is this group's (SQLite zeroes the slot when it
+    // first allocates it); `values` holds `count` arguments, and a blob's
+    // pointer is valid for its length until the value changes.
+    unsafe {
+        let size = c_int::try_from(size_of::<Joined>()).unwrap_or(c_int::MAX);
+        let slot = ffi::sqlite3_aggregate_context(context, size).cast::<Joined>();
+        if slot.is_null() {
+            ffi::sqlite3_result_error_nomem(context);
+            return;
+        }
+        if (*slot).is_null() {
+            *slot = Box::into_raw(Box::default());
+        }
+        if count < 1 {
+            return;
+        }
+        let value = *values;
+        let bytes = ffi::sqlite3_value_blob(value).cast::<u8>();
+        let length = usize::try_from(ffi::sqlite3_value_bytes(value)).unwrap_or(0);
+        if !bytes.is_null() && length > 0 {
+            (**slot).extend_from_slice(std::slice::from_raw_parts(bytes, length));
+        }
+    }
+}
+
+/// `fts_concat(blob)`: the group's result, freeing its state.
+unsafe extern "C" fn concat_final(context: *mut ffi::sqlite3_context) {
+    // SAFETY: `context` is this group's; its slot, when allocated, holds
+    // null or the pointer `concat_step` made with `Box::into_raw`, taken
+    // back exactly once here (SQLite calls the final step once per group).
+    unsafe {
+        let slot = ffi::sqlite3_aggregate_context(context, 0).cast::<Joined>();
+        if slot.is_null() || (*slot).is_null() {
+            result_blob(context, &[]);
+            return;
+        }
+        let joined = Box::from_raw(*slot);
+        *slot = ptr::null_mut();
+        result_blob(context, &joined);
+    }
 }
 
 #[cfg(test)]
@@ -368,6 +458,49 @@ mod tests {
         assistant_with(&db, "bob", &[many.clone(), many, "plum".to_owned()]).await;
         let after = scores(db.search_chunks(ada, &terms, 10).await.expect("search"));
         assert_eq!(after, before);
+    }
+
+    #[tokio::test]
+    async fn one_pass_records_each_match_of_the_query() {
+        let dir = tempfile::tempdir().expect("dir");
+        let db = sqlite(&dir).await;
+        let ada = assistant_with(
+            &db,
+            "ada",
+            &passages(&["plums and pears", "pears, pears", "figs"]),
+        )
+        .await;
+        assistant_with(&db, "bob", &passages(&["pears"])).await;
+        let Db::Sqlite(pool) = &db else {
+            unreachable!("SQLite")
+        };
+        let (records,): (Vec<u8>,) = sqlx::query_as(
+            "SELECT fts_concat(record) FROM (SELECT fts_match(chunks_fts) AS record FROM chunks_fts WHERE chunks_fts MATCH $1 LIMIT -1)",
+        )
+        .bind(format!("assistant : a{ada} AND body : (\"pear\" OR \"plum\")"))
+        .fetch_one(pool)
+        .await
+        .expect("records");
+        let found: Vec<(u32, Vec<u16>)> = super::matches(&records)
+            .map(|m| (m.tokens, (0..3).map(|p| m.count(p)).collect()))
+            .collect();
+        // Phrase 0 is the assistant (not in `body`), then "pear", "plum";
+        // bob's passage and the one without either word are not matches.
+        assert_eq!(found, [(3, vec![0, 1, 1]), (2, vec![0, 2, 0])]);
+
+        // A truncated record is left out, not misread.
+        let cut = &records[..records.len() - 1];
+        assert_eq!(super::matches(cut).count(), 1);
+
+        // No match: an empty list.
+        let (none,): (Vec<u8>,) = sqlx::query_as(
+            "SELECT fts_concat(record) FROM (SELECT fts_match(chunks_fts) AS record FROM chunks_fts WHERE chunks_fts MATCH $1 LIMIT -1)",
+        )
+        .bind(format!("assistant : a{ada} AND body : \"kiwi\""))
+        .fetch_one(pool)
+        .await
+        .expect("records");
+        assert_eq!(super::matches(&none).count(), 0);
     }
 
     #[tokio::test]
