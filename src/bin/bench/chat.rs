@@ -51,9 +51,14 @@ pub async fn server_added_latency(
     let mut config = Config::with_data_dir(data.path());
     config.model.base_url = Some(format!("{model_url}/v1"));
     // Documents are read by the server binary built beside this one.
-    config.extractor = std::env::current_exe()
-        .ok()
-        .and_then(|bench| Some(bench.parent()?.join("aiconvokit")));
+    let server = std::env::current_exe()?.with_file_name("aiconvokit");
+    anyhow::ensure!(
+        server.exists(),
+        "documents are read by the server binary beside this one, and {} is missing: \
+         build it too (cargo build --release --features ssr)",
+        server.display()
+    );
+    config.extractor = Some(server);
     let options = LeptosOptions::builder()
         .output_name("aiconvokit")
         .site_root(data.path().join("site").display().to_string())
