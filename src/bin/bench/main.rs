@@ -748,13 +748,18 @@ async fn run() -> anyhow::Result<()> {
     let mut large_latencies = Vec::new();
     for &(label, assistant_id, pages) in &large {
         let mut times = Vec::new();
-        for _ in 0..5 {
+        let mut slowest: Vec<(Duration, usize, &str)> = Vec::new();
+        for round in 1..=5 {
             for question in &questions {
-                times.push(timed_search(&db, semantic.as_deref(), assistant_id, question).await?);
+                let time = timed_search(&db, semantic.as_deref(), assistant_id, question).await?;
+                times.push(time);
+                slowest.push((time, round, question.question.as_str()));
             }
         }
         times.sort();
-        large_latencies.push((label, pages, times));
+        slowest.sort_by_key(|(time, _, _)| std::cmp::Reverse(*time));
+        slowest.truncate(3);
+        large_latencies.push((label, pages, times, slowest));
     }
 
     // Searches while the longest filing is embedded in the background: does
@@ -831,12 +836,18 @@ async fn run() -> anyhow::Result<()> {
             percentile_of(&under_load, 0.99)
         );
     }
-    for (label, pages, times) in &large_latencies {
+    for (label, pages, times, slowest) in &large_latencies {
         println!(
             "search, one assistant of {label} ({pages} pages): p50 {:.2} ms  p99 {:.2} ms",
             percentile_of(times, 0.5),
             percentile_of(times, 0.99),
         );
+        for (time, round, question) in slowest {
+            println!(
+                "  slowest: {:.1} ms (round {round}) {question}",
+                time.as_secs_f64() * 1000.0
+            );
+        }
     }
 
     let (file_name, pages) = extracted
