@@ -669,9 +669,11 @@ impl Db {
                 // its word count (`tokens`). The GIN index finds the
                 // passages holding any lexeme; only their matched lexemes
                 // are unnested (setweight marks them, ts_filter keeps them).
+                // `query` is MATERIALIZED: inlined, PostgreSQL may build the
+                // tsquery again for every passage it scans.
                 let found: Vec<FoundChunk> = sqlx::query_as(
                     "WITH weighted AS (SELECT lexeme, idf FROM unnest($1::text[], $2::float8[]) AS w(lexeme, idf)), \
-                          query AS (SELECT array_agg(DISTINCT lexeme) AS lexemes, \
+                          query AS MATERIALIZED (SELECT array_agg(DISTINCT lexeme) AS lexemes, \
                                            string_agg(DISTINCT (chr(39) || replace(replace(lexeme, chr(92), chr(92) || chr(92)), \
                                                chr(39), chr(39) || chr(39)) || chr(39)), ' | ')::tsquery AS q FROM weighted), \
                           scored AS (SELECT c.id, SUM(w.idf * f.tf * ($5 + 1) / (f.tf + $5 * (1 - $6 + $6 * c.tokens / $4))) AS score \
