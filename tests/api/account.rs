@@ -5,8 +5,7 @@
 use reqwest::{Client, Response};
 use serde_json::json;
 
-use crate::browser_forms::{location, post_form, sign_up};
-use crate::helpers::{PASSWORD, TestApp, spawn_app};
+use crate::helpers::{PASSWORD, TestApp, location, post_form, sign_up, spawn_app};
 
 const NEW_PASSWORD: &str = "a much longer passphrase";
 

@@ -2,58 +2,16 @@
 //! posts to the server functions, redirects, cookies and server-rendered
 //! messages. (With JavaScript, the Playwright tests in end2end/ cover them.)
 
-use reqwest::{Client, Response};
+use reqwest::Client;
 
-use crate::helpers::{PASSWORD, TestApp, spawn_app, spawn_app_with};
-
-/// Posts a form the way a browser does without JavaScript.
-pub(crate) async fn post_form(
-    app: &TestApp,
-    client: &Client,
-    path: &str,
-    from_page: &str,
-    fields: &[(&str, &str)],
-) -> Response {
-    client
-        .post(app.url(path))
-        .header("Accept", "text/html,application/xhtml+xml")
-        .header("Referer", app.url(from_page))
-        .form(fields)
-        .send()
-        .await
-        .expect("request")
-}
-
-pub(crate) fn location(response: &Response) -> String {
-    response
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
-}
+use crate::helpers::{
+    PASSWORD, TestApp, location, post_form, session_cookie, sign_up, spawn_app, spawn_app_with,
+};
 
 async fn page(app: &TestApp, client: &Client, path: &str) -> (u16, String) {
     let response = client.get(app.url(path)).send().await.expect("request");
     let status = response.status().as_u16();
     (status, response.text().await.expect("body"))
-}
-
-pub(crate) async fn sign_up(app: &TestApp, client: &Client, username: &str) -> Response {
-    post_form(
-        app,
-        client,
-        "/fn/sign_up",
-        "/signup",
-        &[
-            ("username", username),
-            ("email", &format!("{username}@example.com")),
-            ("password", PASSWORD),
-            ("password_confirm", PASSWORD),
-            ("next", ""),
-        ],
-    )
-    .await
 }
 
 #[tokio::test]
@@ -141,18 +99,6 @@ async fn each_log_in_gets_a_fresh_session_id_and_old_ones_sign_nobody_in() {
             .expect("request");
         assert_eq!(response.status(), 303, "{stale} signs nobody in");
     }
-}
-
-pub(crate) fn session_cookie(response: &Response) -> String {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("aiconvokit_session="))
-        .and_then(|v| v.split(';').next())
-        .unwrap_or_default()
-        .to_owned()
 }
 
 #[tokio::test]

@@ -7,10 +7,9 @@ use reqwest::Client;
 use serde_json::Value;
 
 use crate::binary::{Server, start_binary, start_binary_beside};
-use crate::browser_forms::sign_up;
 use crate::chat::{ask, call, new_chat};
 use crate::crash::{document_statuses, upload_reports, wait_until_ready};
-use crate::helpers::{TestApp, postgres_server};
+use crate::helpers::{TestApp, postgres_server, sign_up};
 
 /// Two servers sharing a database and a data dir (their files), with
 /// `env` and short leases, so the second picks up waiting work within

@@ -278,3 +278,64 @@ pub async fn status_and_json(response: Response) -> (u16, Value) {
         serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
     (status, body)
 }
+
+// Browser forms, as a browser without JavaScript posts them.
+
+/// Posts a form the way a browser does without JavaScript.
+pub async fn post_form(
+    app: &TestApp,
+    client: &Client,
+    path: &str,
+    from_page: &str,
+    fields: &[(&str, &str)],
+) -> Response {
+    client
+        .post(app.url(path))
+        .header("Accept", "text/html,application/xhtml+xml")
+        .header("Referer", app.url(from_page))
+        .form(fields)
+        .send()
+        .await
+        .expect("request")
+}
+
+/// Where a redirect sends the browser (its `Location`).
+pub fn location(response: &Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Signs `username` up through the sign-up form (password [`PASSWORD`]).
+pub async fn sign_up(app: &TestApp, client: &Client, username: &str) -> Response {
+    post_form(
+        app,
+        client,
+        "/fn/sign_up",
+        "/signup",
+        &[
+            ("username", username),
+            ("email", &format!("{username}@example.com")),
+            ("password", PASSWORD),
+            ("password_confirm", PASSWORD),
+            ("next", ""),
+        ],
+    )
+    .await
+}
+
+/// The session cookie a response sets, as `name=value`.
+pub fn session_cookie(response: &Response) -> String {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("aiconvokit_session="))
+        .and_then(|v| v.split(';').next())
+        .unwrap_or_default()
+        .to_owned()
+}

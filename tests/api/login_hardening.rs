@@ -9,8 +9,10 @@ use reqwest::multipart::Form;
 use reqwest::{Client, Response};
 use serde_json::{Value, json};
 
-use crate::browser_forms::{location, post_form, session_cookie, sign_up};
-use crate::helpers::{PASSWORD, TestApp, spawn_app, spawn_app_with, status_and_json};
+use crate::helpers::{
+    PASSWORD, TestApp, location, post_form, session_cookie, sign_up, spawn_app, spawn_app_with,
+    status_and_json,
+};
 
 const DUPLICATE: &str = "This field was sent more than once. Send it only once.";
 

@@ -4,9 +4,8 @@
 
 use serde_json::json;
 
-use crate::browser_forms::{location, post_form};
 use crate::chat::{ask, new_chat};
-use crate::helpers::{TestApp, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, location, post_form, spawn_app, spawn_app_with};
 use crate::mock_model::{Behaviour, MockModel};
 use crate::widget::{Owner, owner, server_fn};
 

@@ -7,9 +7,8 @@
 use std::time::Duration;
 
 use crate::binary::{Server, start_binary};
-use crate::browser_forms::{session_cookie, sign_up};
 use crate::chat::{ask, assistant_with_report, new_chat};
-use crate::helpers::{PASSWORD, TestApp};
+use crate::helpers::{PASSWORD, TestApp, session_cookie, sign_up};
 use crate::mock_model::{Behaviour, MockModel};
 
 const PROVIDER_KEY: &str = "sk-live-provider-key-0123456789abcdef";

@@ -368,7 +368,7 @@ async fn a_store_outage_refuses_uploads_with_503_and_delays_processing_without_f
 
     // The dashboard's upload form comes back with the same words.
     let browser = app.browser();
-    let response = crate::browser_forms::post_form(
+    let response = crate::helpers::post_form(
         &app,
         &browser,
         "/fn/log_in",
@@ -390,7 +390,7 @@ async fn a_store_outage_refuses_uploads_with_503_and_delays_processing_without_f
         .send()
         .await
         .expect("request");
-    let back = crate::browser_forms::location(&response);
+    let back = crate::helpers::location(&response);
     assert!(back.contains("upload_error="), "{back}");
     let html = browser
         .get(app.url(&back))

@@ -5,8 +5,7 @@
 use reqwest::Client;
 use serde_json::{Value, json};
 
-use crate::browser_forms::sign_up;
-use crate::helpers::{TestApp, spawn_app, spawn_app_with, status_and_json};
+use crate::helpers::{TestApp, sign_up, spawn_app, spawn_app_with, status_and_json};
 
 pub(crate) const SITE: &str = "https://www.acme.example";
 const OTHER_SITE: &str = "https://evil.example";
