@@ -5,14 +5,8 @@
 use reqwest::Client;
 
 use crate::helpers::{
-    PASSWORD, TestApp, location, post_form, session_cookie, sign_up, spawn_app, spawn_app_with,
+    PASSWORD, location, page, post_form, session_cookie, sign_up, spawn_app, spawn_app_with,
 };
-
-async fn page(app: &TestApp, client: &Client, path: &str) -> (u16, String) {
-    let response = client.get(app.url(path)).send().await.expect("request");
-    let status = response.status().as_u16();
-    (status, response.text().await.expect("body"))
-}
 
 #[tokio::test]
 async fn account_pages_send_signed_out_visitors_to_log_in_and_back() {

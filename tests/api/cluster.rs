@@ -3,13 +3,12 @@
 //! sees the same product. Runs when the suite runs on PostgreSQL (SQLite is
 //! one server's database).
 
-use reqwest::Client;
 use serde_json::Value;
 
 use crate::binary::{Server, start_binary, start_binary_beside};
 use crate::chat::{ask, call, new_chat};
 use crate::crash::{document_statuses, upload_reports, wait_until_ready};
-use crate::helpers::{TestApp, postgres_server, sign_up};
+use crate::helpers::{TestApp, page, postgres_server, sign_up};
 
 /// Two servers sharing a database and a data dir (their files), with
 /// `env` and short leases, so the second picks up waiting work within
@@ -28,12 +27,6 @@ async fn two_servers_with(env: &[(&str, &str)]) -> Option<((TestApp, Server), (T
 
 async fn two_servers() -> Option<((TestApp, Server), (TestApp, Server))> {
     two_servers_with(&[]).await
-}
-
-async fn page(app: &TestApp, browser: &Client, path: &str) -> (u16, String) {
-    let response = browser.get(app.url(path)).send().await.expect("request");
-    let status = response.status().as_u16();
-    (status, response.text().await.expect("body"))
 }
 
 #[tokio::test]

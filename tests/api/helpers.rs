@@ -339,3 +339,10 @@ pub fn session_cookie(response: &Response) -> String {
         .unwrap_or_default()
         .to_owned()
 }
+
+/// A page as a browser gets it: its status and HTML.
+pub async fn page(app: &TestApp, client: &Client, path: &str) -> (u16, String) {
+    let response = client.get(app.url(path)).send().await.expect("request");
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("body"))
+}
