@@ -602,22 +602,16 @@ impl Db {
                     .collect();
                 scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
                 scored.truncate(usize::try_from(limit).unwrap_or(0));
-                // Only the best are joined to their text.
-                let ids: Vec<i64> = scored.iter().map(|(_, id)| *id).collect();
-                let mut rows: HashMap<i64, FoundChunk> = sqlx::query_as::<_, FoundChunk>(
-                    "SELECT c.id AS chunk_id, c.document_id, d.name AS document, c.page, c.heading, c.text, \
-                            0.0 AS score \
-                     FROM chunks c JOIN documents d ON d.id = c.document_id \
-                     WHERE c.assistant_id = $1 AND c.id IN (SELECT value FROM json_each($2))",
-                )
-                .bind(assistant_id)
-                .bind(serde_json::to_string(&ids).unwrap_or_default())
-                .fetch_all(&mut *tx)
-                .await?
-                .into_iter()
-                .map(|chunk| (chunk.chunk_id, chunk))
-                .collect();
                 tx.commit().await?;
+                // Only the best are joined to their text (a passage deleted
+                // meanwhile is left out).
+                let ids: Vec<i64> = scored.iter().map(|(_, id)| *id).collect();
+                let mut rows: HashMap<i64, FoundChunk> = self
+                    .chunks_by_ids(assistant_id, &ids)
+                    .await?
+                    .into_iter()
+                    .map(|chunk| (chunk.chunk_id, chunk))
+                    .collect();
                 Ok(scored
                     .into_iter()
                     .filter_map(|(score, id)| {

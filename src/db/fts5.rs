@@ -460,6 +460,19 @@ mod tests {
         assert_eq!(after, before);
     }
 
+    /// What the one-pass query hands over for `query`.
+    async fn records_of(pool: &sqlx::SqlitePool, query: &str) -> Vec<u8> {
+        let (records,): (Vec<u8>,) = sqlx::query_as(
+            "SELECT fts_concat(record) FROM (SELECT fts_match(chunks_fts) AS record \
+             FROM chunks_fts WHERE chunks_fts MATCH $1 LIMIT -1)",
+        )
+        .bind(query)
+        .fetch_one(pool)
+        .await
+        .expect("records");
+        records
+    }
+
     #[tokio::test]
     async fn one_pass_records_each_match_of_the_query() {
         let dir = tempfile::tempdir().expect("dir");
@@ -474,13 +487,11 @@ mod tests {
         let Db::Sqlite(pool) = &db else {
             unreachable!("SQLite")
         };
-        let (records,): (Vec<u8>,) = sqlx::query_as(
-            "SELECT fts_concat(record) FROM (SELECT fts_match(chunks_fts) AS record FROM chunks_fts WHERE chunks_fts MATCH $1 LIMIT -1)",
+        let records = records_of(
+            pool,
+            &format!("assistant : a{ada} AND body : (\"pear\" OR \"plum\")"),
         )
-        .bind(format!("assistant : a{ada} AND body : (\"pear\" OR \"plum\")"))
-        .fetch_one(pool)
-        .await
-        .expect("records");
+        .await;
         let found: Vec<(u32, Vec<u16>)> = super::matches(&records)
             .map(|m| (m.tokens, (0..3).map(|p| m.count(p)).collect()))
             .collect();
@@ -493,13 +504,7 @@ mod tests {
         assert_eq!(super::matches(cut).count(), 1);
 
         // No match: an empty list.
-        let (none,): (Vec<u8>,) = sqlx::query_as(
-            "SELECT fts_concat(record) FROM (SELECT fts_match(chunks_fts) AS record FROM chunks_fts WHERE chunks_fts MATCH $1 LIMIT -1)",
-        )
-        .bind(format!("assistant : a{ada} AND body : \"kiwi\""))
-        .fetch_one(pool)
-        .await
-        .expect("records");
+        let none = records_of(pool, &format!("assistant : a{ada} AND body : \"kiwi\"")).await;
         assert_eq!(super::matches(&none).count(), 0);
     }
 
