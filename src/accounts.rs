@@ -6,11 +6,13 @@
 //! username and email unique without regard to case. Messages are DRF's, so
 //! integrators of the original product see the same text.
 
+use crate::auth::known_keys::KnownKeys;
 use crate::auth::password;
 use crate::db::users::UserRow;
 use crate::db::{Db, is_unique_violation};
+use crate::ingest::storage::FileStore;
 use crate::model::FieldErrors;
-use crate::state::AppState;
+use crate::search::semantic::Semantic;
 
 pub const REQUIRED: &str = "This field is required.";
 pub const BLANK: &str = "This field may not be blank.";
@@ -287,7 +289,10 @@ pub async fn change_password(
 /// documents and their stored files, passages, chats, widgets) once the
 /// password is confirmed.
 pub async fn delete_account(
-    state: &AppState,
+    db: &Db,
+    files: &FileStore,
+    semantic: Option<&Semantic>,
+    known_keys: &KnownKeys,
     user: &UserRow,
     password: &str,
 ) -> Result<(), AccountError> {
@@ -301,14 +306,14 @@ pub async fn delete_account(
         push(&mut errors, "password", message);
         return Err(AccountError::Invalid(errors));
     }
-    let files = state.db.files_of_user(user.id).await?;
-    let assistants = state.db.assistants_of(user.id).await?;
-    state.db.delete_user(user.id).await?;
-    state.known_keys.forget_all();
-    for sha256 in files {
-        crate::documents::forget_file(&state.db, &state.files, &sha256).await?;
+    let stored = db.files_of_user(user.id).await?;
+    let assistants = db.assistants_of(user.id).await?;
+    db.delete_user(user.id).await?;
+    known_keys.forget_all();
+    for sha256 in stored {
+        crate::documents::forget_file(db, files, &sha256).await?;
     }
-    if let Some(semantic) = &state.semantic {
+    if let Some(semantic) = semantic {
         for assistant in assistants {
             semantic.forget(assistant.id);
         }

@@ -6,10 +6,9 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::hooks::use_location;
 use leptos_router::{SsrMode, path};
 
+use crate::components::auth::Auth;
 use crate::components::layout::NavBar;
-use crate::error::AppError;
 use crate::functions::accounts::{LogOut, current_user};
-use crate::model::UserView;
 use crate::pages::{
     AccountPage, AssistantPage, ChatPage, DashboardPage, LandingPage, LogInPage, NewAssistantPage,
     NotFoundPage, SignUpPage,
@@ -51,35 +50,10 @@ fn set_page_policy() {
     let widget_origin = use_context::<crate::state::AppState>()
         .and_then(|state| state.config.public_url.clone())
         .and_then(|url| crate::widget::normalize_origin(&url));
-    let policy = crate::security::page_policy(&nonce, widget_origin.as_deref());
+    let policy = crate::web::security::page_policy(&nonce, widget_origin.as_deref());
     if let Ok(value) = axum::http::HeaderValue::from_str(&policy) {
         response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
     }
-}
-
-/// Who is signed in, shared by every page. Reloaded on every navigation, so
-/// logging in, out, or a session ending elsewhere shows at once.
-#[derive(Clone, Copy)]
-pub struct Auth {
-    pub user: Resource<Result<Option<UserView>, AppError>>,
-    pub log_out: ServerAction<LogOut>,
-}
-
-/// The log-in page's address that returns to `next` afterwards: `next` only
-/// when it is a path of this site ([`safe_next`](crate::functions::safe_next)),
-/// else the dashboard. Everything but letters, digits and `-_.~/` is
-/// percent-encoded, so the address is always a valid `Location` header.
-pub fn login_url(next: &str) -> String {
-    let next = crate::functions::safe_next(Some(next));
-    let mut url = String::from("/login?next=");
-    for byte in next.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-_.~/".contains(&byte) {
-            url.push(char::from(byte));
-        } else {
-            url.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    url
 }
 
 /// The root component.
@@ -133,19 +107,5 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("assistants/:id/chats/:chat_id") view=ChatPage ssr=SsrMode::Async />
             </Routes>
         </main>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::login_url;
-
-    #[test]
-    fn login_url_encodes_the_return_path() {
-        assert_eq!(login_url("/account"), "/login?next=/account");
-        assert_eq!(login_url("/a?b=c&d"), "/login?next=/a%3Fb%3Dc%26d");
-        assert_eq!(login_url("//evil.example"), "/login?next=/dashboard");
-        assert_eq!(login_url("/\t/evil.example"), "/login?next=/dashboard");
-        assert_eq!(login_url("/café"), "/login?next=/caf%25C3%25A9");
     }
 }

@@ -12,8 +12,15 @@ use rand::Rng;
 use rand::distributions::Alphanumeric;
 
 use crate::accounts::{BLANK, REQUIRED};
+use crate::db::Db;
 use crate::db::assistants::{AssistantFields, AssistantRow};
+use crate::db::commits::SinceLastCommit;
+use crate::ingest::storage::FileStore;
 use crate::model::{AssistantView, DocumentView, FieldErrors};
+use crate::search::semantic::Semantic;
+
+/// Each user's assistants as last listed, until the next commit.
+pub type AssistantLists = SinceLastCommit<i64, Arc<[AssistantView]>>;
 
 pub const NAME_MAX: usize = 200;
 pub const COMPANY_NAME_MAX: usize = 200;
@@ -114,7 +121,7 @@ pub fn apply(
 
 /// The model an assistant is set to, from what a form or a request sent:
 /// `None` (the server's default) when empty, the name when it is one of
-/// `allowed` (see [`crate::chat::provider::allowed_models`]), else the
+/// `allowed` (see [`crate::llm::allowed_models`]), else the
 /// message saying which may be chosen.
 pub fn check_model(raw: &str, allowed: &[String]) -> Result<Option<String>, String> {
     let model = raw.trim();
@@ -145,16 +152,18 @@ pub fn new_public_id() -> String {
 /// the dashboard list them: two queries, however many assistants, or none
 /// when nothing was committed since the user's last list (SQLite only).
 pub async fn views_of_user(
-    state: &crate::state::AppState,
+    db: &Db,
+    semantic: Option<&Semantic>,
+    lists: &AssistantLists,
     user_id: i64,
 ) -> sqlx::Result<Arc<[AssistantView]>> {
-    let read_at = match state.assistant_lists.get(&user_id) {
+    let read_at = match lists.get(&user_id) {
         Ok(views) => return Ok(views),
         Err(read_at) => read_at,
     };
     let (rows, mut documents) = tokio::try_join!(
-        state.db.assistants_of(user_id),
-        crate::documents::views_of_user(state, user_id),
+        db.assistants_of(user_id),
+        crate::documents::views_of_user(db, semantic, user_id),
     )?;
     let views: Arc<[AssistantView]> = rows
         .into_iter()
@@ -163,24 +172,28 @@ pub async fn views_of_user(
             to_view(row, own)
         })
         .collect();
-    state
-        .assistant_lists
-        .keep(user_id, read_at, Arc::clone(&views));
+    lists.keep(user_id, read_at, Arc::clone(&views));
     Ok(views)
 }
 
 /// Deletes one of the user's assistants with its documents, their stored
 /// files (when no other document uses them), passages, vectors and chats;
 /// false when the user has no such assistant.
-pub async fn delete(state: &crate::state::AppState, user_id: i64, id: i64) -> sqlx::Result<bool> {
-    let stored = state.db.documents_of(id).await?;
-    if !state.db.delete_assistant(user_id, id).await? {
+pub async fn delete(
+    db: &Db,
+    files: &FileStore,
+    semantic: Option<&Semantic>,
+    user_id: i64,
+    id: i64,
+) -> sqlx::Result<bool> {
+    let stored = db.documents_of(id).await?;
+    if !db.delete_assistant(user_id, id).await? {
         return Ok(false);
     }
     for document in stored {
-        crate::documents::forget_file(&state.db, &state.files, &document.sha256).await?;
+        crate::documents::forget_file(db, files, &document.sha256).await?;
     }
-    if let Some(semantic) = &state.semantic {
+    if let Some(semantic) = semantic {
         semantic.forget(id);
     }
     Ok(true)

@@ -4,15 +4,17 @@
 use std::collections::HashMap;
 
 use crate::db::Db;
+use crate::db::documents::KeywordEntry;
 use crate::db::documents::{DocumentRow, NewDocument};
 use crate::db::vectors::SemanticProgress;
-use crate::ingest::chunk::{Passage, indexed_text};
+use crate::ingest::chunk::Passage;
 use crate::ingest::detect::{self, SUPPORTED};
 use crate::ingest::metadata::MAX_VALUE_CHARS;
 use crate::ingest::storage::FileStore;
 use crate::ingest::worker::JobQueue;
 use crate::model::{DocumentMetadata, DocumentView, FieldErrors, SemanticProgressView};
-use crate::state::AppState;
+use crate::search::index::{keyword_entry, keyword_text};
+use crate::search::semantic::Semantic;
 
 /// A file as it arrived.
 #[derive(Clone)]
@@ -70,9 +72,13 @@ pub fn to_view(row: DocumentRow, semantic: Option<SemanticProgressView>) -> Docu
 
 /// An assistant's documents as views, oldest first, with their semantic
 /// indexing progress when semantic search is on.
-pub async fn views_of(state: &AppState, assistant_id: i64) -> sqlx::Result<Vec<DocumentView>> {
-    let rows = state.db.documents_of(assistant_id).await?;
-    let progress = semantic_progress(state, assistant_id).await?;
+pub async fn views_of(
+    db: &Db,
+    semantic: Option<&Semantic>,
+    assistant_id: i64,
+) -> sqlx::Result<Vec<DocumentView>> {
+    let rows = db.documents_of(assistant_id).await?;
+    let progress = semantic_progress(db, semantic, assistant_id).await?;
     Ok(rows
         .into_iter()
         .map(|row| {
@@ -85,12 +91,13 @@ pub async fn views_of(state: &AppState, assistant_id: i64) -> sqlx::Result<Vec<D
 /// The documents of every assistant of a user as views, by assistant id,
 /// oldest first: one query for all of them, however many assistants.
 pub async fn views_of_user(
-    state: &AppState,
+    db: &Db,
+    semantic: Option<&Semantic>,
     user_id: i64,
 ) -> sqlx::Result<HashMap<i64, Vec<DocumentView>>> {
-    let (rows, progress) = tokio::try_join!(state.db.documents_of_user(user_id), async {
-        match &state.semantic {
-            Some(_) => Ok(Some(state.db.semantic_progress_of_user(user_id).await?)),
+    let (rows, progress) = tokio::try_join!(db.documents_of_user(user_id), async {
+        match semantic {
+            Some(_) => Ok(Some(db.semantic_progress_of_user(user_id).await?)),
             None => Ok(None),
         }
     })?;
@@ -121,18 +128,24 @@ pub async fn views_of_user(
 }
 
 /// One document as a view, with its semantic indexing progress.
-pub async fn view_of(state: &AppState, row: DocumentRow) -> sqlx::Result<DocumentView> {
-    let progress = semantic_progress(state, row.assistant_id).await?;
+pub async fn view_of(
+    db: &Db,
+    semantic: Option<&Semantic>,
+    row: DocumentRow,
+) -> sqlx::Result<DocumentView> {
+    let progress = semantic_progress(db, semantic, row.assistant_id).await?;
     let semantic = progress.as_ref().map(|p| progress_of(p, row.id));
     Ok(to_view(row, semantic))
 }
 
+/// Semantic indexing progress, when semantic search is on.
 async fn semantic_progress(
-    state: &AppState,
+    db: &Db,
+    semantic: Option<&Semantic>,
     assistant_id: i64,
 ) -> sqlx::Result<Option<Vec<SemanticProgress>>> {
-    match &state.semantic {
-        Some(_) => Ok(Some(state.db.semantic_progress(assistant_id).await?)),
+    match semantic {
+        Some(_) => Ok(Some(db.semantic_progress(assistant_id).await?)),
         None => Ok(None),
     }
 }
@@ -308,7 +321,7 @@ pub async fn correct_metadata(
             .map(|assistant| assistant.company_name)
             .unwrap_or_default();
         let about = metadata.context(&company);
-        let indexed: Vec<(i64, String)> = db
+        let indexed: Vec<(i64, KeywordEntry)> = db
             .passages_of_document(document.id)
             .await?
             .into_iter()
@@ -318,7 +331,10 @@ pub async fn correct_metadata(
                     heading,
                     text,
                 };
-                (id, indexed_text(&document.name, &about, &passage))
+                (
+                    id,
+                    keyword_entry(keyword_text(&document.name, &about, &passage)),
+                )
             })
             .collect();
         db.set_document_metadata(document, &metadata, &indexed)

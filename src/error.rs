@@ -179,7 +179,7 @@ mod api {
         Busy(#[source] sqlx::Error),
         /// 502 or 503: the language model provider failed or was too slow.
         #[error("{0}")]
-        Provider(crate::chat::provider::ProviderError),
+        Provider(crate::llm::ProviderError),
         /// 500: the cause is logged, never shown.
         #[error("internal error: {0}")]
         Internal(#[from] anyhow::Error),
@@ -239,9 +239,7 @@ mod api {
                 Self::UnsupportedMediaType(_) | Self::UnsupportedFile { .. } => {
                     StatusCode::UNSUPPORTED_MEDIA_TYPE
                 }
-                Self::Provider(crate::chat::provider::ProviderError::Failed(_)) => {
-                    StatusCode::BAD_GATEWAY
-                }
+                Self::Provider(crate::llm::ProviderError::Failed(_)) => StatusCode::BAD_GATEWAY,
                 Self::Provider(_) | Self::StorageUnavailable(_) | Self::Busy(_) => {
                     StatusCode::SERVICE_UNAVAILABLE
                 }

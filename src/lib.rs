@@ -17,8 +17,6 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod accounts;
 #[cfg(feature = "ssr")]
-pub mod api;
-#[cfg(feature = "ssr")]
 pub mod assistants;
 #[cfg(feature = "ssr")]
 pub mod auth;
@@ -33,23 +31,21 @@ pub mod documents;
 #[cfg(feature = "ssr")]
 pub mod embed;
 #[cfg(feature = "ssr")]
-pub mod health;
-#[cfg(feature = "ssr")]
 pub mod ingest;
 #[cfg(feature = "ssr")]
 pub mod lease;
+#[cfg(feature = "ssr")]
+pub mod llm;
 #[cfg(feature = "ssr")]
 pub mod ratelimit;
 #[cfg(feature = "ssr")]
 pub mod search;
 #[cfg(feature = "ssr")]
-pub mod security;
-#[cfg(feature = "ssr")]
 pub mod server;
 #[cfg(feature = "ssr")]
 pub mod state;
 #[cfg(feature = "ssr")]
-pub mod uploads;
+pub mod web;
 #[cfg(feature = "ssr")]
 pub mod widget;
 

@@ -123,7 +123,7 @@ pub async fn build_app(
         leptos_options,
         files,
         jobs,
-        provider: crate::chat::provider::Provider::from_config(&config_model).map(Arc::new),
+        provider: crate::llm::Provider::from_config(&config_model).map(Arc::new),
         signer,
         limits,
         known_keys,
@@ -145,7 +145,7 @@ async fn load_semantic(
             return Ok(None);
         }
         EmbeddingChoice::OpenAi(model) => {
-            let provider = crate::chat::provider::Provider::from_config(&config.model)
+            let provider = crate::llm::Provider::from_config(&config.model)
                 .filter(|_| !model.is_empty())
                 .ok_or_else(|| StartError::EmbeddingProvider(format!("openai:{model}")))?;
             let embedder = Embedder::remote(Arc::new(provider), &model);
@@ -173,22 +173,22 @@ fn router(state: AppState, sessions: SessionStorage) -> AppService {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(guard_pages));
     let router = Router::new()
-        .nest("/api/v1", crate::api::v1::router())
-        .nest("/widget/v1", crate::widget::http::router())
-        .route("/embed.js", axum::routing::get(crate::widget::http::script))
-        .nest("/api/docs", crate::api::openapi::docs_router())
-        .route("/healthz", axum::routing::get(crate::health::healthz))
-        .route("/readyz", axum::routing::get(crate::health::readyz))
-        .route("/assistants/{id}/documents", axum::routing::post(crate::uploads::upload_from_dashboard))
+        .nest("/api/v1", crate::web::api::v1::router())
+        .nest("/widget/v1", crate::web::widget::router())
+        .route("/embed.js", axum::routing::get(crate::web::widget::script))
+        .nest("/api/docs", crate::web::api::openapi::page::docs_router())
+        .route("/healthz", axum::routing::get(crate::web::health::healthz))
+        .route("/readyz", axum::routing::get(crate::web::health::readyz))
+        .route("/assistants/{id}/documents", axum::routing::post(crate::web::dashboard::upload_from_dashboard))
         .route(
             "/chats/{id}/messages",
-            axum::routing::post(crate::uploads::ask_from_dashboard),
+            axum::routing::post(crate::web::dashboard::ask_from_dashboard),
         )
         .merge(pages)
         // 1 MB bodies, uploads up to --max-body-mb from known callers only.
         .layer(middleware::from_fn_with_state(
             state.clone(),
-            crate::security::limit_bodies,
+            crate::web::security::limit_bodies,
         ))
         .layer(auth_layer(&state.db, sessions, config.secure_cookies))
         // The limits above govern; axum's own 2 MB default would cut uploads short.
@@ -199,12 +199,12 @@ fn router(state: AppState, sessions: SessionStorage) -> AppService {
         ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
-            crate::ratelimit::limit_requests,
+            crate::web::ratelimit::limit_requests,
         ))
-        .layer(middleware::from_fn(crate::security::refuse_cross_site))
-        .layer(middleware::from_fn(crate::api::v1::json_errors))
+        .layer(middleware::from_fn(crate::web::security::refuse_cross_site))
+        .layer(middleware::from_fn(crate::web::api::v1::json_errors))
         .layer(CompressionLayer::new())
-        .layer(middleware::from_fn(crate::security::security_headers))
+        .layer(middleware::from_fn(crate::web::security::security_headers))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
             let id = request
@@ -255,7 +255,7 @@ async fn guard_pages(auth: AuthSession, request: Request, next: Next) -> Respons
     let path = request.uri().path();
     if auth.user.is_none() && is_under(path, &ACCOUNT_PAGES) {
         let wanted = request.uri().path_and_query().map_or(path, |p| p.as_str());
-        return Redirect::to(&crate::app::login_url(wanted)).into_response();
+        return Redirect::to(&crate::functions::login_url(wanted)).into_response();
     }
     if auth.user.is_some() && is_under(path, &GUEST_PAGES) {
         return Redirect::to("/dashboard").into_response();

@@ -9,7 +9,6 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::ingest::storage::FileStore;
 use crate::ingest::worker::JobQueue;
-use crate::model::AssistantView;
 
 /// Shared application state; cheap to clone.
 #[derive(Clone, Debug)]
@@ -22,7 +21,7 @@ pub struct AppState {
     /// Wakes the document processor.
     pub jobs: JobQueue,
     /// The language model, when one is configured.
-    pub provider: Option<Arc<crate::chat::provider::Provider>>,
+    pub provider: Option<Arc<crate::llm::Provider>>,
     /// Signs the widget's visitor tokens (a secret all servers share).
     pub signer: crate::widget::Signer,
     /// Rate limits of the API and of log-in attempts.
@@ -31,7 +30,7 @@ pub struct AppState {
     pub known_keys: Arc<crate::auth::known_keys::KnownKeys>,
     /// Each user's assistants as last listed, until the next commit (kept
     /// only where this server is the only one).
-    pub assistant_lists: Arc<crate::db::commits::SinceLastCommit<i64, Arc<[AssistantView]>>>,
+    pub assistant_lists: Arc<crate::assistants::AssistantLists>,
     /// Semantic search, when an embedding model is loaded.
     pub semantic: Option<Arc<crate::search::semantic::Semantic>>,
 }

@@ -8,7 +8,8 @@ use std::ops::Range;
 use crate::search::query;
 use crate::search::route::{RoutedDocument, company_mentions, years_in};
 
-use super::prompt::{PromptMessage, Turn};
+use super::prompt::Turn;
+use crate::llm::PromptMessage;
 
 /// The longest rewrite taken from the model, in characters.
 const MAX_REWRITE_CHARS: usize = 500;

@@ -4,22 +4,34 @@
 //! and keep the question, the answer and the passages it cites.
 //!
 //! The steps are pure functions in [`prompt`]; the model is reached through
-//! [`provider`]. The question is stored before anything can fail, so it is
+//! [`crate::llm`]. The question is stored before anything can fail, so it is
 //! never lost.
 
 pub mod followup;
 pub mod prompt;
-pub mod provider;
 
 use tokio::sync::mpsc;
 
 use crate::db::Db;
 use crate::db::assistants::AssistantRow;
 use crate::db::chats::{ChatRow, MessageRow};
+use crate::llm::{Provider, ProviderError};
+use crate::model::Source;
 use crate::search;
 use crate::search::semantic::Semantic;
-use prompt::{Budget, Passage, Persona, Turn};
-use provider::{Provider, ProviderError};
+use prompt::{Budget, Persona, Turn};
+
+/// A new chat's public id: `thread_` and 24 random letters and digits.
+pub fn new_thread_id() -> String {
+    use rand::Rng;
+    use rand::distributions::Alphanumeric;
+    let random: String = rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(24)
+        .map(char::from)
+        .collect();
+    format!("thread_{random}")
+}
 
 /// Passages retrieved for each question.
 const PASSAGES_PER_QUESTION: i64 = 6;
@@ -78,7 +90,7 @@ pub enum ChatError {
 #[derive(Debug, Clone)]
 pub struct Answered {
     pub message: MessageRow,
-    pub sources: Vec<Passage>,
+    pub sources: Vec<Source>,
 }
 
 /// Answers `input` in `chat`, sending the answer's text to `deltas` as it
@@ -169,7 +181,7 @@ async fn respond(
     chat: &ChatRow,
     message: &MessageRow,
     deltas: Option<mpsc::Sender<String>>,
-) -> Result<(String, Vec<Passage>), ChatError> {
+) -> Result<(String, Vec<Source>), ChatError> {
     let history: Vec<Turn> = db
         .history_of(chat.id, message.id, HISTORY_EXCHANGES)
         .await?
@@ -189,11 +201,11 @@ async fn respond(
         &message.input,
     )
     .await?;
-    let found: Vec<Passage> =
+    let found: Vec<Source> =
         search::search(db, semantic, assistant.id, &query, PASSAGES_PER_QUESTION)
             .await?
             .into_iter()
-            .map(|hit| Passage {
+            .map(|hit| Source {
                 document_id: hit.document_id,
                 document: hit.document,
                 page: hit.page,
@@ -225,7 +237,7 @@ async fn respond(
         // Without a model, quote what was found even if it is only loosely
         // related (when not grounded): the user judges it.
         let shown = if passages.is_empty() { found } else { passages };
-        let shown: Vec<Passage> = shown.into_iter().take(3).collect();
+        let shown: Vec<Source> = shown.into_iter().take(3).collect();
         let output = if shown.is_empty() {
             prompt::OFFLINE_NOTHING_FOUND.to_owned()
         } else {
@@ -246,7 +258,7 @@ async fn respond(
         &history,
         &message.input,
         Budget::default(),
-        provider::count_tokens,
+        crate::llm::count_tokens,
     );
     // The model's `[n]` are renumbered on the way, so that the text read
     // while it streams already matches the sources listed at the end.

@@ -2,41 +2,15 @@
 //! found is relevant enough to answer from, the prompt the model gets, the
 //! sources an answer cites, and the answer given when no model is configured.
 
-use serde::{Deserialize, Serialize};
-
+use crate::llm::PromptMessage;
+use crate::model::Source;
 use crate::search::query;
-
-/// A passage the assistant may answer from, numbered `[n]` in the prompt.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Passage {
-    pub document_id: i64,
-    pub document: String,
-    pub page: Option<i64>,
-    pub text: String,
-}
 
 /// One earlier turn of the conversation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Turn {
     pub question: String,
     pub answer: String,
-}
-
-/// A message of the prompt, as the chat-completions API takes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PromptMessage {
-    System(String),
-    User(String),
-    Assistant(String),
-}
-
-impl PromptMessage {
-    /// Its text.
-    pub fn text(&self) -> &str {
-        match self {
-            Self::System(text) | Self::User(text) | Self::Assistant(text) => text,
-        }
-    }
 }
 
 /// Who the assistant is, for the prompt.
@@ -52,7 +26,7 @@ pub struct Persona<'a> {
 /// The passages that share enough words with the question to answer from:
 /// at least two of its terms (one, for a one-term question) in the passage
 /// text itself, not only in its document name or heading.
-pub fn relevant(passages: Vec<Passage>, question: &str) -> Vec<Passage> {
+pub fn relevant(passages: Vec<Source>, question: &str) -> Vec<Source> {
     let terms = query::terms(question);
     let needed = terms.len().min(2);
     if needed == 0 {
@@ -97,7 +71,7 @@ the documents matches your question. Try other words.";
 
 /// An answer without a language model: the best passages, each with its
 /// document and page, introduced by a sentence that says so.
-pub fn offline_answer(passages: &[Passage]) -> String {
+pub fn offline_answer(passages: &[Source]) -> String {
     let mut answer = String::from(OFFLINE_INTRO);
     for (index, passage) in passages.iter().enumerate() {
         let place = match passage.page {
@@ -137,7 +111,7 @@ impl Default for Budget {
 /// question.
 pub fn build_prompt(
     persona: Persona,
-    passages: &[Passage],
+    passages: &[Source],
     history: &[Turn],
     question: &str,
     budget: Budget,
@@ -252,7 +226,7 @@ impl Citations {
     }
 
     /// The whole of `answer` renumbered, and the passages it cites in order.
-    pub fn apply<'p>(answer: &str, passages: &'p [Passage]) -> (String, Vec<&'p Passage>) {
+    pub fn apply<'p>(answer: &str, passages: &'p [Source]) -> (String, Vec<&'p Source>) {
         let mut citations = Self::new(passages.len());
         let mut text = citations.push(answer);
         let (rest, order) = citations.finish();
@@ -292,8 +266,8 @@ impl Citations {
 mod tests {
     use super::*;
 
-    fn passage(document: &str, page: i64, text: &str) -> Passage {
-        Passage {
+    fn passage(document: &str, page: i64, text: &str) -> Source {
+        Source {
             document_id: 1,
             document: document.into(),
             page: Some(page),
@@ -440,7 +414,7 @@ mod tests {
         assert_eq!(whole, Citations::apply(&pieces.concat(), &three()).0);
     }
 
-    fn three() -> [Passage; 3] {
+    fn three() -> [Source; 3] {
         [
             passage("a", 1, "x"),
             passage("a", 2, "y"),

@@ -6,8 +6,9 @@ use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_location;
 
-use crate::app::{Auth, login_url};
+use crate::components::auth::Auth;
 use crate::components::layout::Loading;
+use crate::functions::login_url;
 use crate::model::UserView;
 
 /// Renders `render(user)` for a signed-in user; sends anyone else to log in

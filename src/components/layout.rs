@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::app::Auth;
+use crate::components::auth::Auth;
 
 /// The product's mark.
 #[component]

@@ -1,5 +1,6 @@
 //! Building blocks shared by the pages.
 
+pub mod auth;
 pub mod form;
 pub mod guard;
 pub mod layout;

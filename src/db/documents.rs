@@ -5,10 +5,9 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
+use super::bm25::{self, Collection};
 use super::{Db, fts5, on_pool};
 use crate::model::DocumentMetadata;
-use crate::search::bm25::{self, Collection};
-use crate::search::query::Keywords;
 
 /// A row of `documents`.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -59,8 +58,21 @@ pub struct NewChunk {
     pub page: Option<i64>,
     pub heading: String,
     pub text: String,
-    /// What the keyword index holds: the text with its context.
-    pub indexed: String,
+    /// What the keyword index holds.
+    pub keyword: KeywordEntry,
+}
+
+/// What the keyword index holds for a passage (made by
+/// `search::index::keyword_entry`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeywordEntry {
+    /// The passage with its context, as SQLite's FTS5 tokenizes it.
+    pub text: String,
+    /// Its words as PostgreSQL's index is given them.
+    pub words: String,
+    /// How many words: BM25's passage length on PostgreSQL (SQLite counts
+    /// its own).
+    pub tokens: i32,
 }
 
 /// A passage found by search.
@@ -171,7 +183,7 @@ impl Db {
         &self,
         document: &DocumentRow,
         metadata: &DocumentMetadata,
-        indexed: &[(i64, String)],
+        indexed: &[(i64, KeywordEntry)],
     ) -> sqlx::Result<()> {
         const UPDATE: &str = "UPDATE documents SET company = $1, kind = $2, period = $3, title = $4, \
                               updated_at = $5 WHERE id = $6";
@@ -189,7 +201,7 @@ impl Db {
                     .bind(document.id)
                     .execute(&mut *tx)
                     .await?;
-                for (id, text) in indexed {
+                for (id, entry) in indexed {
                     sqlx::query("DELETE FROM chunks_fts WHERE rowid = $1")
                         .bind(id)
                         .execute(&mut *tx)
@@ -198,7 +210,7 @@ impl Db {
                         "INSERT INTO chunks_fts (rowid, body, assistant) VALUES ($1, $2, $3)",
                     )
                     .bind(id)
-                    .bind(text)
+                    .bind(&entry.text)
                     .bind(assistant_token(document.assistant_id))
                     .execute(&mut *tx)
                     .await?;
@@ -233,13 +245,12 @@ impl Db {
                     .bind(document.id)
                     .execute(&mut *tx)
                     .await?;
-                for (id, text) in indexed {
-                    let (words, tokens) = postgres_words(text);
+                for (id, entry) in indexed {
                     sqlx::query(
                         "UPDATE chunks SET body = to_tsvector('english', $1), tokens = $2 WHERE id = $3",
                     )
-                    .bind(&words)
-                    .bind(tokens)
+                    .bind(&entry.words)
+                    .bind(entry.tokens)
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
@@ -418,7 +429,7 @@ impl Db {
                         "INSERT INTO chunks_fts (rowid, body, assistant) VALUES ($1, $2, $3)",
                     )
                     .bind(id)
-                    .bind(&chunk.indexed)
+                    .bind(&chunk.keyword.text)
                     .bind(assistant_token(document.assistant_id))
                     .execute(&mut *tx)
                     .await?;
@@ -462,7 +473,6 @@ impl Db {
                     .execute(&mut *tx)
                     .await?;
                 for chunk in chunks {
-                    let (words, tokens) = postgres_words(&chunk.indexed);
                     sqlx::query(
                         "INSERT INTO chunks (document_id, assistant_id, page, heading, text, body, tokens) \
                          VALUES ($1, $2, $3, $4, $5, to_tsvector('english', $6), $7)",
@@ -472,8 +482,8 @@ impl Db {
                     .bind(chunk.page)
                     .bind(&chunk.heading)
                     .bind(&chunk.text)
-                    .bind(&words)
-                    .bind(tokens)
+                    .bind(&chunk.keyword.words)
+                    .bind(chunk.keyword.tokens)
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -507,22 +517,22 @@ impl Db {
         terms: &[String],
         limit: i64,
     ) -> sqlx::Result<Vec<FoundChunk>> {
-        let keywords = crate::search::query::Keywords::plain(terms.to_vec());
-        self.search_chunks_in(assistant_id, None, &keywords, limit)
+        let weights = vec![1.0; terms.len()];
+        self.search_chunks_in(assistant_id, None, terms, &weights, limit)
             .await
     }
 
     /// [`Db::search_chunks`] over some of the assistant's documents only
     /// (`only`; all of them when `None`), with the statistics of all, each
-    /// term's weight scaled by its own in `keywords`.
+    /// term's score scaled by its weight (`weights`, one per term).
     pub async fn search_chunks_in(
         &self,
         assistant_id: i64,
         only: Option<&[i64]>,
-        keywords: &Keywords,
+        terms: &[String],
+        weights: &[f64],
         limit: i64,
     ) -> sqlx::Result<Vec<FoundChunk>> {
-        let terms = &keywords.terms;
         if terms.is_empty() || only.is_some_and(<[i64]>::is_empty) {
             return Ok(Vec::new());
         }
@@ -566,7 +576,7 @@ impl Db {
                     .iter()
                     .enumerate()
                     .map(|(term, &df)| {
-                        let weight = keywords.weights.get(term).copied().unwrap_or(1.0);
+                        let weight = weights.get(term).copied().unwrap_or(1.0);
                         weight * bm25::idf(collection, df)
                     })
                     .collect();
@@ -644,7 +654,7 @@ impl Db {
                 )
                 .bind(terms)
                 .bind(assistant_id)
-                .bind(&keywords.weights)
+                .bind(weights)
                 .fetch_all(&mut *tx)
                 .await?;
                 let (lexemes, idfs): (Vec<String>, Vec<f64>) = lexemes
@@ -762,17 +772,6 @@ where
         u64::try_from(passages).unwrap_or(0),
         u64::try_from(tokens).unwrap_or(0),
     ))
-}
-
-/// What PostgreSQL's index is given for a passage's keyword text: the
-/// words SQLite's index holds (its tokenizer splits where `words_only`
-/// does), and how many: BM25's passage length, counting stop words as
-/// FTS5 does.
-fn postgres_words(indexed: &str) -> (String, i32) {
-    let words = crate::search::query::words_only(indexed);
-    let tokens =
-        i32::try_from(words.split(' ').filter(|w| !w.is_empty()).count()).unwrap_or(i32::MAX);
-    (words, tokens)
 }
 
 /// The keyword index's word for an assistant, in the `assistant` column.

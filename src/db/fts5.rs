@@ -7,7 +7,7 @@
 //! They read only what FTS5 keeps for the current row of a `MATCH` query
 //! (which of the query's phrases the row holds, how often, and how many
 //! tokens its `body` column has), through FTS5's auxiliary-function API;
-//! the arithmetic is [`crate::search::bm25`], in Rust:
+//! the arithmetic is [`crate::db::bm25`], in Rust:
 //!
 //! - `fts_body_tokens(chunks_fts)`: the number of tokens in the `body`
 //!   column (a passage's length as BM25 counts it).
@@ -354,8 +354,8 @@ unsafe extern "C" fn concat_final(context: *mut ffi::sqlite3_context) {
 mod tests {
     use crate::db::Db;
     use crate::db::assistants::AssistantFields;
+    use crate::db::bm25::{self, Collection};
     use crate::db::documents::{NewChunk, NewDocument};
-    use crate::search::bm25::{self, Collection};
 
     async fn sqlite(dir: &tempfile::TempDir) -> Db {
         let url = format!("sqlite://{}", dir.path().join("test.db").display());
@@ -394,7 +394,7 @@ mod tests {
                 page: None,
                 heading: String::new(),
                 text: text.clone(),
-                indexed: text.clone(),
+                keyword: crate::search::index::keyword_entry(text.clone()),
             })
             .collect();
         db.finish_document(&document, &chunks, 1, 0, &Default::default())

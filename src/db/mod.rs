@@ -5,6 +5,7 @@
 
 pub mod api_tokens;
 pub mod assistants;
+pub mod bm25;
 pub mod chats;
 pub mod commits;
 pub mod documents;

@@ -112,12 +112,13 @@ const COLUMNS: &str = "assistant_id, public_key, enabled, allowed_origins, title
 
 impl Db {
     /// The widget of one of the user's assistants, made with its defaults
-    /// (off, no origin, a new key) the first time; `None` when the
+    /// (off, no origin, `new_key`) the first time; `None` when the
     /// assistant is not theirs.
     pub async fn widget_of(
         &self,
         user_id: i64,
         assistant_id: i64,
+        new_key: &str,
     ) -> sqlx::Result<Option<WidgetRow>> {
         if self.assistant_of(user_id, assistant_id).await?.is_none() {
             return Ok(None);
@@ -127,7 +128,7 @@ impl Db {
              ON CONFLICT (assistant_id) DO NOTHING"
         )
         .bind(assistant_id)
-        .bind(crate::widget::new_key())
+        .bind(new_key)
         .bind(Utc::now())
         .execute(pool)
         .await
@@ -139,15 +140,21 @@ impl Db {
             .await)
     }
 
-    /// Saves the settings of one of the user's assistants' widget; `None`
-    /// when the assistant is not theirs.
+    /// Saves the settings of one of the user's assistants' widget (made
+    /// with `new_key` if it has none yet); `None` when the assistant is not
+    /// theirs.
     pub async fn save_widget(
         &self,
         user_id: i64,
         assistant_id: i64,
         settings: &WidgetSettings,
+        new_key: &str,
     ) -> sqlx::Result<Option<WidgetRow>> {
-        if self.widget_of(user_id, assistant_id).await?.is_none() {
+        if self
+            .widget_of(user_id, assistant_id, new_key)
+            .await?
+            .is_none()
+        {
             return Ok(None);
         }
         let sql = format!(
@@ -172,21 +179,27 @@ impl Db {
             .await)
     }
 
-    /// Gives the widget of one of the user's assistants a new public key:
-    /// the old one, and every token issued under it, stop working.
+    /// Gives the widget of one of the user's assistants a new public key
+    /// (`new_key`): the old one, and every token issued under it, stop
+    /// working.
     pub async fn rotate_widget_key(
         &self,
         user_id: i64,
         assistant_id: i64,
+        new_key: &str,
     ) -> sqlx::Result<Option<WidgetRow>> {
-        if self.widget_of(user_id, assistant_id).await?.is_none() {
+        if self
+            .widget_of(user_id, assistant_id, new_key)
+            .await?
+            .is_none()
+        {
             return Ok(None);
         }
         let sql = format!(
             "UPDATE widgets SET public_key = $1, updated_at = $2 WHERE assistant_id = $3 RETURNING {COLUMNS}"
         );
         on_pool!(self, |pool| sqlx::query_as(&sql)
-            .bind(crate::widget::new_key())
+            .bind(new_key)
             .bind(Utc::now())
             .bind(assistant_id)
             .fetch_optional(pool)

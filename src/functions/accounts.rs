@@ -149,9 +149,19 @@ pub async fn delete_account(password: String) -> Result<(), AppError> {
     respond(async move {
         let mut auth = auth_session().await?;
         let user = auth.user.clone().ok_or(AppError::Unauthorized)?;
-        accounts::delete_account(&state(), &user, &password)
+        {
+            let state = state();
+            accounts::delete_account(
+                &state.db,
+                &state.files,
+                state.semantic.as_deref(),
+                &state.known_keys,
+                &user,
+                &password,
+            )
             .await
-            .map_err(account_error)?;
+        }
+        .map_err(account_error)?;
         auth.logout().await.map_err(internal)?;
         leptos_axum::redirect("/?account=deleted");
         Ok(())

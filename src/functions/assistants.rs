@@ -39,9 +39,17 @@ pub async fn list_assistants() -> Result<Vec<AssistantView>, AppError> {
 
     respond(async move {
         let user = require_user().await?;
-        let views = crate::assistants::views_of_user(&state(), user.id)
+        let views = {
+            let state = state();
+            crate::assistants::views_of_user(
+                &state.db,
+                state.semantic.as_deref(),
+                &state.assistant_lists,
+                user.id,
+            )
             .await
-            .map_err(internal)?;
+        }
+        .map_err(internal)?;
         Ok(views.to_vec())
     })
     .await
@@ -60,9 +68,11 @@ pub async fn get_assistant(id: i64) -> Result<AssistantView, AppError> {
             .await
             .map_err(internal)?
             .ok_or(AppError::NotFound)?;
-        let documents = crate::documents::views_of(&state(), row.id)
-            .await
-            .map_err(internal)?;
+        let documents = {
+            let state = state();
+            crate::documents::views_of(&state.db, state.semantic.as_deref(), row.id).await
+        }
+        .map_err(internal)?;
         Ok(crate::assistants::to_view(row, documents))
     })
     .await
@@ -119,9 +129,11 @@ pub async fn update_assistant(
             .await
             .map_err(internal)?
             .ok_or(AppError::NotFound)?;
-        let documents = crate::documents::views_of(&state(), row.id)
-            .await
-            .map_err(internal)?;
+        let documents = {
+            let state = state();
+            crate::documents::views_of(&state.db, state.semantic.as_deref(), row.id).await
+        }
+        .map_err(internal)?;
         Ok(assistants::to_view(row, documents))
     })
     .await
@@ -134,9 +146,18 @@ pub async fn delete_assistant(id: i64) -> Result<(), AppError> {
 
     respond(async move {
         let user = require_user().await?;
-        if !crate::assistants::delete(&state(), user.id, id)
+        if !{
+            let state = state();
+            crate::assistants::delete(
+                &state.db,
+                &state.files,
+                state.semantic.as_deref(),
+                user.id,
+                id,
+            )
             .await
-            .map_err(internal)?
+        }
+        .map_err(internal)?
         {
             return Err(AppError::NotFound);
         }
@@ -205,7 +226,9 @@ pub async fn correct_document(
                 CorrectionError::NotReady => AppError::field(NON_FIELD_ERRORS, error.to_string()),
                 CorrectionError::Database(error) => internal(error),
             })?;
-        view_of(&state, corrected).await.map_err(internal)
+        view_of(&state.db, state.semantic.as_deref(), corrected)
+            .await
+            .map_err(internal)
     })
     .await
 }
@@ -225,9 +248,11 @@ pub async fn list_documents(
             .await
             .map_err(internal)?
             .ok_or(AppError::NotFound)?;
-        crate::documents::views_of(&state(), assistant.id)
-            .await
-            .map_err(internal)
+        {
+            let state = state();
+            crate::documents::views_of(&state.db, state.semantic.as_deref(), assistant.id).await
+        }
+        .map_err(internal)
     })
     .await
 }

@@ -47,12 +47,7 @@ pub async fn start_chat(assistant_id: i64) -> Result<i64, AppError> {
             .map_err(internal)?
             .ok_or(AppError::NotFound)?;
         let chat = db
-            .insert_chat(
-                user.id,
-                assistant.id,
-                &crate::api::v1::chat::new_thread_id(),
-                "app",
-            )
+            .insert_chat(user.id, assistant.id, &crate::chat::new_thread_id(), "app")
             .await
             .map_err(internal)?;
         leptos_axum::redirect(&format!("/assistants/{}/chats/{}", assistant.id, chat.id));
@@ -167,7 +162,7 @@ pub async fn answer_settings(assistant_id: i64) -> Result<AnswerSettingsView, Ap
             chat_model: settings.chat_model,
             temperature: settings.temperature,
             default_model: state.config.model.chat_model.trim().to_owned(),
-            allowed_models: crate::chat::provider::allowed_models(&state.config.model),
+            allowed_models: crate::llm::allowed_models(&state.config.model),
             model_configured: state.provider.is_some(),
         })
     })
@@ -198,7 +193,7 @@ pub async fn save_answer_settings(
         if refusal.chars().count() > 2000 {
             return Err(invalid("refusal", "Keep it under 2,000 characters."));
         }
-        let allowed = crate::chat::provider::allowed_models(&state().config.model);
+        let allowed = crate::llm::allowed_models(&state().config.model);
         let chosen_model = crate::assistants::check_model(&chat_model, &allowed)
             .map_err(|message| invalid("chat_model", &message))?;
         let temperature_value = match temperature.trim() {

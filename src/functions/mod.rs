@@ -205,9 +205,26 @@ pub fn safe_next(next: Option<&str>) -> String {
     safe
 }
 
+/// The log-in page's address that returns to `next` afterwards: `next` only
+/// when it is a path of this site ([`safe_next`]),
+/// else the dashboard. Everything but letters, digits and `-_.~/` is
+/// percent-encoded, so the address is always a valid `Location` header.
+pub fn login_url(next: &str) -> String {
+    let next = safe_next(Some(next));
+    let mut url = String::from("/login?next=");
+    for byte in next.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~/".contains(&byte) {
+            url.push(char::from(byte));
+        } else {
+            url.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    url
+}
+
 #[cfg(test)]
 mod tests {
-    use super::safe_next;
+    use super::{login_url, safe_next};
 
     #[test]
     fn next_only_goes_to_this_site() {
@@ -248,5 +265,14 @@ mod tests {
             let safe = safe_next(Some(next));
             assert!(safe.bytes().all(|b| b.is_ascii_graphic()), "{safe}");
         }
+    }
+
+    #[test]
+    fn login_url_encodes_the_return_path() {
+        assert_eq!(login_url("/account"), "/login?next=/account");
+        assert_eq!(login_url("/a?b=c&d"), "/login?next=/a%3Fb%3Dc%26d");
+        assert_eq!(login_url("//evil.example"), "/login?next=/dashboard");
+        assert_eq!(login_url("/\t/evil.example"), "/login?next=/dashboard");
+        assert_eq!(login_url("/café"), "/login?next=/caf%25C3%25A9");
     }
 }

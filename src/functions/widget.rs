@@ -74,7 +74,12 @@ pub async fn widget_settings(assistant_id: i64) -> Result<WidgetView, AppError> 
     respond(async move {
         let user = require_user().await?;
         let state = state();
-        let row = found(state.db.widget_of(user.id, assistant_id).await)?;
+        let row = found(
+            state
+                .db
+                .widget_of(user.id, assistant_id, &crate::widget::new_key())
+                .await,
+        )?;
         Ok(server::view_of(&state, row))
     })
     .await
@@ -137,7 +142,12 @@ pub async fn save_widget(
             .with_values(typed)
         })?;
         let state = state();
-        let row = found(state.db.save_widget(user.id, assistant_id, &settings).await)?;
+        let row = found(
+            state
+                .db
+                .save_widget(user.id, assistant_id, &settings, &crate::widget::new_key())
+                .await,
+        )?;
         Ok(server::view_of(&state, row))
     })
     .await
@@ -152,7 +162,12 @@ pub async fn rotate_widget_key(assistant_id: i64) -> Result<WidgetView, AppError
     respond(async move {
         let user = require_user().await?;
         let state = state();
-        let row = found(state.db.rotate_widget_key(user.id, assistant_id).await)?;
+        let row = found(
+            state
+                .db
+                .rotate_widget_key(user.id, assistant_id, &crate::widget::new_key())
+                .await,
+        )?;
         Ok(server::view_of(&state, row))
     })
     .await
@@ -168,10 +183,15 @@ pub async fn start_widget_preview(assistant_id: i64) -> Result<WidgetPreview, Ap
     respond(async move {
         let user = require_user().await?;
         let state = state();
-        let row = found(state.db.widget_of(user.id, assistant_id).await)?;
+        let row = found(
+            state
+                .db
+                .widget_of(user.id, assistant_id, &crate::widget::new_key())
+                .await,
+        )?;
         let origin =
             server::caller_origin(state.config.secure_cookies).ok_or(AppError::NotFound)?;
-        let token = crate::widget::http::preview_token(&state, &row, &origin);
+        let token = crate::web::widget::preview_token(&state, &row, &origin);
         let view = server::view_of(&state, row);
         Ok(WidgetPreview {
             script_url: view.script_url,

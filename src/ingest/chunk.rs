@@ -283,19 +283,6 @@ pub fn heading_without_columns(heading: &str) -> String {
         .join(CONTEXT_SEPARATOR)
 }
 
-/// What the keyword index holds for a passage: its text with its context,
-/// so a question that names the document, company or section matches.
-/// Numbers lose their grouping commas, as they do in questions.
-pub fn indexed_text(document: &str, about: &str, passage: &Passage) -> String {
-    let stem = document
-        .rsplit_once('.')
-        .map_or(document, |(stem, _)| stem)
-        .replace(['_', '-'], " ");
-    let indexed =
-        crate::search::semantic::passage_text(&stem, about, &passage.heading, &passage.text);
-    crate::search::query::remove_thousands_separators(&indexed)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -513,23 +500,6 @@ mod tests {
         assert_eq!(
             heading_without_columns("Columns of text"),
             "Columns of text"
-        );
-    }
-
-    #[test]
-    fn the_index_carries_document_company_metadata_and_heading() {
-        let passage = Passage {
-            page: Some(3),
-            heading: "Cash flows".into(),
-            text: "Capex rose to 1,577.".into(),
-        };
-        assert_eq!(
-            indexed_text("3M_2018_10K.pdf", "3M Company | 10-K | FY2018", &passage),
-            "3M 2018 10K | 3M Company | 10-K | FY2018 | Cash flows\nCapex rose to 1577."
-        );
-        assert_eq!(
-            indexed_text("notes.txt", "", &passage),
-            "notes | Cash flows\nCapex rose to 1577."
         );
     }
 }

@@ -11,11 +11,8 @@ use std::io::{Cursor, Read};
 
 use roxmltree::{Document, Node};
 
-use super::extract::{Block, ExtractError, Page};
-
-/// The most XML the document part may expand to: far beyond any real
-/// document's text, far below what would hurt the server.
-pub const MAX_DOCUMENT_XML_BYTES: u64 = 64 * 1024 * 1024;
+use super::markup::nests_too_deeply;
+use super::page::{Block, ExtractError, MAX_DOCUMENT_XML_BYTES, Page};
 
 const DOCUMENT_PART: &str = "word/document.xml";
 const WORD_NS: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
@@ -31,7 +28,7 @@ pub fn is_docx(bytes: &[u8]) -> bool {
 pub fn docx_pages(bytes: &[u8]) -> Result<Vec<Page>, ExtractError> {
     let xml = document_xml(bytes)?;
     // The walks below recurse once per level: the depth is bounded first.
-    if super::extract::nests_too_deeply(&xml, false) {
+    if nests_too_deeply(&xml, false) {
         return Err(ExtractError::TooDeep);
     }
     let document = Document::parse(&xml)

@@ -9,53 +9,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use oxidize_pdf::parser::{PdfDocument, PdfReader};
 
 use super::detect::Format;
+use super::markup::nests_too_deeply;
+pub use super::page::{Block, ExtractError, MAX_NESTING, MAX_TEXT_BYTES, Page};
 
-/// A piece of a page.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Block {
-    Heading(String),
-    Paragraph(String),
-}
-
-/// One page of a document.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Page {
-    /// 1-based, as a viewer shows it; `None` for formats without pages.
-    pub number: Option<u32>,
-    pub blocks: Vec<Block>,
-}
-
-/// Why a document's text could not be read.
-#[derive(Debug, thiserror::Error)]
-pub enum ExtractError {
-    #[error("the PDF is encrypted; remove its password and upload it again")]
-    Encrypted,
-    #[error("the PDF is damaged or not a PDF ({0})")]
-    BadPdf(String),
-    #[error("the file is not valid UTF-8 text")]
-    NotText,
-    #[error("the CSV file could not be read: {0}")]
-    Csv(String),
-    #[error("the Word document could not be read: {0}")]
-    BadDocx(String),
-    #[error(
-        "the Word document's text expands to more than {} MB (a zip bomb?)",
-        super::docx::MAX_DOCUMENT_XML_BYTES / 1024 / 1024
-    )]
-    DocxTooLarge,
-    #[error("it is nested too deeply (more than {MAX_NESTING} levels)")]
-    TooDeep,
-    #[error(
-        "its text is longer than {} MB; split it into smaller documents",
-        MAX_TEXT_BYTES / 1024 / 1024
-    )]
-    TooMuchText,
-}
-
-/// The most text one document may hold.
-pub const MAX_TEXT_BYTES: usize = 32 * 1024 * 1024;
-/// The deepest nesting of elements read in XML and HTML.
-pub const MAX_NESTING: usize = 1000;
 /// A heading longer than this is cut there; the rest is read as a paragraph.
 pub const MAX_HEADING_CHARS: usize = 300;
 
@@ -155,64 +111,6 @@ pub fn cut_heading(text: &str) -> (&str, &str) {
     (text[..end].trim_end(), text[end..].trim_start())
 }
 
-/// Whether elements in `markup` nest deeper than [`MAX_NESTING`], counted
-/// from its tags alone (before any parser builds a tree of it). `html`:
-/// void elements and those whose end tag may be left out do not count,
-/// nor does the text of scripts and styles.
-pub fn nests_too_deeply(markup: &str, html: bool) -> bool {
-    const UNCOUNTED: [&str; 27] = [
-        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
-        "source", "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup",
-        "thead", "tbody", "tfoot", "colgroup",
-    ];
-    let bytes = markup.as_bytes();
-    let mut depth: usize = 0;
-    let mut at = 0;
-    while let Some(offset) = markup[at..].find('<') {
-        let start = at + offset;
-        let rest = &bytes[start + 1..];
-        at = start + 1;
-        let closing = rest.first() == Some(&b'/');
-        let name_start = usize::from(closing);
-        let name_len = rest[name_start..]
-            .iter()
-            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'-' | b'_' | b'.'))
-            .count();
-        if name_len == 0 || !rest[name_start].is_ascii_alphabetic() {
-            continue; // a comment, a declaration, or a lone `<`
-        }
-        let name = &markup[start + 1 + name_start..start + 1 + name_start + name_len];
-        let Some(end) = markup[at..].find('>') else {
-            break;
-        };
-        let self_closing = markup[..at + end].ends_with('/');
-        at += end + 1;
-        if html {
-            let name = name.to_ascii_lowercase();
-            if UNCOUNTED.contains(&name.as_str()) {
-                continue;
-            }
-            if !closing && (name == "script" || name == "style") {
-                // Raw text up to the end tag.
-                match find_end_tag(&markup[at..], &name) {
-                    Some(found) => at += found,
-                    None => break,
-                }
-                continue;
-            }
-        }
-        if closing {
-            depth = depth.saturating_sub(1);
-        } else if !self_closing {
-            depth += 1;
-            if depth > MAX_NESTING {
-                return true;
-            }
-        }
-    }
-    false
-}
-
 fn utf8(bytes: &[u8]) -> Result<&str, ExtractError> {
     std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
         .map_err(|_| ExtractError::NotText)
@@ -296,20 +194,6 @@ fn looks_like_heading(line: &str) -> bool {
     let letters: Vec<char> = line.chars().filter(|c| c.is_alphabetic()).collect();
     let all_caps = words >= 2 && letters.len() >= 6 && letters.iter().all(|c| c.is_uppercase());
     is_item || all_caps
-}
-
-/// Where `</name` (in any case) first is in `text`.
-fn find_end_tag(text: &str, name: &str) -> Option<usize> {
-    let mut at = 0;
-    while let Some(offset) = text[at..].find("</") {
-        let start = at + offset;
-        let candidate = text.as_bytes().get(start + 2..start + 2 + name.len())?;
-        if candidate.eq_ignore_ascii_case(name.as_bytes()) {
-            return Some(start);
-        }
-        at = start + 2;
-    }
-    None
 }
 
 /// Paragraphs split at blank lines; with `markdown`, `#` lines are headings.

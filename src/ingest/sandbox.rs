@@ -22,8 +22,8 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use super::detect::Format;
 use super::extract::{Progress, extract};
 use super::metadata::{DocumentMetadata, read_metadata};
-use super::worker::chunks_for_index;
 use crate::db::documents::NewChunk;
+use crate::search::index::chunks_for_index;
 
 /// The most passages one document may have.
 pub const MAX_PASSAGES: usize = 50_000;
@@ -314,7 +314,7 @@ async fn read_lines(
                     page,
                     heading,
                     text,
-                    indexed,
+                    keyword: crate::search::index::keyword_entry(indexed),
                 });
             }
             Line::Finished {
@@ -541,7 +541,7 @@ fn read_document(
             page: chunk.page,
             heading: chunk.heading,
             text: chunk.text,
-            indexed: chunk.indexed,
+            indexed: chunk.keyword.text,
         });
     }
     Line::Finished {

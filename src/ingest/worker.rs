@@ -12,13 +12,11 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, Semaphore};
 
-use super::chunk::{indexed_text, passages};
-use super::extract::{Page, Progress};
+use super::extract::Progress;
 use super::sandbox::{Extracted, Sandbox, SandboxError};
 use super::storage::FileStore;
 use crate::db::Db;
-use crate::db::documents::{DocumentRow, NewChunk};
-use crate::model::DocumentMetadata;
+use crate::db::documents::DocumentRow;
 
 /// Documents processed at the same time.
 const CONCURRENT_DOCUMENTS: usize = 2;
@@ -252,25 +250,4 @@ async fn report_progress(db: Db, id: i64, progress: Arc<Progress>) {
             last = now;
         }
     }
-}
-
-/// A document's pages as passages ready for the index, each with its
-/// context: the document's name, the assistant's company, what the
-/// document is, and the passage's heading.
-pub fn chunks_for_index(
-    pages: &[Page],
-    document: &str,
-    company: &str,
-    metadata: &DocumentMetadata,
-) -> Vec<NewChunk> {
-    let about = metadata.context(company);
-    passages(pages)
-        .into_iter()
-        .map(|passage| NewChunk {
-            page: passage.page.map(i64::from),
-            indexed: indexed_text(document, &about, &passage),
-            heading: passage.heading,
-            text: passage.text,
-        })
-        .collect()
 }

@@ -163,11 +163,13 @@ pub struct SearchHit {
     pub why: Vec<String>,
 }
 
-/// A passage an answer cites: the document, the page (1-based; `None` for
-/// formats without pages) and the text.
+/// A passage an answer may cite, numbered `[n]` in the prompt: the
+/// document, the page (1-based; `None` for formats without pages) and the
+/// text. The one citation type of the chat, the API, the website chat and
+/// the stored messages.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct SourceView {
+pub struct Source {
     pub document_id: i64,
     pub document: String,
     pub page: Option<i64>,
@@ -242,7 +244,7 @@ pub struct MessageView {
     pub id: i64,
     pub input: String,
     pub output: Option<String>,
-    pub sources: Vec<SourceView>,
+    pub sources: Vec<Source>,
     /// `pending`, `answered` or `failed`.
     pub status: String,
     pub error: Option<String>,

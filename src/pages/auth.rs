@@ -24,7 +24,7 @@ fn with_next(page: &str, next: &str) -> String {
     if next.is_empty() {
         page.to_owned()
     } else {
-        crate::app::login_url(next).replacen("/login", page, 1)
+        crate::functions::login_url(next).replacen("/login", page, 1)
     }
 }
 

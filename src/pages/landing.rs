@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::app::Auth;
+use crate::components::auth::Auth;
 
 /// What the product does, for visitors.
 #[component]

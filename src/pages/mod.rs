@@ -1,18 +1,17 @@
 //! One module per page.
 
 mod account;
-mod assistants;
+mod assistant;
 mod auth;
-mod chat;
 mod dashboard;
 mod landing;
 mod not_found;
-mod publish;
 
 pub use account::AccountPage;
-pub use assistants::{AssistantList, AssistantPage, NewAssistantPage, assistants_resource};
+pub use assistant::{
+    AssistantList, AssistantPage, ChatPage, NewAssistantPage, assistants_resource,
+};
 pub use auth::{LogInPage, SignUpPage};
-pub use chat::ChatPage;
 pub use dashboard::DashboardPage;
 pub use landing::LandingPage;
 pub use not_found::NotFoundPage;

@@ -3,7 +3,7 @@
 //! [`search`] is the one entry point callers use: the keyword index
 //! (BM25), fused with semantic search ([`semantic`]) when a model is loaded.
 
-pub mod bm25;
+pub mod index;
 pub mod query;
 pub mod rescore;
 pub mod route;
@@ -290,7 +290,7 @@ async fn ranked(
     };
     let Some(semantic) = semantic else {
         let keyword = db
-            .search_chunks_in(assistant_id, only, &keywords, k)
+            .search_chunks_in(assistant_id, only, &keywords.terms, &keywords.weights, k)
             .await?;
         return Ok(keyword_only(keyword));
     };
@@ -298,7 +298,13 @@ async fn ranked(
     // The question is embedded (on a blocking thread) while the keyword
     // index is read.
     let (keyword, nearest) = tokio::join!(
-        db.search_chunks_in(assistant_id, only, &keywords, depth),
+        db.search_chunks_in(
+            assistant_id,
+            only,
+            &keywords.terms,
+            &keywords.weights,
+            depth
+        ),
         semantic.nearest_in(
             db,
             assistant_id,

@@ -9,9 +9,10 @@ use std::time::Duration;
 
 use tokio::sync::Semaphore;
 
-use crate::chat::provider::Provider;
 use crate::db::Db;
 use crate::embed::{EmbedError, LocalModel, dot, normalize};
+use crate::llm::Provider;
+use crate::search::index::vector_text;
 
 /// Passages embedded in one model call: texts of similar length go
 /// together, so batches run side by side take about as long.
@@ -259,7 +260,7 @@ impl Semantic {
             .map(|batch| {
                 batch
                     .iter()
-                    .map(|c| embedded_text(&c.document, &c.context(), &c.heading, &c.text))
+                    .map(|c| vector_text(&c.document, &c.context(), &c.heading, &c.text))
                     .collect()
             })
             .collect();
@@ -389,28 +390,6 @@ pub fn batches_by_length<T>(mut items: Vec<T>, text: impl Fn(&T) -> &str) -> Vec
         batches.push(rest.by_ref().take(BATCH).collect());
     }
     batches
-}
-
-/// What is embedded for a passage: [`passage_text`] without the columns'
-/// years of its table context, which the keyword index reads.
-pub fn embedded_text(document: &str, about: &str, heading: &str, text: &str) -> String {
-    passage_text(
-        document,
-        about,
-        &crate::ingest::chunk::heading_without_columns(heading),
-        text,
-    )
-}
-
-/// A passage's context (document name, what the document is, heading),
-/// then its text.
-pub fn passage_text(document: &str, about: &str, heading: &str, text: &str) -> String {
-    let context: Vec<&str> = [document, about, heading]
-        .into_iter()
-        .map(str::trim)
-        .filter(|part| !part.is_empty())
-        .collect();
-    format!("{}\n{text}", context.join(" | "))
 }
 
 /// The rows of `values` (each `dimensions` long) with the `k` highest dot
@@ -564,13 +543,5 @@ mod tests {
         assert_eq!(batches[0][0].len(), 0);
         assert_eq!(batches[2].last().map(String::len), Some(39));
         assert!(batches_by_length(Vec::<String>::new(), |t| t.as_str()).is_empty());
-    }
-
-    #[test]
-    fn passages_are_embedded_with_their_context() {
-        assert_eq!(
-            passage_text("10k.pdf", "3M", "", "Capex"),
-            "10k.pdf | 3M\nCapex"
-        );
     }
 }

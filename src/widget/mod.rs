@@ -9,8 +9,6 @@
 //! signed by the server and bound to the assistant's public key and to the
 //! site's origin: rotating the key or removing the origin ends it.
 
-pub mod http;
-
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use rand::Rng;

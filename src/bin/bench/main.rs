@@ -36,9 +36,9 @@ use aiconvokit::embed::LocalModel;
 use aiconvokit::ingest::detect::Format;
 use aiconvokit::ingest::extract::{Progress, extract};
 use aiconvokit::ingest::metadata::read_metadata;
-use aiconvokit::ingest::worker::chunks_for_index;
 use aiconvokit::search;
 use aiconvokit::search::Stages;
+use aiconvokit::search::index::chunks_for_index;
 use aiconvokit::search::semantic::Semantic;
 use clap::Parser;
 use recall::{Ranking, Split, Tally, ranked};
@@ -391,12 +391,7 @@ async fn model_speed(args: &Args, questions: &[Question]) -> anyhow::Result<()> 
             .iter()
             .take(320)
             .map(|c| {
-                search::semantic::embedded_text(
-                    &format!("{name}.pdf"),
-                    company,
-                    &c.heading,
-                    &c.text,
-                )
+                search::index::vector_text(&format!("{name}.pdf"), company, &c.heading, &c.text)
             })
             .collect();
     if let Some(path) = &args.write_passages {

@@ -6,7 +6,8 @@ use std::path::Path;
 
 use aiconvokit::db::Db;
 use aiconvokit::model::DocumentMetadata;
-use aiconvokit::search::semantic::{Semantic, embedded_text};
+use aiconvokit::search::index::vector_text;
+use aiconvokit::search::semantic::Semantic;
 use sha2::{Digest, Sha256};
 
 fn key(model: &str, text: &str) -> [u8; 32] {
@@ -50,7 +51,7 @@ pub async fn fill(db: &Db, semantic: &Semantic, path: &Path) -> anyhow::Result<u
         .await?
         .into_iter()
         .filter_map(|c| {
-            let text = embedded_text(&c.document, &c.context(), &c.heading, &c.text);
+            let text = vector_text(&c.document, &c.context(), &c.heading, &c.text);
             cache
                 .get(&key(model, &text))
                 .map(|vector| (c.chunk_id, c.assistant_id, vector.clone()))
@@ -93,7 +94,7 @@ pub async fn save(db: &Db, semantic: &Semantic, path: &Path) -> anyhow::Result<(
         }
         .context(&company);
         cache.insert(
-            key(model, &embedded_text(&document, &about, &heading, &text)),
+            key(model, &vector_text(&document, &about, &heading, &text)),
             vector,
         );
     }

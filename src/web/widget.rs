@@ -3,12 +3,10 @@
 //! request is checked against the widget's allowed origins; only allowed
 //! origins get CORS headers, so no other site's pages can read an answer.
 
-use std::net::SocketAddr;
 use std::sync::OnceLock;
 
 use axum::Json;
-use axum::extract::{ConnectInfo, FromRequestParts, Path, State};
-use axum::http::request::Parts;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -16,15 +14,15 @@ use chrono::Utc;
 use serde::Serialize;
 use serde_json::json;
 
-use super::{Claims, LimitKind, LimitReached, TokenError, TokenKind};
-use crate::api::v1::Input;
 use crate::chat::Answered;
-use crate::chat::prompt::Passage;
 use crate::db::assistants::AssistantRow;
 use crate::db::chats::{ChatRow, MessageRow};
 use crate::db::widgets::{Visitor as VisitorRow, WidgetQuestion, WidgetRow};
 use crate::error::ApiError;
+use crate::model::Source;
 use crate::state::AppState;
+use crate::web::input::{ClientIp, Input};
+use crate::widget::{Claims, LimitKind, LimitReached, TokenError, TokenKind};
 
 /// The script a site includes.
 const EMBED_JS: &str = include_str!("embed.js");
@@ -113,40 +111,7 @@ fn request_origin(headers: &HeaderMap) -> Option<String> {
     headers
         .get(header::ORIGIN)
         .and_then(|v| v.to_str().ok())
-        .and_then(super::normalize_origin)
-}
-
-/// The client's address as limits count it: the peer, or with
-/// `--trust-proxy` the address the proxy in front saw (the last of
-/// `X-Forwarded-For`), made a key by [`super::address_key`]: an IPv4
-/// address as it is, an IPv6 address by its /64 network, so that one
-/// subscriber's many addresses are one client.
-pub struct ClientIp(pub String);
-
-impl FromRequestParts<AppState> for ClientIp {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        if state.config.trust_proxy
-            && let Some(forwarded) = parts
-                .headers
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.rsplit(',').next())
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-        {
-            return Ok(Self(super::address_key(forwarded)));
-        }
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or_else(|| "unknown".to_owned(), |info| info.0.ip().to_string());
-        Ok(Self(super::address_key(&peer)))
-    }
+        .and_then(crate::widget::normalize_origin)
 }
 
 /// A request that passed the origin check: the widget, its assistant, and
@@ -204,7 +169,7 @@ fn admit_visitor(widget: &WidgetRow, origin: &str) -> Result<(), WidgetError> {
     if !widget.enabled {
         return Err(WidgetError::NotAvailable);
     }
-    if !super::is_allowed(&widget.origins(), origin) {
+    if !crate::widget::is_allowed(&widget.origins(), origin) {
         return Err(WidgetError::OriginNotAllowed);
     }
     Ok(())
@@ -286,7 +251,7 @@ fn config_of(widget: &WidgetRow, assistant: &AssistantRow) -> WidgetConfig {
 
 /// A source as the visitor sees it.
 #[derive(Debug, Serialize)]
-struct SourceView {
+struct VisitorSource {
     document: String,
     page: Option<i64>,
     text: String,
@@ -298,19 +263,14 @@ struct ExchangeView {
     input: String,
     output: String,
     output_html: String,
-    sources: Vec<SourceView>,
+    sources: Vec<VisitorSource>,
 }
 
-fn exchange(
-    input: String,
-    output: &str,
-    sources: Vec<Passage>,
-    show_sources: bool,
-) -> ExchangeView {
+fn exchange(input: String, output: &str, sources: Vec<Source>, show_sources: bool) -> ExchangeView {
     let (output, sources) = if show_sources {
         (output.to_owned(), sources)
     } else {
-        (super::strip_citations(output), Vec::new())
+        (crate::widget::strip_citations(output), Vec::new())
     };
     ExchangeView {
         input,
@@ -318,7 +278,7 @@ fn exchange(
         output,
         sources: sources
             .into_iter()
-            .map(|p| SourceView {
+            .map(|p| VisitorSource {
                 document: p.document,
                 page: p.page,
                 text: p.text,
@@ -331,7 +291,7 @@ fn history_view(rows: Vec<MessageRow>, show_sources: bool) -> Vec<ExchangeView> 
     rows.into_iter()
         .filter(|row| row.status == "answered")
         .map(|row| {
-            let sources: Vec<Passage> = serde_json::from_str(&row.sources).unwrap_or_default();
+            let sources: Vec<Source> = serde_json::from_str(&row.sources).unwrap_or_default();
             exchange(
                 row.input,
                 row.output.as_deref().unwrap_or_default(),
@@ -442,7 +402,7 @@ async fn issue_session(
                 .ok()
         })
         .filter(|claims| claims.kind == kind);
-    let session = continued.map_or_else(super::new_session, |claims| claims.session);
+    let session = continued.map_or_else(crate::widget::new_session, |claims| claims.session);
     let ttl = state.config.widget_token_ttl_secs;
     let token = state
         .signer
@@ -492,7 +452,7 @@ async fn ask(
         Ok(found) => found,
         Err(error) => return error.into_response(),
     };
-    let listed = super::is_allowed(&widget.origins(), &origin);
+    let listed = crate::widget::is_allowed(&widget.origins(), &origin);
     let claims = match admit_question(&state, &widget, &origin, &headers) {
         Ok(claims) => claims,
         Err(error) => return finish(Err(error), listed.then_some(origin.as_str())),
@@ -535,7 +495,7 @@ async fn answer_visitor(
     ip: String,
     input: Result<Input, ApiError>,
 ) -> Result<Response, WidgetError> {
-    let question = crate::api::v1::chat::question(&input?)?;
+    let question = crate::web::input::question(&input?)?;
     let ip_hash = state.signer.hash_ip(&ip);
     let now = Utc::now();
     let visitor = VisitorRow {
@@ -543,7 +503,7 @@ async fn answer_visitor(
         ip_hash: &ip_hash,
         site_origin: &admitted.origin,
     };
-    let thread_id = crate::api::v1::chat::new_thread_id();
+    let thread_id = crate::chat::new_thread_id();
     let question_row = WidgetQuestion {
         owner_id: admitted.assistant.user_id,
         assistant_id: admitted.assistant.id,
@@ -560,7 +520,7 @@ async fn answer_visitor(
     let chat = state
         .db
         .admit_widget_question(&question_row, |usage| {
-            super::check_limits(hourly, daily, usage, now)
+            crate::widget::check_limits(hourly, daily, usage, now)
         })
         .await?
         .map_err(WidgetError::Limit)?;
@@ -578,14 +538,10 @@ async fn answer_visitor(
             "sources": view.sources,
         })
     };
-    Ok(crate::api::v1::chat::stream_answer_with(
-        state,
-        admitted.assistant,
-        chat,
-        question,
-        Box::new(render),
+    Ok(
+        crate::web::sse::answer(state, admitted.assistant, chat, question, Box::new(render))
+            .await?,
     )
-    .await?)
 }
 
 /// `GET /embed.js`: the script, cached for an hour and revalidated by its
@@ -640,7 +596,7 @@ pub fn preview_token(state: &AppState, widget: &WidgetRow, origin: &str) -> Stri
         TokenKind::Preview,
         &widget.public_key,
         origin,
-        &super::new_session(),
+        &crate::widget::new_session(),
         expires_at,
     )
 }

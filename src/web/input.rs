@@ -11,9 +11,11 @@
 //! from there, so the limiter and the handler read the same fields.
 
 use std::collections::BTreeSet;
+use std::net::SocketAddr;
 
-use axum::extract::{FromRequest, Multipart, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Multipart, Request};
 use axum::http::header::CONTENT_TYPE;
+use axum::http::request::Parts;
 use serde_json::{Map, Value};
 
 use crate::accounts::DUPLICATE_FIELD;
@@ -268,6 +270,62 @@ impl Input {
             Err(ApiError::Validation(errors))
         }
     }
+}
+
+/// The client's address as limits count it: the peer, or with
+/// `--trust-proxy` the address the proxy in front saw (the last of
+/// `X-Forwarded-For`), made a key by [`crate::widget::address_key`]: an IPv4
+/// address as it is, an IPv6 address by its /64 network, so that one
+/// subscriber's many addresses are one client.
+pub struct ClientIp(pub String);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if state.config.trust_proxy
+            && let Some(forwarded) = parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit(',').next())
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+        {
+            return Ok(Self(crate::widget::address_key(forwarded)));
+        }
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or_else(|| "unknown".to_owned(), |info| info.0.ip().to_string());
+        Ok(Self(crate::widget::address_key(&peer)))
+    }
+}
+
+/// The longest question accepted, in characters.
+pub const MAX_INPUT_CHARS: usize = 10_000;
+
+/// The question of a `PUT`: present, not blank, not too long.
+pub fn question(input: &Input) -> Result<String, ApiError> {
+    let text = match input.text("input") {
+        Ok(Some(text)) => text,
+        Ok(None) => return Err(ApiError::field("input", "This field is required.")),
+        Err((field, message)) => return Err(ApiError::field(&field, message)),
+    };
+    let text = text.trim().to_owned();
+    if text.is_empty() {
+        return Err(ApiError::field("input", "This field may not be blank."));
+    }
+    if text.chars().count() > MAX_INPUT_CHARS {
+        return Err(ApiError::field(
+            "input",
+            format!("Ensure this field has no more than {MAX_INPUT_CHARS} characters."),
+        ));
+    }
+    Ok(text)
 }
 
 #[cfg(test)]

@@ -122,7 +122,9 @@ pub async fn limit_bodies(
     }
     let (mut parts, body) = request.into_parts();
     if parts.uri.path().starts_with("/api/") {
-        if let Err(refusal) = crate::auth::ApiAuth::from_request_parts(&mut parts, &state).await {
+        if let Err(refusal) =
+            crate::web::auth::ApiAuth::from_request_parts(&mut parts, &state).await
+        {
             return refusal.into_response();
         }
     } else {
@@ -132,7 +134,8 @@ pub async fn limit_bodies(
         if !signed_in {
             // Back to the assistant's page once logged in.
             let page = parts.uri.path().trim_end_matches("/documents");
-            return axum::response::Redirect::to(&crate::app::login_url(page)).into_response();
+            return axum::response::Redirect::to(&crate::functions::login_url(page))
+                .into_response();
         }
     }
     let limit = state.config.max_body_bytes();

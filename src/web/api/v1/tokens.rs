@@ -8,15 +8,16 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::json;
 
-use super::Input;
 use crate::accounts::{BAD_CREDENTIALS, REQUIRED};
-use crate::api::openapi::{BadRequest, Detail, LogIn};
+use crate::auth::api_token;
 use crate::auth::password::{BUSY_RETRY_AFTER_SECS, HashError};
 use crate::auth::session::{BackendError, Credentials, verify_credentials};
-use crate::auth::{ApiAuth, api_token};
 use crate::error::ApiError;
 use crate::model::FieldErrors;
 use crate::state::AppState;
+use crate::web::api::openapi::schemas::{BadRequest, Detail, LogIn};
+use crate::web::auth::ApiAuth;
+use crate::web::input::Input;
 
 /// The name given to keys made through the API.
 const API_KEY_NAME: &str = "API";

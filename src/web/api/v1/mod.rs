@@ -5,7 +5,6 @@
 pub(crate) mod assistants;
 pub(crate) mod chat;
 pub(crate) mod documents;
-mod input;
 pub(crate) mod me;
 pub(crate) mod tokens;
 pub(crate) mod users;
@@ -17,8 +16,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
-
-pub use input::Input;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -60,7 +57,7 @@ pub fn router() -> Router<AppState> {
             "/chat/{id}",
             get(chat::get_chat).put(chat::ask).delete(chat::delete_chat),
         )
-        .route("/openapi.json", get(crate::api::openapi::openapi_json))
+        .route("/openapi.json", get(crate::web::api::openapi::openapi_json))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }

@@ -11,7 +11,7 @@ use crate::components::guard::RequireUser;
 use crate::components::layout::Loading;
 use crate::functions::assistants::get_assistant;
 use crate::functions::chats::{chat_messages, chat_summary};
-use crate::model::{MessageView, SourceView};
+use crate::model::{MessageView, Source};
 
 /// One event of the answer stream: its name and its data.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
@@ -40,7 +40,7 @@ struct LiveMessage {
     key: usize,
     input: StoredValue<String>,
     output: RwSignal<String>,
-    sources: RwSignal<Vec<SourceView>>,
+    sources: RwSignal<Vec<Source>>,
     error: RwSignal<Option<String>>,
     streaming: RwSignal<bool>,
     stopped: RwSignal<bool>,
@@ -65,7 +65,7 @@ impl LiveMessage {
 /// The sources panel: the sources of one answer, one of them selected.
 #[derive(Debug, Clone, PartialEq)]
 struct OpenSources {
-    sources: Vec<SourceView>,
+    sources: Vec<Source>,
     selected: usize,
 }
 
@@ -244,7 +244,7 @@ fn Exchange(
     anchor: String,
     input: String,
     output: Signal<String>,
-    sources: Signal<Vec<SourceView>>,
+    sources: Signal<Vec<Source>>,
     error: Signal<Option<String>>,
     streaming: Signal<bool>,
     stopped: Signal<bool>,
@@ -307,7 +307,7 @@ fn Exchange(
 }
 
 /// "10k.pdf · page 61", or the document's name alone.
-fn place(source: &SourceView) -> String {
+fn place(source: &Source) -> String {
     match source.page {
         Some(page) => format!("{} · page {page}", source.document),
         None => source.document.clone(),
@@ -487,7 +487,7 @@ async fn stream_answer(chat_id: i64, input: String, message: LiveMessage) {
                     if let Some(output) = data["output"].as_str() {
                         message.output.set(output.to_owned());
                     }
-                    let sources: Vec<SourceView> =
+                    let sources: Vec<Source> =
                         serde_json::from_value(data["sources"].clone()).unwrap_or_default();
                     message.sources.set(sources);
                 }

@@ -7,13 +7,13 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use crate::api::v1::Input;
 use crate::auth::AuthSession;
 use crate::documents::{self, UploadError};
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::web::input::Input;
 
-use crate::security::is_cross_site;
+use crate::web::security::is_cross_site;
 
 fn back_with_error(id: i64, message: &str) -> Response {
     let query = serde_urlencoded::to_string([("upload_error", message)]).unwrap_or_default();
@@ -30,7 +30,8 @@ pub async fn upload_from_dashboard(
     input: Result<Input, ApiError>,
 ) -> Response {
     let Some(user) = auth.user else {
-        return Redirect::to(&crate::app::login_url(&format!("/assistants/{id}"))).into_response();
+        return Redirect::to(&crate::functions::login_url(&format!("/assistants/{id}")))
+            .into_response();
     };
     if is_cross_site(&headers) {
         return (
@@ -125,11 +126,11 @@ pub async fn ask_from_dashboard(
     if input.is_empty() {
         return Err(ApiError::field("input", "Type a question first."));
     }
-    if input.contains('\0') || input.chars().count() > crate::api::v1::chat::MAX_INPUT_CHARS {
+    if input.contains('\0') || input.chars().count() > crate::web::input::MAX_INPUT_CHARS {
         return Err(ApiError::field(
             "input",
             "The question is too long or holds characters that cannot be stored.",
         ));
     }
-    crate::api::v1::chat::stream_answer(state, assistant, chat, input).await
+    crate::web::api::v1::chat::stream_answer(state, assistant, chat, input).await
 }

@@ -8,19 +8,19 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
-use super::Input;
-use crate::api::openapi::{
-    AssistantChanges, AssistantChangesUpload, AssistantReplacement, AssistantReplacementUpload,
-    BadRequest, NewAssistant, NewAssistantUpload,
-};
 use crate::assistants::{self, AssistantInput, Change};
-use crate::auth::ApiAuth;
 use crate::db::assistants::AssistantRow;
 use crate::documents::{self, UploadError};
 use crate::error::ApiError;
 use crate::ingest::detect::{self, SUPPORTED};
 use crate::model::AssistantView;
 use crate::state::AppState;
+use crate::web::api::openapi::schemas::{
+    AssistantChanges, AssistantChangesUpload, AssistantReplacement, AssistantReplacementUpload,
+    BadRequest, NewAssistant, NewAssistantUpload,
+};
+use crate::web::auth::ApiAuth;
+use crate::web::input::Input;
 
 /// An id from the path; anything that is not one is a 404, as the
 /// original's integer routes answered.
@@ -58,7 +58,7 @@ pub(super) async fn owned(
 
 /// An assistant with its documents, as the API shows it.
 pub(super) async fn view(state: &AppState, row: AssistantRow) -> Result<AssistantView, ApiError> {
-    let documents = documents::views_of(state, row.id).await?;
+    let documents = documents::views_of(&state.db, state.semantic.as_deref(), row.id).await?;
     Ok(assistants::to_view(row, documents))
 }
 
@@ -122,7 +122,13 @@ pub async fn list_assistants(
     State(state): State<AppState>,
     auth: ApiAuth,
 ) -> Result<Json<Arc<[AssistantView]>>, ApiError> {
-    let views = assistants::views_of_user(&state, auth.user_id).await?;
+    let views = assistants::views_of_user(
+        &state.db,
+        state.semantic.as_deref(),
+        &state.assistant_lists,
+        auth.user_id,
+    )
+    .await?;
     Ok(Json(views))
 }
 
@@ -155,10 +161,10 @@ Each document goes `pending` → `processing` → `ready` or `failed`.",
         (status = 400, description = "A field is missing, blank or too long, or a file is empty.",
             body = BadRequest, example = json!({"name": ["This field may not be blank."]})),
         (status = 413, description = "The body, or one of its files, is over the server's limit (`--max-file-mb` per file).",
-            body = crate::api::openapi::Detail,
+            body = crate::web::api::openapi::schemas::Detail,
             example = json!({"detail": "The file \"big.pdf\" is larger than the 50 MB limit."})),
         (status = 415, description = "The body is not JSON, form or multipart, or a file is not a supported document.",
-            body = crate::api::openapi::Detail,
+            body = crate::web::api::openapi::schemas::Detail,
             example = json!({"detail": "The file \"photo.png\" is not a supported document. Supported: PDF, Word (.docx), plain text, Markdown, HTML, CSV."})),
     ),
 )]
@@ -254,10 +260,10 @@ async fn change_assistant(
         (status = 400, description = "A field is missing, blank or too long, or a file is empty.",
             body = BadRequest, example = json!({"name": ["This field may not be blank."]})),
         (status = 413, description = "The body, or one of its files, is over the server's limit (`--max-file-mb` per file).",
-            body = crate::api::openapi::Detail,
+            body = crate::web::api::openapi::schemas::Detail,
             example = json!({"detail": "The file \"big.pdf\" is larger than the 50 MB limit."})),
         (status = 415, description = "The body is not JSON, form or multipart, or a file is not a supported document.",
-            body = crate::api::openapi::Detail,
+            body = crate::web::api::openapi::schemas::Detail,
             example = json!({"detail": "The file \"photo.png\" is not a supported document. Supported: PDF, Word (.docx), plain text, Markdown, HTML, CSV."})),
     ),
 )]
@@ -289,10 +295,10 @@ pub async fn replace_assistant(
         (status = 400, description = "A field is missing, blank or too long, or a file is empty.",
             body = BadRequest, example = json!({"name": ["This field may not be blank."]})),
         (status = 413, description = "The body, or one of its files, is over the server's limit (`--max-file-mb` per file).",
-            body = crate::api::openapi::Detail,
+            body = crate::web::api::openapi::schemas::Detail,
             example = json!({"detail": "The file \"big.pdf\" is larger than the 50 MB limit."})),
         (status = 415, description = "The body is not JSON, form or multipart, or a file is not a supported document.",
-            body = crate::api::openapi::Detail,
+            body = crate::web::api::openapi::schemas::Detail,
             example = json!({"detail": "The file \"photo.png\" is not a supported document. Supported: PDF, Word (.docx), plain text, Markdown, HTML, CSV."})),
     ),
 )]
@@ -324,7 +330,15 @@ pub async fn delete_assistant(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let assistant = owned(&state, &auth, &id).await?;
-    if !assistants::delete(&state, auth.user_id, assistant.id).await? {
+    if !assistants::delete(
+        &state.db,
+        &state.files,
+        state.semantic.as_deref(),
+        auth.user_id,
+        assistant.id,
+    )
+    .await?
+    {
         return Err(ApiError::NotFound);
     }
     Ok(StatusCode::NO_CONTENT)

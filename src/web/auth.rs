@@ -7,8 +7,8 @@ use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
-use super::api_token;
-use super::known_keys::KnownKey;
+use crate::auth::api_token;
+use crate::auth::known_keys::KnownKey;
 use crate::db::api_tokens;
 use crate::error::ApiError;
 use crate::state::AppState;

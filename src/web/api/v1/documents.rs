@@ -8,16 +8,16 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use super::Input;
 use super::assistants::{add_files, check_files, owned, parse_id};
-use crate::api::openapi::{BadRequest, Detail, DocumentsUpload, MetadataUpdate};
-use crate::auth::ApiAuth;
 use crate::db::documents::DocumentRow;
 use crate::documents::{self, CorrectionError, MetadataChange};
 use crate::error::ApiError;
 use crate::model::DocumentView;
 use crate::search;
 use crate::state::AppState;
+use crate::web::api::openapi::schemas::{BadRequest, Detail, DocumentsUpload, MetadataUpdate};
+use crate::web::auth::ApiAuth;
+use crate::web::input::Input;
 
 async fn owned_document(
     state: &AppState,
@@ -51,7 +51,9 @@ pub async fn list_documents(
     Path(id): Path<String>,
 ) -> Result<Json<Vec<DocumentView>>, ApiError> {
     let assistant = owned(&state, &auth, &id).await?;
-    Ok(Json(documents::views_of(&state, assistant.id).await?))
+    Ok(Json(
+        documents::views_of(&state.db, state.semantic.as_deref(), assistant.id).await?,
+    ))
 }
 
 /// Adds documents (multipart `files`): 201 with all the assistant's documents.
@@ -90,7 +92,7 @@ pub async fn upload_documents(
     add_files(&state, assistant.id, input).await?;
     Ok((
         StatusCode::CREATED,
-        Json(documents::views_of(&state, assistant.id).await?),
+        Json(documents::views_of(&state.db, state.semantic.as_deref(), assistant.id).await?),
     ))
 }
 
@@ -130,7 +132,10 @@ pub async fn get_document(
         .as_deref()
         .is_some_and(|v| !matches!(v, "" | "0" | "false"));
     if !wants_file {
-        return Ok(Json(documents::view_of(&state, document).await?).into_response());
+        return Ok(
+            Json(documents::view_of(&state.db, state.semantic.as_deref(), document).await?)
+                .into_response(),
+        );
     }
     let bytes = state
         .files
@@ -188,7 +193,9 @@ pub async fn update_document(
             CorrectionError::NotReady => ApiError::BadRequest(error.to_string()),
             CorrectionError::Database(error) => error.into(),
         })?;
-    Ok(Json(documents::view_of(&state, corrected).await?))
+    Ok(Json(
+        documents::view_of(&state.db, state.semantic.as_deref(), corrected).await?,
+    ))
 }
 
 /// The metadata fields of a body: text, or `null` for unknown.
@@ -248,11 +255,7 @@ pub async fn delete_document(
 pub struct SearchQuery {
     /// The question.
     #[serde(default)]
-    #[param(
-        required = true,
-        max_length = 2000,
-        pattern = r"^[^\u0000]*[^\u0000\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$"
-    )]
+    #[param(required = true, max_length = 2000, pattern = "NOT_BLANK")]
     q: String,
     /// How many passages.
     #[serde(default)]

@@ -4,13 +4,13 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 
-use super::Input;
 use super::tokens::AttemptError;
 use crate::accounts::{self, AccountError};
-use crate::api::openapi::{BadRequest, Detail, SignUp};
 use crate::error::ApiError;
 use crate::model::UserView;
 use crate::state::AppState;
+use crate::web::api::openapi::schemas::{BadRequest, Detail, SignUp};
+use crate::web::input::Input;
 
 /// Creates a user: 201 with `id`, `username`, `email`.
 #[utoipa::path(

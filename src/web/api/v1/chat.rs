@@ -2,30 +2,23 @@
 //! (`PUT`, answered whole or streamed as Server-Sent Events), and list, read
 //! and delete the caller's chats.
 
-use std::convert::Infallible;
-
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tokio::sync::{mpsc, oneshot};
 
-use super::Input;
 use super::assistants::parse_id;
-use crate::api::openapi::{BadRequest, Detail, NewChat, Question};
-use crate::auth::ApiAuth;
-use crate::chat::prompt::Passage;
-use crate::chat::{self, Answered, ChatError};
+use crate::chat::{self, Answered};
 use crate::db::assistants::AssistantRow;
 use crate::db::chats::{ChatRow, MessageRow};
 use crate::error::ApiError;
+use crate::model::Source;
 use crate::state::AppState;
-
-/// The longest question accepted, in characters.
-pub const MAX_INPUT_CHARS: usize = 10_000;
+use crate::web::api::openapi::schemas::{BadRequest, Detail, NewChat, Question};
+use crate::web::auth::ApiAuth;
+use crate::web::input::Input;
 
 /// A chat as `POST` returns it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -47,8 +40,8 @@ pub struct ChatReply {
     /// The answer, in Markdown; `[n]` cites `sources[n-1]`.
     output: String,
     /// The passages the answer cites.
-    #[schema(value_type = Vec<crate::model::SourceView>)]
-    sources: Vec<Passage>,
+    #[schema(value_type = Vec<crate::model::Source>)]
+    sources: Vec<Source>,
 }
 
 /// A chat in the list.
@@ -69,14 +62,14 @@ pub struct ChatSummary {
 
 /// A message of a chat.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct MessageView {
+pub struct ChatMessage {
     id: i64,
     /// The question.
     input: String,
     /// The answer; `null` until there is one.
     output: Option<String>,
     /// The passages the answer cites.
-    #[schema(value_type = Vec<crate::model::SourceView>)]
+    #[schema(value_type = Vec<crate::model::Source>)]
     sources: Value,
     /// `pending`, `answered` or `failed`.
     status: String,
@@ -91,7 +84,7 @@ pub struct MessageView {
 pub struct ChatDetail {
     #[serde(flatten)]
     chat: ChatSummary,
-    messages: Vec<MessageView>,
+    messages: Vec<ChatMessage>,
 }
 
 /// `?limit=` and `?offset=` of long lists, and `?stream=`.
@@ -244,7 +237,7 @@ pub async fn create_chat(
     let assistant = assistant_in_body(&state, &auth, &input).await?;
     let chat = state
         .db
-        .insert_chat(auth.user_id, assistant.id, &new_thread_id(), "api")
+        .insert_chat(auth.user_id, assistant.id, &chat::new_thread_id(), "api")
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -256,38 +249,6 @@ pub async fn create_chat(
     ))
 }
 
-/// A new chat's public id: `thread_` and 24 random letters and digits.
-pub fn new_thread_id() -> String {
-    use rand::Rng;
-    use rand::distributions::Alphanumeric;
-    let random: String = rand::thread_rng()
-        .sample_iter(&Alphanumeric)
-        .take(24)
-        .map(char::from)
-        .collect();
-    format!("thread_{random}")
-}
-
-/// The question of a `PUT`: present, not blank, not too long.
-pub(crate) fn question(input: &Input) -> Result<String, ApiError> {
-    let text = match input.text("input") {
-        Ok(Some(text)) => text,
-        Ok(None) => return Err(ApiError::field("input", "This field is required.")),
-        Err((field, message)) => return Err(ApiError::field(&field, message)),
-    };
-    let text = text.trim().to_owned();
-    if text.is_empty() {
-        return Err(ApiError::field("input", "This field may not be blank."));
-    }
-    if text.chars().count() > MAX_INPUT_CHARS {
-        return Err(ApiError::field(
-            "input",
-            format!("Ensure this field has no more than {MAX_INPUT_CHARS} characters."),
-        ));
-    }
-    Ok(text)
-}
-
 fn reply(chat: &ChatRow, answered: Answered) -> ChatReply {
     ChatReply {
         id: chat.id,
@@ -296,13 +257,6 @@ fn reply(chat: &ChatRow, answered: Answered) -> ChatReply {
         input: answered.message.input,
         output: answered.message.output.unwrap_or_default(),
         sources: answered.sources,
-    }
-}
-
-fn chat_error(error: ChatError) -> ApiError {
-    match error {
-        ChatError::Provider(error) => ApiError::Provider(error),
-        ChatError::Database(error) => error.into(),
     }
 }
 
@@ -346,7 +300,7 @@ pub async fn ask(
 ) -> Result<Response, ApiError> {
     let chat = owned_chat(&state, &auth, &id).await?;
     let assistant = assistant_in_body(&state, &auth, &input).await?;
-    let question = question(&input)?;
+    let question = crate::web::input::question(&input)?;
     if assistant.id != chat.assistant_id {
         return Err(ApiError::field(
             "assistant_id",
@@ -364,15 +318,14 @@ pub async fn ask(
             None,
         )
         .await
-        .map_err(chat_error)?;
+        .map_err(crate::web::sse::chat_error)?;
         return Ok(Json(reply(&chat, answered)).into_response());
     }
     stream_answer(state, assistant, chat, question).await
 }
 
-/// Streams an answer. The answer runs in its own task, so it is kept even
-/// when the client leaves. A failure before the first piece of text is an
-/// ordinary 502/503; one after it ends the stream with an `error` event.
+/// Streams an answer, its `done` event carrying what the non-streamed
+/// answer would (a [`ChatReply`]).
 pub(crate) async fn stream_answer(
     state: AppState,
     assistant: AssistantRow,
@@ -382,85 +335,7 @@ pub(crate) async fn stream_answer(
     let render = |chat: &ChatRow, answered: Answered| {
         serde_json::to_value(reply(chat, answered)).unwrap_or_default()
     };
-    stream_answer_with(state, assistant, chat, question, Box::new(render)).await
-}
-
-/// What the `done` event of a stream carries for an answer.
-pub(crate) type RenderDone = Box<dyn FnOnce(&ChatRow, Answered) -> Value + Send>;
-
-/// [`stream_answer`] with the `done` event's body made by `render`.
-pub(crate) async fn stream_answer_with(
-    state: AppState,
-    assistant: AssistantRow,
-    chat: ChatRow,
-    question: String,
-    render: RenderDone,
-) -> Result<Response, ApiError> {
-    let (delta_tx, mut delta_rx) = mpsc::channel::<String>(64);
-    let (done_tx, done_rx) = oneshot::channel::<Result<Answered, ChatError>>();
-    let task_chat = chat.clone();
-    tokio::spawn(async move {
-        let result = chat::answer(
-            &state.db,
-            state.provider.as_deref(),
-            state.semantic.as_deref(),
-            &assistant,
-            &task_chat,
-            &question,
-            Some(delta_tx),
-        )
-        .await;
-        let _ = done_tx.send(result);
-    });
-
-    // Wait for the first piece of text, or for the outcome.
-    let first = delta_rx.recv().await;
-    let Some(first) = first else {
-        // No text at all: the outcome decides the status.
-        let answered = done_rx
-            .await
-            .map_err(|_| ApiError::Internal(anyhow::anyhow!("the answer task ended")))?
-            .map_err(chat_error)?;
-        let events = vec![done_event(&chat, answered, render)];
-        return Ok(Sse::new(futures_util::stream::iter(events)).into_response());
-    };
-
-    let stream = async_stream::stream! {
-        yield delta_event(&first);
-        while let Some(text) = delta_rx.recv().await {
-            yield delta_event(&text);
-        }
-        match done_rx.await {
-            Ok(Ok(answered)) => yield done_event(&chat, answered, render),
-            Ok(Err(error)) => yield error_event(&chat_error(error)),
-            Err(_) => yield error_event(&ApiError::Internal(anyhow::anyhow!("the answer task ended"))),
-        }
-    };
-    Ok(Sse::new(stream).into_response())
-}
-
-fn delta_event(text: &str) -> Result<Event, Infallible> {
-    Ok(Event::default()
-        .event("delta")
-        .data(serde_json::json!({ "text": text }).to_string()))
-}
-
-fn done_event(chat: &ChatRow, answered: Answered, render: RenderDone) -> Result<Event, Infallible> {
-    let body = render(chat, answered).to_string();
-    Ok(Event::default().event("done").data(body))
-}
-
-fn error_event(error: &ApiError) -> Result<Event, Infallible> {
-    let detail = match error {
-        ApiError::Internal(cause) => {
-            tracing::error!(error = ?cause, "internal error while streaming an answer");
-            "A server error occurred.".to_owned()
-        }
-        other => other.to_string(),
-    };
-    Ok(Event::default()
-        .event("error")
-        .data(serde_json::json!({ "detail": detail }).to_string()))
+    crate::web::sse::answer(state, assistant, chat, question, Box::new(render)).await
 }
 
 /// The caller's chats, most recently active first.
@@ -518,8 +393,8 @@ pub async fn get_chat(
     }))
 }
 
-fn message_view(row: MessageRow) -> MessageView {
-    MessageView {
+fn message_view(row: MessageRow) -> ChatMessage {
+    ChatMessage {
         id: row.id,
         input: row.input,
         output: row.output,

@@ -3,10 +3,10 @@
 use axum::Json;
 use axum::extract::State;
 
-use crate::auth::ApiAuth;
 use crate::error::ApiError;
 use crate::model::UserView;
 use crate::state::AppState;
+use crate::web::auth::ApiAuth;
 
 /// The caller's `id`, `username` and `email`.
 #[utoipa::path(

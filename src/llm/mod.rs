@@ -18,8 +18,9 @@ use async_openai::types::embeddings::{CreateEmbeddingRequestArgs, EmbeddingInput
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
-use super::prompt::PromptMessage;
-use crate::config::ModelConfig;
+mod settings;
+
+pub use settings::ModelConfig;
 
 /// Why the model gave no answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -33,6 +34,23 @@ pub enum ProviderError {
     /// 503: it kept refusing with 429 after the retries.
     #[error("The language model provider is over its rate limit; try again in a moment.")]
     RateLimited,
+}
+
+/// A message of the prompt, as the chat-completions API takes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PromptMessage {
+    System(String),
+    User(String),
+    Assistant(String),
+}
+
+impl PromptMessage {
+    /// Its text.
+    pub fn text(&self) -> &str {
+        match self {
+            Self::System(text) | Self::User(text) | Self::Assistant(text) => text,
+        }
+    }
 }
 
 /// The models an assistant may be set to, the configured chat model first:

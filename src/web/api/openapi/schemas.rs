@@ -1,0 +1,198 @@
+//! Schemas of the error bodies and of the request bodies, for the
+//! description only (the handlers read bodies with [`Input`]). Text fields
+//! that may not be blank say `pattern = "NOT_BLANK"`, which
+//! [`super::conventions`] turns into [`super::conventions::NOT_BLANK`].
+//!
+//! [`Input`]: crate::web::input::Input
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Every error that is not a validation error.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"detail": "Not found."}))]
+pub struct Detail {
+    pub detail: String,
+}
+
+/// Validation errors: the messages of each field that was not accepted;
+/// errors that belong to no single field are under `non_field_errors`.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"name": ["This field may not be blank."]}))]
+pub struct ValidationErrors(pub BTreeMap<String, Vec<String>>);
+
+/// A 400: messages by field, or a `detail` when the body could not be read
+/// at all (malformed JSON, a broken multipart body).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum BadRequest {
+    Fields(ValidationErrors),
+    Detail(Detail),
+}
+
+/// `POST /api/v1/users/`.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"username": "ada", "email": "ada@example.com", "password": "correct horse"}))]
+pub struct SignUp {
+    /// Letters, digits and `@.+-_`; unique.
+    #[schema(min_length = 1, max_length = 150, pattern = r"^[A-Za-z0-9@.+_-]+$")]
+    pub username: String,
+    /// Unique.
+    #[schema(format = Email, max_length = 254, pattern = r"^[A-Za-z0-9._+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")]
+    pub email: String,
+    #[schema(min_length = 8, max_length = 1024, pattern = r"^[^\u0000]*$")]
+    pub password: String,
+}
+
+/// `POST /api/v1/tokens/`.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"username": "ada", "password": "correct horse"}))]
+pub struct LogIn {
+    #[schema(min_length = 1, max_length = 150, pattern = r"^[^\u0000]*$")]
+    pub username: String,
+    #[schema(min_length = 1, max_length = 1024, pattern = r"^[^\u0000]*$")]
+    pub password: String,
+}
+
+/// A file part of a multipart body.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(value_type = String, format = Binary, content_media_type = "application/octet-stream")]
+pub struct UploadFile(pub Vec<u8>);
+
+/// `POST /api/v1/assistants/` as JSON.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"name": "Annual report helper", "company_name": "3M", "instructions": "Answer questions about our 2018 annual report."}))]
+pub struct NewAssistant {
+    #[schema(max_length = 200, pattern = "NOT_BLANK")]
+    pub name: String,
+    #[schema(max_length = 200, pattern = "NOT_BLANK")]
+    pub company_name: String,
+    #[schema(max_length = 20000, pattern = "NOT_BLANK")]
+    pub instructions: String,
+}
+
+/// `POST /api/v1/assistants/` as multipart: the fields, and documents.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NewAssistantUpload {
+    #[schema(max_length = 200, pattern = "NOT_BLANK")]
+    pub name: String,
+    #[schema(max_length = 200, pattern = "NOT_BLANK")]
+    pub company_name: String,
+    #[schema(max_length = 20000, pattern = "NOT_BLANK")]
+    pub instructions: String,
+    /// Documents to add: PDF, Word (.docx), plain text, Markdown, HTML or CSV.
+    #[schema(required = false)]
+    pub files: Vec<UploadFile>,
+}
+
+/// `PUT /api/v1/assistants/{id}/` as JSON: every field; `new_name` renames.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"name": "Annual report helper", "new_name": "3M helper", "company_name": "3M", "instructions": "Cite pages."}))]
+pub struct AssistantReplacement {
+    /// The name; when `new_name` is given, still required (as in the original).
+    #[schema(max_length = 200, pattern = "NOT_BLANK")]
+    pub name: String,
+    /// The new name.
+    #[schema(required = false, max_length = 200, pattern = "NOT_BLANK")]
+    pub new_name: String,
+    #[schema(max_length = 200, pattern = "NOT_BLANK")]
+    pub company_name: String,
+    #[schema(max_length = 20000, pattern = "NOT_BLANK")]
+    pub instructions: String,
+}
+
+/// `PUT /api/v1/assistants/{id}/` as multipart: the fields, and documents
+/// added to the existing ones.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssistantReplacementUpload {
+    #[schema(max_length = 200, pattern = "NOT_BLANK")]
+    pub name: String,
+    #[schema(required = false, max_length = 200, pattern = "NOT_BLANK")]
+    pub new_name: String,
+    #[schema(max_length = 200, pattern = "NOT_BLANK")]
+    pub company_name: String,
+    #[schema(max_length = 20000, pattern = "NOT_BLANK")]
+    pub instructions: String,
+    #[schema(required = false)]
+    pub files: Vec<UploadFile>,
+}
+
+/// `PATCH /api/v1/assistants/{id}/` as JSON: any subset of the fields.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"instructions": "Answer briefly, citing pages."}))]
+pub struct AssistantChanges {
+    #[schema(required = false, max_length = 200, pattern = "NOT_BLANK")]
+    pub name: String,
+    /// Renames (takes precedence over `name`).
+    #[schema(required = false, max_length = 200, pattern = "NOT_BLANK")]
+    pub new_name: String,
+    #[schema(required = false, max_length = 200, pattern = "NOT_BLANK")]
+    pub company_name: String,
+    #[schema(required = false, max_length = 20000, pattern = "NOT_BLANK")]
+    pub instructions: String,
+}
+
+/// `PATCH /api/v1/assistants/{id}/` as multipart.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssistantChangesUpload {
+    #[schema(required = false, max_length = 200, pattern = "NOT_BLANK")]
+    pub name: String,
+    #[schema(required = false, max_length = 200, pattern = "NOT_BLANK")]
+    pub new_name: String,
+    #[schema(required = false, max_length = 200, pattern = "NOT_BLANK")]
+    pub company_name: String,
+    #[schema(required = false, max_length = 20000, pattern = "NOT_BLANK")]
+    pub instructions: String,
+    #[schema(required = false)]
+    pub files: Vec<UploadFile>,
+}
+
+/// `POST /api/v1/assistants/{id}/documents/`: one or more files.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DocumentsUpload {
+    /// PDF, Word (.docx), plain text, Markdown, HTML or CSV.
+    #[schema(min_items = 1)]
+    pub files: Vec<UploadFile>,
+}
+
+/// `PATCH /api/v1/assistants/{id}/documents/{doc_id}/`: any subset; an
+/// empty string or `null` makes a value unknown.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"company": "Apple Inc.", "period": "2023 Q3"}))]
+pub struct MetadataUpdate {
+    /// The company the document is from or about.
+    #[schema(max_length = 200)]
+    pub company: Option<String>,
+    /// "10-K", "10-Q", "8-K", "Earnings release", "Contract"…
+    #[schema(max_length = 200)]
+    pub kind: Option<String>,
+    /// The period it covers: "FY2018", "2023 Q3"…
+    #[schema(max_length = 200)]
+    pub period: Option<String>,
+    /// A title for people.
+    #[schema(max_length = 200)]
+    pub title: Option<String>,
+}
+
+/// `POST /api/v1/chat/`.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"assistant_id": 7}))]
+pub struct NewChat {
+    /// One of the caller's assistants; any other id is a 400 on this field.
+    #[schema(minimum = 1)]
+    pub assistant_id: i64,
+}
+
+/// `PUT /api/v1/chat/{id}/`.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"assistant_id": 7, "input": "What were capital expenditures in 2018?"}))]
+pub struct Question {
+    /// The chat's assistant (400 otherwise).
+    #[schema(minimum = 1)]
+    pub assistant_id: i64,
+    /// The question.
+    #[schema(max_length = 10000, pattern = "NOT_BLANK")]
+    pub input: String,
+}

@@ -1,0 +1,106 @@
+//! The answer stream shared by the API, the website chat and the
+//! dashboard: an answer written by [`crate::chat::answer`] as Server-Sent
+//! Events.
+
+use std::convert::Infallible;
+
+use axum::response::sse::{Event, Sse};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::chat::{self, Answered, ChatError};
+use crate::db::assistants::AssistantRow;
+use crate::db::chats::ChatRow;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The API error for an answer that could not be written.
+pub fn chat_error(error: ChatError) -> ApiError {
+    match error {
+        ChatError::Provider(error) => ApiError::Provider(error),
+        ChatError::Database(error) => error.into(),
+    }
+}
+
+/// What the `done` event of a stream carries for an answer.
+pub type RenderDone = Box<dyn FnOnce(&ChatRow, Answered) -> Value + Send>;
+
+/// Streams an answer as Server-Sent Events: `delta` events with its text,
+/// then one `done` whose body `render` makes, or `error`. The answer runs
+/// in its own task, so it is kept even when the client leaves. A failure
+/// before the first piece of text is an ordinary 502/503; one after it
+/// ends the stream with an `error` event.
+pub async fn answer(
+    state: AppState,
+    assistant: AssistantRow,
+    chat: ChatRow,
+    question: String,
+    render: RenderDone,
+) -> Result<Response, ApiError> {
+    let (delta_tx, mut delta_rx) = mpsc::channel::<String>(64);
+    let (done_tx, done_rx) = oneshot::channel::<Result<Answered, ChatError>>();
+    let task_chat = chat.clone();
+    tokio::spawn(async move {
+        let result = chat::answer(
+            &state.db,
+            state.provider.as_deref(),
+            state.semantic.as_deref(),
+            &assistant,
+            &task_chat,
+            &question,
+            Some(delta_tx),
+        )
+        .await;
+        let _ = done_tx.send(result);
+    });
+
+    // Wait for the first piece of text, or for the outcome.
+    let first = delta_rx.recv().await;
+    let Some(first) = first else {
+        // No text at all: the outcome decides the status.
+        let answered = done_rx
+            .await
+            .map_err(|_| ApiError::Internal(anyhow::anyhow!("the answer task ended")))?
+            .map_err(chat_error)?;
+        let events = vec![done_event(&chat, answered, render)];
+        return Ok(Sse::new(futures_util::stream::iter(events)).into_response());
+    };
+
+    let stream = async_stream::stream! {
+        yield delta_event(&first);
+        while let Some(text) = delta_rx.recv().await {
+            yield delta_event(&text);
+        }
+        match done_rx.await {
+            Ok(Ok(answered)) => yield done_event(&chat, answered, render),
+            Ok(Err(error)) => yield error_event(&chat_error(error)),
+            Err(_) => yield error_event(&ApiError::Internal(anyhow::anyhow!("the answer task ended"))),
+        }
+    };
+    Ok(Sse::new(stream).into_response())
+}
+
+fn delta_event(text: &str) -> Result<Event, Infallible> {
+    Ok(Event::default()
+        .event("delta")
+        .data(serde_json::json!({ "text": text }).to_string()))
+}
+
+fn done_event(chat: &ChatRow, answered: Answered, render: RenderDone) -> Result<Event, Infallible> {
+    let body = render(chat, answered).to_string();
+    Ok(Event::default().event("done").data(body))
+}
+
+fn error_event(error: &ApiError) -> Result<Event, Infallible> {
+    let detail = match error {
+        ApiError::Internal(cause) => {
+            tracing::error!(error = ?cause, "internal error while streaming an answer");
+            "A server error occurred.".to_owned()
+        }
+        other => other.to_string(),
+    };
+    Ok(Event::default()
+        .event("error")
+        .data(serde_json::json!({ "detail": detail }).to_string()))
+}
