@@ -2,7 +2,7 @@
 //! posted as a browser without JavaScript posts them (Playwright covers the
 //! same with JavaScript).
 
-use reqwest::{Client, Response};
+use reqwest::{Client, Method, Response};
 use serde_json::json;
 
 use crate::helpers::{PASSWORD, TestApp, location, post_form, sign_up, spawn_app};
@@ -131,8 +131,10 @@ async fn a_password_change_signs_out_other_sessions_and_keeps_this_one_and_api_k
         "the other browser is signed out"
     );
     let me = app
-        .get_with_auth("/api/v1/me/", &format!("Token {token}"))
-        .await;
+        .with_key(Method::GET, "/api/v1/me/", &token)
+        .send()
+        .await
+        .expect("request");
     assert_eq!(me.status(), 200, "API keys keep working");
     assert_eq!(token_status(&app, "ada", PASSWORD).await, 400);
     assert_eq!(token_status(&app, "ada", NEW_PASSWORD).await, 200);
@@ -217,8 +219,10 @@ async fn deleting_an_account_takes_everything_it_owns_and_nothing_else() {
         assert!(html.contains(message), "{password:?} shows {message}");
     }
     let me = app
-        .get_with_auth("/api/v1/me/", &format!("Token {ada_token}"))
-        .await;
+        .with_key(Method::GET, "/api/v1/me/", &ada_token)
+        .send()
+        .await
+        .expect("request");
     assert_eq!(me.status(), 200, "a refused deletion deletes nothing");
 
     let response =
@@ -229,8 +233,10 @@ async fn deleting_an_account_takes_everything_it_owns_and_nothing_else() {
     assert!(html.contains("Your account and everything it held have been deleted."));
     assert_eq!(status_of(&app, &ada, "/account").await, 303, "signed out");
     let me = app
-        .get_with_auth("/api/v1/me/", &format!("Token {ada_token}"))
-        .await;
+        .with_key(Method::GET, "/api/v1/me/", &ada_token)
+        .send()
+        .await
+        .expect("request");
     assert_eq!(me.status(), 401, "Ada's API keys are gone");
     assert_eq!(token_status(&app, "ada", PASSWORD).await, 400);
     assert_eq!(
@@ -240,15 +246,20 @@ async fn deleting_an_account_takes_everything_it_owns_and_nothing_else() {
     );
 
     let bobs_assistant = app
-        .get_with_auth(
+        .with_key(
+            Method::GET,
             &format!("/api/v1/assistants/{bobs}/"),
-            &format!("Token {bob_token}"),
+            &bob_token,
         )
-        .await;
+        .send()
+        .await
+        .expect("request");
     assert_eq!(bobs_assistant.status(), 200, "Bob keeps his assistant");
     let list = app
-        .get_with_auth("/api/v1/assistants/", &format!("Token {bob_token}"))
-        .await;
+        .with_key(Method::GET, "/api/v1/assistants/", &bob_token)
+        .send()
+        .await
+        .expect("request");
     let list: serde_json::Value = list.json().await.expect("json");
     assert_eq!(list.as_array().map(Vec::len), Some(1));
 
@@ -256,11 +267,14 @@ async fn deleting_an_account_takes_everything_it_owns_and_nothing_else() {
     let response = sign_up(&app, &fresh, "ada").await;
     assert_eq!(response.status(), 302, "the username is free again");
     let mine = app
-        .get_with_auth(
+        .with_key(
+            Method::GET,
             "/api/v1/assistants/",
-            &format!("Token {}", app.token_for("ada").await),
+            &app.token_for("ada").await,
         )
-        .await;
+        .send()
+        .await
+        .expect("request");
     let mine: serde_json::Value = mine.json().await.expect("json");
     assert_eq!(mine, json!([]), "a new account starts empty");
 }

@@ -3,28 +3,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app, status_and_json};
-
-async fn call(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    token: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = app
-        .api
-        .request(method, app.url(path))
-        .header("Authorization", format!("Token {token}"));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("request");
-    if response.status() == 204 {
-        return (204, Value::Null);
-    }
-    status_and_json(response).await
-}
+use crate::helpers::{spawn_app, status_and_json};
 
 fn report() -> Value {
     json!({"name": "Annual report helper", "company_name": "3M", "instructions": "Answer questions about our 2018 annual report."})
@@ -34,14 +13,9 @@ fn report() -> Value {
 async fn create_answers_201_with_the_contracts_shape() {
     let app = spawn_app().await;
     let (_, token) = app.user_with_token("ada").await;
-    let (status, body) = call(
-        &app,
-        Method::POST,
-        "/api/v1/assistants/",
-        &token,
-        Some(report()),
-    )
-    .await;
+    let (status, body) = app
+        .call(&token, Method::POST, "/api/v1/assistants/", Some(report()))
+        .await;
     assert_eq!(status, 201, "{body}");
     let id = body["id"].as_i64().expect("id");
     assert_eq!(body["absolute_url"], format!("/api/v1/assistants/{id}/"));
@@ -90,9 +64,7 @@ async fn create_takes_a_form_encoded_body_too() {
     let app = spawn_app().await;
     let (_, token) = app.user_with_token("ada").await;
     let response = app
-        .api
-        .post(app.url("/api/v1/assistants"))
-        .header("Authorization", format!("Token {token}"))
+        .with_key(Method::POST, "/api/v1/assistants", &token)
         .form(&[
             ("name", "Contracts"),
             ("company_name", "Acme"),
@@ -110,26 +82,21 @@ async fn create_takes_a_form_encoded_body_too() {
 async fn every_field_is_required_not_blank_and_bounded() {
     let app = spawn_app().await;
     let (_, token) = app.user_with_token("ada").await;
-    let (status, errors) = call(
-        &app,
-        Method::POST,
-        "/api/v1/assistants/",
-        &token,
-        Some(json!({})),
-    )
-    .await;
+    let (status, errors) = app
+        .call(&token, Method::POST, "/api/v1/assistants/", Some(json!({})))
+        .await;
     assert_eq!(status, 400);
     for field in ["name", "company_name", "instructions"] {
         assert_eq!(errors[field], json!(["This field is required."]), "{field}");
     }
-    let (status, errors) = call(
-        &app,
-        Method::POST,
-        "/api/v1/assistants/",
-        &token,
-        Some(json!({"name": " ", "company_name": "x".repeat(201), "instructions": "y".repeat(20_001)})),
-    )
-    .await;
+    let (status, errors) = app
+        .call(
+            &token,
+            Method::POST,
+            "/api/v1/assistants/",
+            Some(json!({"name": " ", "company_name": "x".repeat(201), "instructions": "y".repeat(20_001)})),
+        )
+        .await;
     assert_eq!(status, 400);
     assert_eq!(errors["name"], json!(["This field may not be blank."]));
     assert_eq!(
@@ -140,7 +107,9 @@ async fn every_field_is_required_not_blank_and_bounded() {
         errors["instructions"],
         json!(["Ensure this field has no more than 20000 characters."])
     );
-    let (_, list) = call(&app, Method::GET, "/api/v1/assistants/", &token, None).await;
+    let (_, list) = app
+        .call(&token, Method::GET, "/api/v1/assistants/", None)
+        .await;
     assert_eq!(list, json!([]), "nothing was created");
 }
 
@@ -153,35 +122,30 @@ async fn hostile_text_is_stored_and_returned_as_text() {
         "company_name": "'; DROP TABLE assistants;--",
         "instructions": "Ünïcödé ✓ \u{202e} right-to-left"
     });
-    let (status, body) = call(
-        &app,
-        Method::POST,
-        "/api/v1/assistants/",
-        &token,
-        Some(hostile.clone()),
-    )
-    .await;
+    let (status, body) = app
+        .call(
+            &token,
+            Method::POST,
+            "/api/v1/assistants/",
+            Some(hostile.clone()),
+        )
+        .await;
     assert_eq!(status, 201);
-    let (_, fetched) = call(
-        &app,
-        Method::GET,
-        body["absolute_url"].as_str().expect("url"),
-        &token,
-        None,
-    )
-    .await;
+    let (_, fetched) = app
+        .call(
+            &token,
+            Method::GET,
+            body["absolute_url"].as_str().expect("url"),
+            None,
+        )
+        .await;
     for field in ["name", "company_name", "instructions"] {
         assert_eq!(fetched[field], hostile[field], "{field}");
     }
     let with_null = json!({"name": "a\u{0}b", "company_name": "3M", "instructions": "x"});
-    let (status, errors) = call(
-        &app,
-        Method::POST,
-        "/api/v1/assistants/",
-        &token,
-        Some(with_null),
-    )
-    .await;
+    let (status, errors) = app
+        .call(&token, Method::POST, "/api/v1/assistants/", Some(with_null))
+        .await;
     assert_eq!(status, 400);
     assert_eq!(errors["name"], json!(["Null characters are not allowed."]));
 }
@@ -193,17 +157,14 @@ async fn the_list_holds_only_the_callers_assistants_newest_first() {
     let (_, bob) = app.user_with_token("bob").await;
     for name in ["first", "second"] {
         let body = json!({"name": name, "company_name": "3M", "instructions": "x"});
-        call(&app, Method::POST, "/api/v1/assistants/", &ada, Some(body)).await;
+        app.call(&ada, Method::POST, "/api/v1/assistants/", Some(body))
+            .await;
     }
-    call(
-        &app,
-        Method::POST,
-        "/api/v1/assistants/",
-        &bob,
-        Some(report()),
-    )
-    .await;
-    let (status, list) = call(&app, Method::GET, "/api/v1/assistants", &ada, None).await;
+    app.call(&bob, Method::POST, "/api/v1/assistants/", Some(report()))
+        .await;
+    let (status, list) = app
+        .call(&ada, Method::GET, "/api/v1/assistants", None)
+        .await;
     assert_eq!(status, 200);
     let names: Vec<_> = list
         .as_array()
@@ -219,14 +180,9 @@ async fn another_users_assistant_answers_404_to_every_method() {
     let app = spawn_app().await;
     let (_, ada) = app.user_with_token("ada").await;
     let (_, bob) = app.user_with_token("bob").await;
-    let (_, created) = call(
-        &app,
-        Method::POST,
-        "/api/v1/assistants/",
-        &ada,
-        Some(report()),
-    )
-    .await;
+    let (_, created) = app
+        .call(&ada, Method::POST, "/api/v1/assistants/", Some(report()))
+        .await;
     let url = created["absolute_url"].as_str().expect("url").to_owned();
     for (method, body) in [
         (Method::GET, None),
@@ -234,11 +190,11 @@ async fn another_users_assistant_answers_404_to_every_method() {
         (Method::PATCH, Some(json!({"name": "stolen"}))),
         (Method::DELETE, None),
     ] {
-        let (status, body) = call(&app, method.clone(), &url, &bob, body).await;
+        let (status, body) = app.call(&bob, method.clone(), &url, body).await;
         assert_eq!(status, 404, "{method}");
         assert_eq!(body, json!({"detail": "Not found."}));
     }
-    let (status, still) = call(&app, Method::GET, &url, &ada, None).await;
+    let (status, still) = app.call(&ada, Method::GET, &url, None).await;
     assert_eq!(status, 200);
     assert_eq!(still["name"], "Annual report helper");
 }
@@ -253,7 +209,7 @@ async fn unknown_and_malformed_ids_are_404() {
         "/api/v1/assistants/-1/",
         "/api/v1/assistants/99999999999999999999/",
     ] {
-        let (status, body) = call(&app, Method::GET, path, &token, None).await;
+        let (status, body) = app.call(&token, Method::GET, path, None).await;
         assert_eq!(status, 404, "{path}");
         assert_eq!(body, json!({"detail": "Not found."}));
     }
@@ -263,19 +219,14 @@ async fn unknown_and_malformed_ids_are_404() {
 async fn put_renames_with_new_name_as_the_original_did() {
     let app = spawn_app().await;
     let (_, token) = app.user_with_token("ada").await;
-    let (_, created) = call(
-        &app,
-        Method::POST,
-        "/api/v1/assistants/",
-        &token,
-        Some(report()),
-    )
-    .await;
+    let (_, created) = app
+        .call(&token, Method::POST, "/api/v1/assistants/", Some(report()))
+        .await;
     let url = created["absolute_url"].as_str().expect("url").to_owned();
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
 
     let body = json!({"name": "Annual report helper", "new_name": "10-K helper", "company_name": "3M Company", "instructions": "Cite pages."});
-    let (status, renamed) = call(&app, Method::PUT, &url, &token, Some(body)).await;
+    let (status, renamed) = app.call(&token, Method::PUT, &url, Some(body)).await;
     assert_eq!(status, 200, "{renamed}");
     assert_eq!(renamed["name"], "10-K helper");
     assert_eq!(renamed["company_name"], "3M Company");
@@ -288,25 +239,25 @@ async fn put_renames_with_new_name_as_the_original_did() {
     assert_eq!(renamed["created_at"], created["created_at"]);
 
     let body = json!({"name": "Plain name", "company_name": "3M", "instructions": "x"});
-    let (_, named) = call(&app, Method::PUT, &url, &token, Some(body)).await;
+    let (_, named) = app.call(&token, Method::PUT, &url, Some(body)).await;
     assert_eq!(
         named["name"], "Plain name",
         "without new_name, name is the name"
     );
 
-    let (status, errors) = call(
-        &app,
-        Method::PUT,
-        &url,
-        &token,
-        Some(json!({"new_name": "Only this"})),
-    )
-    .await;
+    let (status, errors) = app
+        .call(
+            &token,
+            Method::PUT,
+            &url,
+            Some(json!({"new_name": "Only this"})),
+        )
+        .await;
     assert_eq!(status, 400);
     for field in ["name", "company_name", "instructions"] {
         assert_eq!(errors[field], json!(["This field is required."]), "{field}");
     }
-    let (_, unchanged) = call(&app, Method::GET, &url, &token, None).await;
+    let (_, unchanged) = app.call(&token, Method::GET, &url, None).await;
     assert_eq!(
         unchanged["name"], "Plain name",
         "a refused PUT changes nothing"
@@ -317,35 +268,30 @@ async fn put_renames_with_new_name_as_the_original_did() {
 async fn patch_changes_only_the_fields_given() {
     let app = spawn_app().await;
     let (_, token) = app.user_with_token("ada").await;
-    let (_, created) = call(
-        &app,
-        Method::POST,
-        "/api/v1/assistants/",
-        &token,
-        Some(report()),
-    )
-    .await;
+    let (_, created) = app
+        .call(&token, Method::POST, "/api/v1/assistants/", Some(report()))
+        .await;
     let url = created["absolute_url"].as_str().expect("url").to_owned();
-    let (status, patched) = call(
-        &app,
-        Method::PATCH,
-        &url,
-        &token,
-        Some(json!({"instructions": "Be brief."})),
-    )
-    .await;
+    let (status, patched) = app
+        .call(
+            &token,
+            Method::PATCH,
+            &url,
+            Some(json!({"instructions": "Be brief."})),
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(patched["instructions"], "Be brief.");
     assert_eq!(patched["name"], created["name"]);
     assert_eq!(patched["company_name"], created["company_name"]);
-    let (status, errors) = call(
-        &app,
-        Method::PATCH,
-        &url,
-        &token,
-        Some(json!({"company_name": ""})),
-    )
-    .await;
+    let (status, errors) = app
+        .call(
+            &token,
+            Method::PATCH,
+            &url,
+            Some(json!({"company_name": ""})),
+        )
+        .await;
     assert_eq!(status, 400);
     assert_eq!(
         errors["company_name"],
@@ -357,20 +303,15 @@ async fn patch_changes_only_the_fields_given() {
 async fn delete_answers_204_and_the_assistant_is_gone() {
     let app = spawn_app().await;
     let (_, token) = app.user_with_token("ada").await;
-    let (_, created) = call(
-        &app,
-        Method::POST,
-        "/api/v1/assistants/",
-        &token,
-        Some(report()),
-    )
-    .await;
+    let (_, created) = app
+        .call(&token, Method::POST, "/api/v1/assistants/", Some(report()))
+        .await;
     let url = created["absolute_url"].as_str().expect("url").to_owned();
-    let (status, _) = call(&app, Method::DELETE, &url, &token, None).await;
+    let (status, _) = app.call(&token, Method::DELETE, &url, None).await;
     assert_eq!(status, 204);
-    let (status, _) = call(&app, Method::GET, &url, &token, None).await;
+    let (status, _) = app.call(&token, Method::GET, &url, None).await;
     assert_eq!(status, 404);
-    let (status, _) = call(&app, Method::DELETE, &url, &token, None).await;
+    let (status, _) = app.call(&token, Method::DELETE, &url, None).await;
     assert_eq!(status, 404);
 }
 
@@ -404,7 +345,9 @@ async fn the_list_shows_every_change_at_once_even_from_background_work() {
     let list = |token: String| {
         let app = &app;
         async move {
-            let (status, body) = call(app, Method::GET, "/api/v1/assistants/", &token, None).await;
+            let (status, body) = app
+                .call(&token, Method::GET, "/api/v1/assistants/", None)
+                .await;
             assert_eq!(status, 200, "{body}");
             body.as_array().expect("a list").clone()
         }
@@ -441,14 +384,14 @@ async fn the_list_shows_every_change_at_once_even_from_background_work() {
     assert_eq!(status, "ready", "the list shows the worker's progress");
 
     let path = format!("/api/v1/assistants/{id}/");
-    let (code, patched) = call(
-        &app,
-        Method::PATCH,
-        &path,
-        &token,
-        Some(json!({"name": "Renamed"})),
-    )
-    .await;
+    let (code, patched) = app
+        .call(
+            &token,
+            Method::PATCH,
+            &path,
+            Some(json!({"name": "Renamed"})),
+        )
+        .await;
     assert_eq!(
         (code, &patched["name"]),
         (200, &json!("Renamed")),
@@ -457,7 +400,7 @@ async fn the_list_shows_every_change_at_once_even_from_background_work() {
     assert_eq!(list(token.clone()).await[0]["name"], "Renamed");
     assert!(list(other.clone()).await.is_empty(), "nobody else sees it");
 
-    let (code, _) = call(&app, Method::DELETE, &path, &token, None).await;
+    let (code, _) = app.call(&token, Method::DELETE, &path, None).await;
     assert_eq!(code, 204);
     assert!(list(token.clone()).await.is_empty(), "gone at once");
 }

@@ -2,7 +2,7 @@
 //! posts to the server functions, redirects, cookies and server-rendered
 //! messages. (With JavaScript, the Playwright tests in end2end/ cover them.)
 
-use reqwest::Client;
+use reqwest::{Client, Method};
 
 use crate::helpers::{
     PASSWORD, location, page, post_form, session_cookie, sign_up, spawn_app, spawn_app_with,
@@ -293,8 +293,10 @@ async fn an_api_key_made_without_javascript_is_shown_once_and_works() {
     assert!(html.contains("CI server"));
 
     let response = app
-        .get_with_auth("/api/v1/me/", &format!("Token {key}"))
-        .await;
+        .with_key(Method::GET, "/api/v1/me/", &key)
+        .send()
+        .await
+        .expect("request");
     assert_eq!(response.status(), 200);
 
     let (_, again) = page(&app, &browser, "/account").await;
@@ -342,8 +344,10 @@ async fn server_functions_refuse_signed_out_callers_and_other_users_keys() {
         assert_ne!(response.status(), 500, "not found, not a crash");
     }
     let response = app
-        .get_with_auth("/api/v1/me/", &format!("Token {ada_token}"))
-        .await;
+        .with_key(Method::GET, "/api/v1/me/", &ada_token)
+        .send()
+        .await
+        .expect("request");
     assert_eq!(response.status(), 200, "Ada's key survives");
 
     let anonymous = app.browser();

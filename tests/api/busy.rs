@@ -3,6 +3,7 @@
 //! `Retry-After` in its error shape, never 500, changes nothing, and the
 //! same request succeeds once the lock is free.
 
+use reqwest::Method;
 use reqwest::multipart::Form;
 use sqlx::{Connection, SqliteConnection};
 
@@ -54,14 +55,9 @@ async fn a_write_behind_another_writers_lock_answers_503_then_succeeds() {
     let (status, body) = status_and_json(app.post_assistant_form(&token, probe_form()).await).await;
     assert_eq!(status, 201, "{body}");
     // The refused request left nothing behind: one assistant, not two.
-    let listed = app
-        .api
-        .get(app.url("/api/v1/assistants/"))
-        .header("Authorization", format!("Token {token}"))
-        .send()
-        .await
-        .expect("request");
-    let (status, body) = status_and_json(listed).await;
+    let (status, body) = app
+        .call(&token, Method::GET, "/api/v1/assistants/", None)
+        .await;
     assert_eq!(status, 200, "{body}");
     let count = body
         .as_array()

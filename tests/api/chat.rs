@@ -4,9 +4,10 @@
 
 use std::time::Duration;
 
+use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app, spawn_app_with, status_and_json};
+use crate::helpers::{TestApp, spawn_app, spawn_app_with};
 use crate::mock_model::{Behaviour, MockModel};
 
 pub(crate) const REPORT_MD: &str = "# Annual report 2018\n\nAcme Corporation makes rockets and anvils.\n\n\
@@ -24,14 +25,14 @@ pub(crate) async fn assistant_with_report(app: &TestApp) -> (String, i64) {
         .assistant_with_document(&token, "acme_2018.md", REPORT_MD)
         .await;
     for _ in 0..200 {
-        let (_, assistant) = call(
-            app,
-            &token,
-            "GET",
-            &format!("/api/v1/assistants/{id}/"),
-            None,
-        )
-        .await;
+        let (_, assistant) = app
+            .call(
+                &token,
+                Method::GET,
+                &format!("/api/v1/assistants/{id}/"),
+                None,
+            )
+            .await;
         if assistant["documents"][0]["status"] == "ready" {
             return (token, id);
         }
@@ -40,37 +41,15 @@ pub(crate) async fn assistant_with_report(app: &TestApp) -> (String, i64) {
     panic!("the report was not processed");
 }
 
-pub(crate) async fn call(
-    app: &TestApp,
-    token: &str,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-    let mut request = app
-        .api
-        .request(method, app.url(path))
-        .header("Authorization", format!("Token {token}"));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("request");
-    if response.status() == 204 {
-        return (204, Value::Null);
-    }
-    status_and_json(response).await
-}
-
 pub(crate) async fn new_chat(app: &TestApp, token: &str, assistant_id: i64) -> i64 {
-    let (status, chat) = call(
-        app,
-        token,
-        "POST",
-        "/api/v1/chat/",
-        Some(json!({"assistant_id": assistant_id})),
-    )
-    .await;
+    let (status, chat) = app
+        .call(
+            token,
+            Method::POST,
+            "/api/v1/chat/",
+            Some(json!({"assistant_id": assistant_id})),
+        )
+        .await;
     assert_eq!(status, 201, "{chat}");
     assert_eq!(
         chat["absolute_url"],
@@ -92,10 +71,9 @@ pub(crate) async fn ask(
     assistant: i64,
     input: &str,
 ) -> (u16, Value) {
-    call(
-        app,
+    app.call(
         token,
-        "PUT",
+        Method::PUT,
         &format!("/api/v1/chat/{chat}/"),
         Some(json!({"assistant_id": assistant, "input": input})),
     )
@@ -144,14 +122,14 @@ async fn without_a_model_the_answer_quotes_the_passages_with_their_sources() {
     );
     assert!(answer["sources"][0]["document_id"].is_i64());
 
-    let (_, refreshed) = call(
-        &app,
-        &token,
-        "GET",
-        &format!("/api/v1/assistants/{assistant}/"),
-        None,
-    )
-    .await;
+    let (_, refreshed) = app
+        .call(
+            &token,
+            Method::GET,
+            &format!("/api/v1/assistants/{assistant}/"),
+            None,
+        )
+        .await;
     assert_eq!(refreshed["query_count"], 1, "each answered message counts");
 }
 
@@ -227,7 +205,9 @@ async fn the_model_gets_instructions_passages_and_history_and_its_citations_beco
     assert_eq!(messages[2]["content"], "Capex was $1,577 million [1].");
     assert_eq!(messages[3]["content"], "and in 2017?");
 
-    let (status, detail) = call(&app, &token, "GET", &format!("/api/v1/chat/{chat}/"), None).await;
+    let (status, detail) = app
+        .call(&token, Method::GET, &format!("/api/v1/chat/{chat}/"), None)
+        .await;
     assert_eq!(status, 200);
     assert_eq!(detail["messages"].as_array().map(Vec::len), Some(2));
     assert_eq!(detail["messages"][1]["output"], "$1,373 million [1].");
@@ -278,9 +258,11 @@ async fn answers_stream_as_server_sent_events() {
         ("", "text/event-stream"),
     ] {
         let response = app
-            .api
-            .put(app.url(&format!("/api/v1/chat/{chat}/{query}")))
-            .header("Authorization", format!("Token {token}"))
+            .with_key(
+                Method::PUT,
+                &format!("/api/v1/chat/{chat}/{query}"),
+                &token,
+            )
             .header("Accept", accept)
             .json(&json!({"assistant_id": assistant, "input": "How much were dividends paid in 2018?"}))
             .send()
@@ -343,9 +325,11 @@ async fn citations_are_renumbered_as_they_stream_so_n_is_the_nth_source() {
     // The model cites the second passage first, split across two pieces.
     mock.then([Behaviour::answer(&["Dividends [", "2] and capex [1", "]."])]);
     let response = app
-        .api
-        .put(app.url(&format!("/api/v1/chat/{chat}/?stream=true")))
-        .header("Authorization", format!("Token {token}"))
+        .with_key(
+            Method::PUT,
+            &format!("/api/v1/chat/{chat}/?stream=true"),
+            &token,
+        )
         .json(&json!({"assistant_id": assistant,
             "input": "Dividends paid and purchases of property, plant and equipment in 2018?"}))
         .send()
@@ -362,7 +346,9 @@ async fn citations_are_renumbered_as_they_stream_so_n_is_the_nth_source() {
         .collect();
     assert_eq!(deltas, "Dividends [1] and capex [2].", "{body}");
 
-    let (_, detail) = call(&app, &token, "GET", &format!("/api/v1/chat/{chat}/"), None).await;
+    let (_, detail) = app
+        .call(&token, Method::GET, &format!("/api/v1/chat/{chat}/"), None)
+        .await;
     let message = &detail["messages"][0];
     assert_eq!(message["output"], "Dividends [1] and capex [2].");
     let system = mock.requests()[0]["messages"][0]["content"]
@@ -423,7 +409,9 @@ async fn provider_failures_answer_502_or_503_and_keep_the_question() {
         json!({"detail": "The language model provider did not answer in time."})
     );
 
-    let (_, detail) = call(&app, &token, "GET", &format!("/api/v1/chat/{chat}/"), None).await;
+    let (_, detail) = app
+        .call(&token, Method::GET, &format!("/api/v1/chat/{chat}/"), None)
+        .await;
     let kept: Vec<_> = detail["messages"]
         .as_array()
         .expect("messages")
@@ -436,14 +424,14 @@ async fn provider_failures_answer_502_or_503_and_keep_the_question() {
         "every question is kept: {detail}"
     );
     assert!(!detail.to_string().contains("sk-test-secret-key-123"));
-    let (_, refreshed) = call(
-        &app,
-        &token,
-        "GET",
-        &format!("/api/v1/assistants/{assistant}/"),
-        None,
-    )
-    .await;
+    let (_, refreshed) = app
+        .call(
+            &token,
+            Method::GET,
+            &format!("/api/v1/assistants/{assistant}/"),
+            None,
+        )
+        .await;
     assert_eq!(refreshed["query_count"], 0, "failed answers do not count");
 }
 
@@ -514,18 +502,20 @@ async fn chat_rules_ownership_listing_and_deletion() {
             "Invalid pk \"999999\" - object does not exist.",
         ),
     ] {
-        let (status, error) = call(&app, &token, "POST", "/api/v1/chat/", Some(body)).await;
+        let (status, error) = app
+            .call(&token, Method::POST, "/api/v1/chat/", Some(body))
+            .await;
         assert_eq!(status, 400);
         assert_eq!(error, json!({field: [message]}));
     }
-    let (status, error) = call(
-        &app,
-        &bob,
-        "POST",
-        "/api/v1/chat/",
-        Some(json!({"assistant_id": assistant})),
-    )
-    .await;
+    let (status, error) = app
+        .call(
+            &bob,
+            Method::POST,
+            "/api/v1/chat/",
+            Some(json!({"assistant_id": assistant})),
+        )
+        .await;
     assert_eq!(
         status, 400,
         "another user's assistant is as if it did not exist"
@@ -559,48 +549,50 @@ async fn chat_rules_ownership_listing_and_deletion() {
             "Null characters are not allowed.".to_owned(),
         ),
     ] {
-        let (status, error) = call(&app, &token, "PUT", &path, Some(body)).await;
+        let (status, error) = app.call(&token, Method::PUT, &path, Some(body)).await;
         assert_eq!(status, 400);
         assert_eq!(error, json!({field: [message]}));
     }
-    let (_, other) = call(
-        &app,
-        &token,
-        "POST",
-        "/api/v1/assistants/",
-        Some(json!({"name": "Other", "company_name": "Acme", "instructions": "-"})),
-    )
-    .await;
-    let (status, error) = call(
-        &app,
-        &token,
-        "PUT",
-        &path,
-        Some(json!({"assistant_id": other["id"], "input": "Hello?"})),
-    )
-    .await;
+    let (_, other) = app
+        .call(
+            &token,
+            Method::POST,
+            "/api/v1/assistants/",
+            Some(json!({"name": "Other", "company_name": "Acme", "instructions": "-"})),
+        )
+        .await;
+    let (status, error) = app
+        .call(
+            &token,
+            Method::PUT,
+            &path,
+            Some(json!({"assistant_id": other["id"], "input": "Hello?"})),
+        )
+        .await;
     assert_eq!(status, 400);
     assert_eq!(
         error,
         json!({"assistant_id": ["This chat belongs to another assistant."]})
     );
 
-    for method in ["GET", "PUT", "DELETE"] {
-        let (status, _) = call(
-            &app,
-            &bob,
-            method,
-            &path,
-            Some(json!({"assistant_id": assistant, "input": "Hi"})),
-        )
-        .await;
+    for method in [Method::GET, Method::PUT, Method::DELETE] {
+        let (status, _) = app
+            .call(
+                &bob,
+                method.clone(),
+                &path,
+                Some(json!({"assistant_id": assistant, "input": "Hi"})),
+            )
+            .await;
         assert_eq!(status, 404, "{method} of another user's chat");
     }
-    let (status, _) = call(&app, &token, "GET", "/api/v1/chat/abc/", None).await;
+    let (status, _) = app
+        .call(&token, Method::GET, "/api/v1/chat/abc/", None)
+        .await;
     assert_eq!(status, 404);
 
     let second = new_chat(&app, &token, assistant).await;
-    let (status, list) = call(&app, &token, "GET", "/api/v1/chat/", None).await;
+    let (status, list) = app.call(&token, Method::GET, "/api/v1/chat/", None).await;
     assert_eq!(status, 200);
     let ids: Vec<_> = list
         .as_array()
@@ -610,32 +602,36 @@ async fn chat_rules_ownership_listing_and_deletion() {
         .collect();
     assert_eq!(ids.len(), 2);
     assert!(ids.contains(&Some(chat)) && ids.contains(&Some(second)));
-    let (_, limited) = call(&app, &token, "GET", "/api/v1/chat/?limit=1&offset=1", None).await;
+    let (_, limited) = app
+        .call(&token, Method::GET, "/api/v1/chat/?limit=1&offset=1", None)
+        .await;
     assert_eq!(limited.as_array().map(Vec::len), Some(1));
-    let (status, error) = call(&app, &token, "GET", "/api/v1/chat/?limit=5000", None).await;
+    let (status, error) = app
+        .call(&token, Method::GET, "/api/v1/chat/?limit=5000", None)
+        .await;
     assert_eq!(status, 400);
     assert_eq!(
         error["limit"][0],
         "Ensure this value is a whole number from 0 to 1000."
     );
-    let (_, bobs) = call(&app, &bob, "GET", "/api/v1/chat/", None).await;
+    let (_, bobs) = app.call(&bob, Method::GET, "/api/v1/chat/", None).await;
     assert_eq!(bobs, json!([]));
 
-    let (status, _) = call(&app, &token, "DELETE", &path, None).await;
+    let (status, _) = app.call(&token, Method::DELETE, &path, None).await;
     assert_eq!(status, 204);
-    let (status, _) = call(&app, &token, "GET", &path, None).await;
+    let (status, _) = app.call(&token, Method::GET, &path, None).await;
     assert_eq!(status, 404);
 
-    let (status, _) = call(
-        &app,
-        &token,
-        "DELETE",
-        &format!("/api/v1/assistants/{assistant}/"),
-        None,
-    )
-    .await;
+    let (status, _) = app
+        .call(
+            &token,
+            Method::DELETE,
+            &format!("/api/v1/assistants/{assistant}/"),
+            None,
+        )
+        .await;
     assert_eq!(status, 204);
-    let (_, list) = call(&app, &token, "GET", "/api/v1/chat/", None).await;
+    let (_, list) = app.call(&token, Method::GET, "/api/v1/chat/", None).await;
     assert_eq!(list, json!([]), "an assistant's chats go with it");
 }
 
@@ -651,9 +647,11 @@ async fn a_reader_that_leaves_the_stream_stops_the_model_and_keeps_what_was_writ
         gap: Duration::from_millis(150),
     }]);
     let mut response = app
-        .api
-        .put(app.url(&format!("/api/v1/chat/{chat}/?stream=true")))
-        .header("Authorization", format!("Token {token}"))
+        .with_key(
+            Method::PUT,
+            &format!("/api/v1/chat/{chat}/?stream=true"),
+            &token,
+        )
         .json(&json!({"assistant_id": assistant, "input": "What were purchases of property, plant and equipment in 2018?"}))
         .send()
         .await
@@ -663,7 +661,9 @@ async fn a_reader_that_leaves_the_stream_stops_the_model_and_keeps_what_was_writ
     drop(response);
 
     for _ in 0..60 {
-        let (_, detail) = call(&app, &token, "GET", &format!("/api/v1/chat/{chat}/"), None).await;
+        let (_, detail) = app
+            .call(&token, Method::GET, &format!("/api/v1/chat/{chat}/"), None)
+            .await;
         let message = &detail["messages"][0];
         if message["status"] == "answered" {
             let output = message["output"].as_str().unwrap_or_default();

@@ -3,10 +3,11 @@
 //! sees the same product. Runs when the suite runs on PostgreSQL (SQLite is
 //! one server's database).
 
+use reqwest::Method;
 use serde_json::Value;
 
 use crate::binary::{Server, start_binary, start_binary_beside};
-use crate::chat::{ask, call, new_chat};
+use crate::chat::{ask, new_chat};
 use crate::crash::{document_statuses, upload_reports, wait_until_ready};
 use crate::helpers::{TestApp, page, postgres_server, sign_up};
 
@@ -42,13 +43,15 @@ async fn a_session_and_a_key_from_one_server_work_on_the_other() {
     assert!(html.contains("ada@example.com"), "{html}");
 
     let token = a.token_for("ada").await;
-    let (status, me) = call(&b, &token, "GET", "/api/v1/me/", None).await;
+    let (status, me) = b.call(&token, Method::GET, "/api/v1/me/", None).await;
     assert_eq!(status, 200, "{me}");
     assert_eq!(me["username"], "ada");
 
-    let (status, _) = call(&b, &token, "DELETE", "/api/v1/tokens/", None).await;
+    let (status, _) = b
+        .call(&token, Method::DELETE, "/api/v1/tokens/", None)
+        .await;
     assert_eq!(status, 204, "revoked on the second server");
-    let (status, _) = call(&a, &token, "GET", "/api/v1/me/", None).await;
+    let (status, _) = a.call(&token, Method::GET, "/api/v1/me/", None).await;
     assert_eq!(status, 401, "and refused at once by the first");
 }
 
@@ -66,14 +69,14 @@ async fn uploads_are_processed_once_and_searchable_everywhere_and_chats_move_bet
     // Both servers write to the one log of the shared data dir: every
     // document was taken by exactly one of them.
     let log = server_a.log_text();
-    let (status, assistant_view) = call(
-        &a,
-        &token,
-        "GET",
-        &format!("/api/v1/assistants/{assistant}/"),
-        None,
-    )
-    .await;
+    let (status, assistant_view) = a
+        .call(
+            &token,
+            Method::GET,
+            &format!("/api/v1/assistants/{assistant}/"),
+            None,
+        )
+        .await;
     assert_eq!(status, 200);
     for document in assistant_view["documents"].as_array().expect("documents") {
         let id = document["id"].as_i64().expect("id");
@@ -87,17 +90,16 @@ async fn uploads_are_processed_once_and_searchable_everywhere_and_chats_move_bet
     }
 
     for server in [&a, &b] {
-        let (status, found) = call(
-            server,
-            &token,
-            "GET",
-            // A rare number among words every passage holds: found first
-            // only if rarity counts (PostgreSQL's ts_rank_cd alone ranked
-            // passages full of the common words above it).
-            &format!("/api/v1/assistants/{assistant}/search/?q=property and equipment 301705"),
-            None,
-        )
-        .await;
+        let (status, found) = server
+            .call(
+                &token,
+                Method::GET, // A rare number among words every passage holds: found first
+                // only if rarity counts (PostgreSQL's ts_rank_cd alone ranked
+                // passages full of the common words above it).
+                &format!("/api/v1/assistants/{assistant}/search/?q=property and equipment 301705"),
+                None,
+            )
+            .await;
         assert_eq!(status, 200, "{found}");
         let first = &found["results"][0];
         assert_eq!(first["document"], "report_3.pdf", "{found}");
@@ -116,7 +118,9 @@ async fn uploads_are_processed_once_and_searchable_everywhere_and_chats_move_bet
     assert_eq!(status, 200, "{first}");
     let (status, second) = ask(&b, &token, chat, assistant, "And report 4 on page 8?").await;
     assert_eq!(status, 200, "{second}");
-    let (status, thread) = call(&a, &token, "GET", &format!("/api/v1/chat/{chat}/"), None).await;
+    let (status, thread) = a
+        .call(&token, Method::GET, &format!("/api/v1/chat/{chat}/"), None)
+        .await;
     assert_eq!(status, 200);
     let inputs: Vec<&Value> = thread["messages"]
         .as_array()
@@ -175,13 +179,20 @@ async fn api_limits_are_counted_across_servers() {
         return;
     };
     let (_, token) = a.user_with_token("ada").await;
-    let authorization = format!("Token {token}");
     for server in [&a, &b, &a, &b] {
-        let response = server.get_with_auth("/api/v1/me/", &authorization).await;
+        let response = server
+            .with_key(Method::GET, "/api/v1/me/", &token)
+            .send()
+            .await
+            .expect("request");
         assert_eq!(response.status(), 200, "within the key's four a minute");
     }
     for server in [&a, &b] {
-        let response = server.get_with_auth("/api/v1/me/", &authorization).await;
+        let response = server
+            .with_key(Method::GET, "/api/v1/me/", &token)
+            .send()
+            .await
+            .expect("request");
         assert_eq!(
             response.status(),
             429,
@@ -200,8 +211,10 @@ async fn api_limits_are_counted_across_servers() {
     }
     let (_, other) = b.user_with_token("bob").await;
     let response = a
-        .get_with_auth("/api/v1/me/", &format!("Token {other}"))
-        .await;
+        .with_key(Method::GET, "/api/v1/me/", &other)
+        .send()
+        .await
+        .expect("request");
     assert_eq!(response.status(), 200, "another key has its own allowance");
 }
 
@@ -253,7 +266,9 @@ async fn a_website_visitor_is_served_by_either_server_with_one_token_and_one_lim
         (429, Some("visitor_limit")),
         "the third message of two an hour is refused, each server having seen one: {body}"
     );
-    let (_, chats) = call(&b, &owner.token, "GET", "/api/v1/chat/", None).await;
+    let (_, chats) = b
+        .call(&owner.token, Method::GET, "/api/v1/chat/", None)
+        .await;
     assert_eq!(
         chats.as_array().map(Vec::len),
         Some(1),

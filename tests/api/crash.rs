@@ -4,12 +4,13 @@
 
 use std::time::Duration;
 
+use reqwest::Method;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 use sqlx::Connection;
 
 use crate::binary::{Server, start_binary};
-use crate::chat::{REPORT_MD, ask, call, new_chat};
+use crate::chat::{REPORT_MD, ask, new_chat};
 use crate::helpers::{TestApp, status_and_json};
 use crate::mock_model::{Behaviour, MockModel};
 
@@ -74,14 +75,14 @@ pub(crate) async fn upload_reports(app: &TestApp, token: &str, count: usize) -> 
 }
 
 pub(crate) async fn document_statuses(app: &TestApp, token: &str, assistant: i64) -> Vec<String> {
-    let (status, body) = call(
-        app,
-        token,
-        "GET",
-        &format!("/api/v1/assistants/{assistant}/"),
-        None,
-    )
-    .await;
+    let (status, body) = app
+        .call(
+            token,
+            Method::GET,
+            &format!("/api/v1/assistants/{assistant}/"),
+            None,
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     body["documents"]
         .as_array()
@@ -130,9 +131,11 @@ async fn stream_until_first_delta(
     assistant: i64,
 ) -> reqwest::Response {
     let mut response = app
-        .api
-        .put(app.url(&format!("/api/v1/chat/{chat}/?stream=true")))
-        .header("Authorization", format!("Token {token}"))
+        .with_key(
+            Method::PUT,
+            &format!("/api/v1/chat/{chat}/?stream=true"),
+            token,
+        )
         .json(&json!({"assistant_id": assistant, "input": QUESTION}))
         .send()
         .await
@@ -151,7 +154,9 @@ async fn stream_until_first_delta(
 }
 
 async fn messages(app: &TestApp, token: &str, chat: i64) -> Vec<Value> {
-    let (status, detail) = call(app, token, "GET", &format!("/api/v1/chat/{chat}/"), None).await;
+    let (status, detail) = app
+        .call(token, Method::GET, &format!("/api/v1/chat/{chat}/"), None)
+        .await;
     assert_eq!(status, 200, "{detail}");
     detail["messages"].as_array().expect("messages").clone()
 }
@@ -363,14 +368,14 @@ async fn a_document_the_server_keeps_dying_on_is_failed_instead_of_read_again_an
     }
     let mut document = Value::Null;
     for _ in 0..200 {
-        let (_, detail) = call(
-            &app,
-            &token,
-            "GET",
-            &format!("/api/v1/assistants/{assistant}/"),
-            None,
-        )
-        .await;
+        let (_, detail) = app
+            .call(
+                &token,
+                Method::GET,
+                &format!("/api/v1/assistants/{assistant}/"),
+                None,
+            )
+            .await;
         document = detail["documents"][0].clone();
         if document["status"] == "failed" {
             break;

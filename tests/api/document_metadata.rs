@@ -2,6 +2,7 @@
 //! ingest and correctable by their owner), and a question that names one
 //! of an assistant's documents reads it first.
 
+use reqwest::Method;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 
@@ -115,14 +116,14 @@ async fn two_filings(app: &TestApp, token: &str) -> i64 {
 }
 
 async fn documents(app: &TestApp, token: &str, assistant: i64) -> Vec<Value> {
-    let (status, body) = status_and_json(
-        app.get_with_auth(
+    let (status, body) = app
+        .call(
+            token,
+            Method::GET,
             &format!("/api/v1/assistants/{assistant}/documents/"),
-            &format!("Token {token}"),
+            None,
         )
-        .await,
-    )
-    .await;
+        .await;
     assert_eq!(status, 200, "{body}");
     body.as_array().expect("documents").clone()
 }
@@ -138,10 +139,12 @@ fn id_of(documents: &[Value], name: &str) -> i64 {
 /// The documents of the top `k` passages for `q`.
 async fn searched(app: &TestApp, token: &str, assistant: i64, q: &str, k: u32) -> Vec<i64> {
     let response = app
-        .api
-        .get(app.url(&format!("/api/v1/assistants/{assistant}/search/")))
+        .with_key(
+            Method::GET,
+            &format!("/api/v1/assistants/{assistant}/search/"),
+            token,
+        )
         .query(&[("q", q), ("k", &k.to_string())])
-        .header("Authorization", format!("Token {token}"))
         .send()
         .await
         .expect("search");
@@ -153,18 +156,6 @@ async fn searched(app: &TestApp, token: &str, assistant: i64, q: &str, k: u32) -
         .iter()
         .map(|r| r["document_id"].as_i64().expect("document_id"))
         .collect()
-}
-
-async fn patch(app: &TestApp, token: &str, path: &str, body: &Value) -> (u16, Value) {
-    let response = app
-        .api
-        .patch(app.url(path))
-        .header("Authorization", format!("Token {token}"))
-        .json(body)
-        .send()
-        .await
-        .expect("patch");
-    status_and_json(response).await
 }
 
 #[tokio::test]
@@ -242,13 +233,14 @@ async fn owners_correct_metadata_and_search_follows_but_bad_values_and_strangers
             .await
             .is_empty()
     );
-    let (status, document) = patch(
-        &app,
-        &token,
-        &path,
-        &json!({"company": "  Globex Corporation ", "period": null}),
-    )
-    .await;
+    let (status, document) = app
+        .call(
+            &token,
+            Method::PATCH,
+            &path,
+            Some(json!({"company": "  Globex Corporation ", "period": null})),
+        )
+        .await;
     assert_eq!(status, 200, "{document}");
     assert_eq!(document["metadata"]["company"], "Globex Corporation");
     assert_eq!(
@@ -263,41 +255,67 @@ async fn owners_correct_metadata_and_search_follows_but_bad_values_and_strangers
         !found.is_empty() && found.iter().all(|d| *d == nike),
         "{found:?}"
     );
-    let (_, stored) =
-        status_and_json(app.get_with_auth(&path, &format!("Token {token}")).await).await;
+    let (_, stored) = app.call(&token, Method::GET, &path, None).await;
     assert_eq!(stored["metadata"]["company"], "Globex Corporation");
 
     // Too long, not text, control characters: 400 by field, nothing saved.
-    let (status, body) = patch(&app, &token, &path, &json!({"company": "x".repeat(201)})).await;
+    let (status, body) = app
+        .call(
+            &token,
+            Method::PATCH,
+            &path,
+            Some(json!({"company": "x".repeat(201)})),
+        )
+        .await;
     assert_eq!(status, 400);
     assert_eq!(
         body["company"][0],
         "Ensure this field has no more than 200 characters."
     );
-    let (status, body) = patch(
-        &app,
-        &token,
-        &path,
-        &json!({"kind": ["10-K"], "title": "a\u{7}b"}),
-    )
-    .await;
+    let (status, body) = app
+        .call(
+            &token,
+            Method::PATCH,
+            &path,
+            Some(json!({"kind": ["10-K"], "title": "a\u{7}b"})),
+        )
+        .await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["kind"][0], "Not a valid string.");
-    let (status, body) = patch(&app, &token, &path, &json!({"title": "a\u{7}b"})).await;
+    let (status, body) = app
+        .call(
+            &token,
+            Method::PATCH,
+            &path,
+            Some(json!({"title": "a\u{7}b"})),
+        )
+        .await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["title"][0], "Control characters are not allowed.");
-    let (status, body) = patch(&app, &token, &path, &json!({"company": "a\u{0}b"})).await;
+    let (status, body) = app
+        .call(
+            &token,
+            Method::PATCH,
+            &path,
+            Some(json!({"company": "a\u{0}b"})),
+        )
+        .await;
     assert_eq!(status, 400, "{body}");
-    let (_, stored) =
-        status_and_json(app.get_with_auth(&path, &format!("Token {token}")).await).await;
+    let (_, stored) = app.call(&token, Method::GET, &path, None).await;
     assert_eq!(stored["metadata"]["company"], "Globex Corporation");
 
     // Someone else's document does not exist for this user.
     let (_, stranger) = app.user_with_token("eve").await;
-    let (status, _) = patch(&app, &stranger, &path, &json!({"company": "Mine"})).await;
+    let (status, _) = app
+        .call(
+            &stranger,
+            Method::PATCH,
+            &path,
+            Some(json!({"company": "Mine"})),
+        )
+        .await;
     assert_eq!(status, 404);
-    let (_, stored) =
-        status_and_json(app.get_with_auth(&path, &format!("Token {token}")).await).await;
+    let (_, stored) = app.call(&token, Method::GET, &path, None).await;
     assert_eq!(stored["metadata"]["company"], "Globex Corporation");
 }
 
@@ -329,7 +347,14 @@ async fn a_document_that_could_not_be_read_cannot_be_corrected() {
         "/api/v1/assistants/{assistant}/documents/{}/",
         document["id"]
     );
-    let (status, body) = patch(&app, &token, &path, &json!({"company": "Acme"})).await;
+    let (status, body) = app
+        .call(
+            &token,
+            Method::PATCH,
+            &path,
+            Some(json!({"company": "Acme"})),
+        )
+        .await;
     assert_eq!(status, 400);
     assert!(
         body["detail"]
@@ -506,10 +531,12 @@ async fn search_explains_why_each_passage_ranked_when_asked() {
     );
     let search = |query: Vec<(&'static str, &'static str)>| {
         let request = app
-            .api
-            .get(app.url(&format!("/api/v1/assistants/{assistant}/search/")))
-            .query(&query)
-            .header("Authorization", format!("Token {token}"));
+            .with_key(
+                Method::GET,
+                &format!("/api/v1/assistants/{assistant}/search/"),
+                &token,
+            )
+            .query(&query);
         async move { status_and_json(request.send().await.expect("search")).await }
     };
     let (status, plain) = search(vec![("q", "Walmart revenue in fiscal 2018")]).await;
@@ -561,10 +588,12 @@ async fn keyword_search_knows_the_financial_synonyms() {
     let assistant = assistant_with(&app, &token, &[("report.md", text.to_owned())]).await;
     // No passage holds "capex": only its synonyms find the purchases.
     let response = app
-        .api
-        .get(app.url(&format!("/api/v1/assistants/{assistant}/search/")))
+        .with_key(
+            Method::GET,
+            &format!("/api/v1/assistants/{assistant}/search/"),
+            &token,
+        )
         .query(&[("q", "capex")])
-        .header("Authorization", format!("Token {token}"))
         .send()
         .await
         .expect("search");

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use reqwest::Method;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 
@@ -30,21 +31,8 @@ async fn create_with_files(app: &TestApp, token: &str, files: Vec<Part>) -> (u16
         form = form.part("files", part);
     }
     let response = app
-        .api
-        .post(app.url("/api/v1/assistants/"))
-        .header("Authorization", format!("Token {token}"))
+        .with_key(Method::POST, "/api/v1/assistants/", token)
         .multipart(form)
-        .send()
-        .await
-        .expect("request");
-    status_and_json(response).await
-}
-
-async fn get(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
-    let response = app
-        .api
-        .get(app.url(path))
-        .header("Authorization", format!("Token {token}"))
         .send()
         .await
         .expect("request");
@@ -54,7 +42,7 @@ async fn get(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
 /// Waits until every document of the assistant has left the queue.
 async fn settled(app: &TestApp, token: &str, assistant_url: &str) -> Value {
     for _ in 0..200 {
-        let (_, assistant) = get(app, token, assistant_url).await;
+        let (_, assistant) = app.call(token, Method::GET, assistant_url, None).await;
         let documents = assistant["documents"]
             .as_array()
             .cloned()
@@ -114,7 +102,7 @@ async fn several_files_are_uploaded_processed_and_searchable() {
     }
 
     let id = created["id"].as_i64().expect("id");
-    let (status, found) = get(&app, &token, &format!("/api/v1/assistants/{id}/search/?q=What were capital expenditures (property, plant and equipment) in 2018?")).await;
+    let (status, found) = app.call(&token, Method::GET, &format!("/api/v1/assistants/{id}/search/?q=What were capital expenditures (property, plant and equipment) in 2018?"), None).await;
     assert_eq!(status, 200);
     let first = &found["results"][0];
     assert_eq!(first["document"], "report.md");
@@ -128,24 +116,28 @@ async fn several_files_are_uploaded_processed_and_searchable() {
     assert!(first["score"].as_f64().is_some_and(|s| s > 0.0));
     assert_eq!(first["document_id"], documents[0]["id"]);
 
-    let (_, found) = get(
-        &app,
-        &token,
-        &format!("/api/v1/assistants/{id}/search/?q=price of rocket skates"),
-    )
-    .await;
+    let (_, found) = app
+        .call(
+            &token,
+            Method::GET,
+            &format!("/api/v1/assistants/{id}/search/?q=price of rocket skates"),
+            None,
+        )
+        .await;
     assert!(
         found["results"][0]["text"]
             .as_str()
             .is_some_and(|t| t.contains("Rocket skates | $349.00")),
         "a table row stays whole: {found}"
     );
-    let (_, found) = get(
-        &app,
-        &token,
-        &format!("/api/v1/assistants/{id}/search/?q=who is the chief engineer&k=1"),
-    )
-    .await;
+    let (_, found) = app
+        .call(
+            &token,
+            Method::GET,
+            &format!("/api/v1/assistants/{id}/search/?q=who is the chief engineer&k=1"),
+            None,
+        )
+        .await;
     assert_eq!(found["results"].as_array().map(Vec::len), Some(1));
     assert!(
         found["results"][0]["text"]
@@ -164,49 +156,66 @@ async fn search_rules_and_ownership() {
     let id = created["id"].as_i64().expect("id");
     settled(&app, &ada, &format!("/api/v1/assistants/{id}/")).await;
 
-    let (status, errors) = get(
-        &app,
-        &ada,
-        &format!("/api/v1/assistants/{id}/search/?q=%20"),
-    )
-    .await;
+    let (status, errors) = app
+        .call(
+            &ada,
+            Method::GET,
+            &format!("/api/v1/assistants/{id}/search/?q=%20"),
+            None,
+        )
+        .await;
     assert_eq!(status, 400);
     assert_eq!(errors["q"], json!(["This field may not be blank."]));
     for bad_k in ["0", "51", "abc", "-1"] {
-        let (status, _) = get(
-            &app,
-            &ada,
-            &format!("/api/v1/assistants/{id}/search/?q=cash&k={bad_k}"),
-        )
-        .await;
+        let (status, _) = app
+            .call(
+                &ada,
+                Method::GET,
+                &format!("/api/v1/assistants/{id}/search/?q=cash&k={bad_k}"),
+                None,
+            )
+            .await;
         assert_eq!(status, 400, "k={bad_k}");
     }
-    let (status, found) = get(
-        &app,
-        &ada,
-        &format!("/api/v1/assistants/{id}/search/?q=%22%20OR%20*%20NEAR(%29"),
-    )
-    .await;
+    let (status, found) = app
+        .call(
+            &ada,
+            Method::GET,
+            &format!("/api/v1/assistants/{id}/search/?q=%22%20OR%20*%20NEAR(%29"),
+            None,
+        )
+        .await;
     assert_eq!(
         status, 200,
         "FTS syntax in a question is just text: {found}"
     );
-    let (status, found) = get(
-        &app,
-        &ada,
-        &format!("/api/v1/assistants/{id}/search?q=zebra%20unicorn"),
-    )
-    .await;
+    let (status, found) = app
+        .call(
+            &ada,
+            Method::GET,
+            &format!("/api/v1/assistants/{id}/search?q=zebra%20unicorn"),
+            None,
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(found, json!({"results": []}));
-    let (status, _) = get(
-        &app,
-        &bob,
-        &format!("/api/v1/assistants/{id}/search/?q=cash"),
-    )
-    .await;
+    let (status, _) = app
+        .call(
+            &bob,
+            Method::GET,
+            &format!("/api/v1/assistants/{id}/search/?q=cash"),
+            None,
+        )
+        .await;
     assert_eq!(status, 404, "another user's assistant cannot be searched");
-    let (status, _) = get(&app, &bob, &format!("/api/v1/assistants/{id}/documents/")).await;
+    let (status, _) = app
+        .call(
+            &bob,
+            Method::GET,
+            &format!("/api/v1/assistants/{id}/documents/"),
+            None,
+        )
+        .await;
     assert_eq!(status, 404);
 }
 
@@ -232,7 +241,9 @@ async fn unsupported_files_are_415_and_nothing_is_created() {
             "{detail}"
         );
     }
-    let (_, list) = get(&app, &token, "/api/v1/assistants/").await;
+    let (_, list) = app
+        .call(&token, Method::GET, "/api/v1/assistants/", None)
+        .await;
     assert_eq!(list, json!([]), "no assistant was half made");
 }
 
@@ -267,11 +278,13 @@ async fn the_same_file_twice_is_one_document_and_downloads_as_it_was() {
         create_with_files(&app, &token, vec![file("report.md", REPORT_MD.as_bytes())]).await;
     let id = created["id"].as_i64().expect("id");
     let upload = |name: &'static str| {
-        app.api
-            .post(app.url(&format!("/api/v1/assistants/{id}/documents/")))
-            .header("Authorization", format!("Token {token}"))
-            .multipart(Form::new().part("files", file(name, REPORT_MD.as_bytes())))
-            .send()
+        app.with_key(
+            Method::POST,
+            &format!("/api/v1/assistants/{id}/documents/"),
+            &token,
+        )
+        .multipart(Form::new().part("files", file(name, REPORT_MD.as_bytes())))
+        .send()
     };
     let (status, documents) = status_and_json(upload("copy.md").await.expect("request")).await;
     assert_eq!(status, 201);
@@ -282,13 +295,11 @@ async fn the_same_file_twice_is_one_document_and_downloads_as_it_was() {
     );
 
     let document_url = documents[0]["url"].as_str().expect("url").to_owned();
-    let (status, metadata) = get(&app, &token, &document_url).await;
+    let (status, metadata) = app.call(&token, Method::GET, &document_url, None).await;
     assert_eq!(status, 200);
     assert_eq!(metadata["name"], "report.md");
     let response = app
-        .api
-        .get(app.url(&format!("{document_url}?download=1")))
-        .header("Authorization", format!("Token {token}"))
+        .with_key(Method::GET, &format!("{document_url}?download=1"), &token)
         .send()
         .await
         .expect("request");
@@ -322,23 +333,21 @@ async fn deleting_a_document_takes_its_passages_out_of_the_index_and_its_file_aw
     assert_eq!(count_files(&files_dir), 1);
 
     let search = format!("/api/v1/assistants/{id}/search/?q=purchases of property and equipment");
-    let (_, before) = get(&app, &token, &search).await;
+    let (_, before) = app.call(&token, Method::GET, &search, None).await;
     assert_eq!(
         before["results"].as_array().map(Vec::len),
         Some(1),
         "found before: {before}"
     );
     let response = app
-        .api
-        .delete(app.url(&document_url))
-        .header("Authorization", format!("Token {token}"))
+        .with_key(Method::DELETE, &document_url, &token)
         .send()
         .await
         .expect("request");
     assert_eq!(response.status(), 204);
-    let (_, found) = get(&app, &token, &search).await;
+    let (_, found) = app.call(&token, Method::GET, &search, None).await;
     assert_eq!(found, json!({"results": []}));
-    let (status, _) = get(&app, &token, &document_url).await;
+    let (status, _) = app.call(&token, Method::GET, &document_url, None).await;
     assert_eq!(status, 404);
     assert_eq!(count_files(&files_dir), 0, "the original is gone");
 }
@@ -359,9 +368,7 @@ async fn deleting_an_assistant_removes_its_files() {
     let url = created["absolute_url"].as_str().expect("url").to_owned();
     settled(&app, &token, &url).await;
     let response = app
-        .api
-        .delete(app.url(&url))
-        .header("Authorization", format!("Token {token}"))
+        .with_key(Method::DELETE, &url, &token)
         .send()
         .await
         .expect("request");
@@ -391,12 +398,14 @@ async fn a_document_left_processing_by_a_crash_is_finished_after_restart() {
     let assistant = settled(&restarted, &token, &url).await;
     assert_eq!(assistant["documents"][0]["status"], "ready");
     let id = created["id"].as_i64().expect("id");
-    let (_, found) = get(
-        &restarted,
-        &token,
-        &format!("/api/v1/assistants/{id}/search/?q=purchases of property and equipment"),
-    )
-    .await;
+    let (_, found) = restarted
+        .call(
+            &token,
+            Method::GET,
+            &format!("/api/v1/assistants/{id}/search/?q=purchases of property and equipment"),
+            None,
+        )
+        .await;
     assert!(
         !found["results"].as_array().expect("results").is_empty(),
         "indexed again: {found}"
@@ -416,9 +425,7 @@ async fn put_and_patch_add_files_to_the_existing_ones() {
         .text("instructions", "Cite pages.")
         .part("files", file("staff.csv", STAFF_CSV.as_bytes()));
     let response = app
-        .api
-        .put(app.url(&url))
-        .header("Authorization", format!("Token {token}"))
+        .with_key(Method::PUT, &url, &token)
         .multipart(form)
         .send()
         .await
@@ -428,9 +435,7 @@ async fn put_and_patch_add_files_to_the_existing_ones() {
     assert_eq!(body["documents"].as_array().map(Vec::len), Some(2));
     let form = Form::new().part("files", file("prices.html", PRICES_HTML.as_bytes()));
     let response = app
-        .api
-        .patch(app.url(&url))
-        .header("Authorization", format!("Token {token}"))
+        .with_key(Method::PATCH, &url, &token)
         .multipart(form)
         .send()
         .await
@@ -518,13 +523,9 @@ async fn a_pdf_is_read_page_by_page_and_search_gives_the_right_page() {
     assert_eq!(document["empty_pages"], 0);
 
     let id = created["id"].as_i64().expect("id");
-    let (_, found) = get(
-        &app,
-        &token,
-        &format!(
+    let (_, found) = app.call(&token, Method::GET, &format!(
             "/api/v1/assistants/{id}/search/?q=How much were purchases of property and equipment?"
-        ),
-    )
+        ), None)
     .await;
     let first = &found["results"][0];
     assert_eq!(first["page"], 2, "{found}");
@@ -532,12 +533,14 @@ async fn a_pdf_is_read_page_by_page_and_search_gives_the_right_page() {
         first["text"].as_str().is_some_and(|t| t.contains("1,577")),
         "{first}"
     );
-    let (_, found) = get(
-        &app,
-        &token,
-        &format!("/api/v1/assistants/{id}/search/?q=roadrunner risk"),
-    )
-    .await;
+    let (_, found) = app
+        .call(
+            &token,
+            Method::GET,
+            &format!("/api/v1/assistants/{id}/search/?q=roadrunner risk"),
+            None,
+        )
+        .await;
     assert_eq!(found["results"][0]["page"], 3, "{found}");
 }
 
@@ -609,12 +612,14 @@ async fn encrypted_pdfs_fail_with_a_reason_unless_they_open_without_a_password()
         "an owner password alone does not stop reading: {owner_only}"
     );
     let id = created["id"].as_i64().expect("id");
-    let (_, found) = get(
-        &app,
-        &token,
-        &format!("/api/v1/assistants/{id}/search/?q=merger terms"),
-    )
-    .await;
+    let (_, found) = app
+        .call(
+            &token,
+            Method::GET,
+            &format!("/api/v1/assistants/{id}/search/?q=merger terms"),
+            None,
+        )
+        .await;
     assert_eq!(found["results"][0]["document"], "owner-only.pdf", "{found}");
 }
 
@@ -659,12 +664,16 @@ async fn a_word_document_is_read_with_its_pages_and_table_rows() {
     assert_eq!(document["pages"], 2);
 
     let id = created["id"].as_i64().expect("id");
-    let (_, found) = get(
-        &app,
-        &token,
-        &format!("/api/v1/assistants/{id}/search/?q=What is the notice period for termination?"),
-    )
-    .await;
+    let (_, found) = app
+        .call(
+            &token,
+            Method::GET,
+            &format!(
+                "/api/v1/assistants/{id}/search/?q=What is the notice period for termination?"
+            ),
+            None,
+        )
+        .await;
     let first = &found["results"][0];
     assert_eq!(first["page"], 2, "{found}");
     assert!(
@@ -694,7 +703,7 @@ async fn a_word_zip_bomb_fails_with_a_reason_and_the_server_stays_up() {
             .is_some_and(|e| e.contains("more than 64 MB")),
         "{document}"
     );
-    let (status, _) = get(&app, &token, "/api/v1/me/").await;
+    let (status, _) = app.call(&token, Method::GET, "/api/v1/me/", None).await;
     assert_eq!(status, 200);
 }
 
@@ -715,34 +724,40 @@ async fn short_sections_share_a_passage_and_long_ones_keep_their_own() {
     let text_of_top_hit = |found: &Value| found["results"][0]["text"].as_str().map(str::to_owned);
 
     // Two short sections: one passage, headings kept as its lines.
-    let (_, found) = get(
-        &app,
-        &token,
-        &format!("/api/v1/assistants/{assistant}/search/?q=cost of revenue"),
-    )
-    .await;
+    let (_, found) = app
+        .call(
+            &token,
+            Method::GET,
+            &format!("/api/v1/assistants/{assistant}/search/?q=cost of revenue"),
+            None,
+        )
+        .await;
     assert_eq!(
         text_of_top_hit(&found).as_deref(),
         Some("Revenue\nTotal revenue was 17,606.\nCosts\nTotal cost of revenue was 2,165."),
         "the next heading moves on with its text: {found}"
     );
     // A section of substance starts its own passage, with its heading first.
-    let (_, found) = get(
-        &app,
-        &token,
-        &format!("/api/v1/assistants/{assistant}/search/?q=three shifts"),
-    )
-    .await;
+    let (_, found) = app
+        .call(
+            &token,
+            Method::GET,
+            &format!("/api/v1/assistants/{assistant}/search/?q=three shifts"),
+            None,
+        )
+        .await;
     let plants = text_of_top_hit(&found).unwrap_or_default();
     assert!(plants.starts_with("Plants\nThe plant in Ohio"), "{found}");
     assert!(!plants.contains("17,606"), "{found}");
     // The heading after it starts a passage again.
-    let (_, found) = get(
-        &app,
-        &token,
-        &format!("/api/v1/assistants/{assistant}/search/?q=growth in every region"),
-    )
-    .await;
+    let (_, found) = app
+        .call(
+            &token,
+            Method::GET,
+            &format!("/api/v1/assistants/{assistant}/search/?q=growth in every region"),
+            None,
+        )
+        .await;
     assert_eq!(
         text_of_top_hit(&found).as_deref(),
         Some("Outlook\nWe expect growth in every region."),

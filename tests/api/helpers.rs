@@ -10,7 +10,7 @@ use aiconvokit::server::{build_app, serve};
 use leptos::config::LeptosOptions;
 use reqwest::header::{AUTHORIZATION, HeaderMap};
 use reqwest::multipart::{Form, Part};
-use reqwest::{Client, Response, redirect};
+use reqwest::{Client, Method, RequestBuilder, Response, redirect};
 use serde_json::{Value, json};
 
 pub const PASSWORD: &str = "correct horse battery";
@@ -249,15 +249,47 @@ impl TestApp {
     /// Posts a new assistant as a multipart form, as an integrator
     /// uploading files does.
     pub async fn post_assistant_form(&self, token: &str, form: Form) -> Response {
-        self.api
-            .post(self.url("/api/v1/assistants/"))
-            .header("Authorization", format!("Token {token}"))
+        self.with_key(Method::POST, "/api/v1/assistants/", token)
             .multipart(form)
             .send()
             .await
             .expect("request")
     }
 
+    /// The one way tests call the API with a key: `method path` with
+    /// `Authorization: Token <token>`, ready for a body, more headers and
+    /// `send`. (Tests of the `Authorization` header itself, its schemes and
+    /// spellings, use [`TestApp::get_with_auth`].)
+    pub fn with_key(&self, method: Method, path: &str, token: &str) -> RequestBuilder {
+        self.api
+            .request(method, self.url(path))
+            .header(AUTHORIZATION, format!("Token {token}"))
+    }
+
+    /// Calls the API with a key ([`TestApp::with_key`]) and `body` as JSON
+    /// if given; the status and the JSON answer (`Value::Null` for a 204).
+    pub async fn call(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut request = self.with_key(method, path, token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request");
+        if response.status() == 204 {
+            return (204, Value::Null);
+        }
+        status_and_json(response).await
+    }
+
+    /// A GET with this exact `Authorization` value: for tests of the header
+    /// itself (other schemes and spellings, garbled or unknown values).
+    /// Ordinary calls with a key use [`TestApp::with_key`] or
+    /// [`TestApp::call`].
     pub async fn get_with_auth(&self, path: &str, authorization: &str) -> Response {
         let mut headers = HeaderMap::new();
         headers.insert(AUTHORIZATION, authorization.parse().expect("header"));

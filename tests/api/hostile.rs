@@ -9,6 +9,7 @@
 
 use std::time::{Duration, Instant};
 
+use reqwest::Method;
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 
@@ -176,9 +177,11 @@ async fn upload(app: &TestApp, token: &str, assistant: i64, case: &Case) -> (u16
         Part::bytes(case.bytes.clone()).file_name(case.file_name),
     );
     let response = app
-        .api
-        .post(app.url(&format!("/api/v1/assistants/{assistant}/documents/")))
-        .header("Authorization", format!("Token {token}"))
+        .with_key(
+            Method::POST,
+            &format!("/api/v1/assistants/{assistant}/documents/"),
+            token,
+        )
         .multipart(form)
         .send()
         .await
@@ -194,14 +197,14 @@ async fn upload(app: &TestApp, token: &str, assistant: i64, case: &Case) -> (u16
 }
 
 async fn documents(app: &TestApp, token: &str, assistant: i64) -> Vec<Value> {
-    let response = app
-        .api
-        .get(app.url(&format!("/api/v1/assistants/{assistant}/documents/")))
-        .header("Authorization", format!("Token {token}"))
-        .send()
-        .await
-        .expect("request");
-    let (status, body) = status_and_json(response).await;
+    let (status, body) = app
+        .call(
+            token,
+            Method::GET,
+            &format!("/api/v1/assistants/{assistant}/documents/"),
+            None,
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     body.as_array().cloned().unwrap_or_default()
 }

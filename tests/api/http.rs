@@ -1,6 +1,7 @@
 //! What holds for every API path: slashes, DRF-shaped errors, request ids,
 //! and no secret in any answer.
 
+use reqwest::Method;
 use serde_json::json;
 
 use crate::helpers::{PASSWORD, spawn_app, spawn_app_with, status_and_json};
@@ -22,7 +23,11 @@ async fn paths_work_with_and_without_the_trailing_slash() {
     }
     let token = app.token_for("slash").await;
     for path in ["/api/v1/me/", "/api/v1/me"] {
-        let response = app.get_with_auth(path, &format!("Token {token}")).await;
+        let response = app
+            .with_key(Method::GET, path, &token)
+            .send()
+            .await
+            .expect("request");
         assert_eq!(response.status(), 200, "{path}");
         assert!(response.headers().get("location").is_none(), "no redirect");
     }
@@ -154,8 +159,10 @@ async fn no_answer_ever_carries_the_password_or_its_hash() {
         .expect("body");
     let token = app.token_for("ada").await;
     let me = app
-        .get_with_auth("/api/v1/me/", &format!("Token {token}"))
+        .with_key(Method::GET, "/api/v1/me/", &token)
+        .send()
         .await
+        .expect("request")
         .text()
         .await
         .expect("body");

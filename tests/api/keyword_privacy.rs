@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use reqwest::Method;
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 
@@ -38,14 +39,7 @@ fn probe_files() -> Vec<(&'static str, String)> {
 }
 
 async fn get(app: &TestApp, token: &str, path: &str) -> Value {
-    let response = app
-        .api
-        .get(app.url(path))
-        .header("Authorization", format!("Token {token}"))
-        .send()
-        .await
-        .expect("request");
-    let (status, body) = status_and_json(response).await;
+    let (status, body) = app.call(token, Method::GET, path, None).await;
     assert_eq!(status, 200, "{path}: {body}");
     body
 }
@@ -195,11 +189,11 @@ async fn a_deleted_document_stops_counting_in_the_scores() {
         .and_then(|d| d["id"].as_i64())
         .expect("extra.md's id");
     let response = app
-        .api
-        .delete(app.url(&format!(
-            "/api/v1/assistants/{assistant}/documents/{extra}/"
-        )))
-        .header("Authorization", format!("Token {ada}"))
+        .with_key(
+            Method::DELETE,
+            &format!("/api/v1/assistants/{assistant}/documents/{extra}/"),
+            &ada,
+        )
         .send()
         .await
         .expect("request");

@@ -6,7 +6,7 @@
 use std::num::NonZeroU32;
 
 use reqwest::multipart::Form;
-use reqwest::{Client, Response};
+use reqwest::{Client, Method, Response};
 use serde_json::{Value, json};
 
 use crate::helpers::{
@@ -258,8 +258,10 @@ async fn every_spelling_of_one_key_shares_one_allowance() {
         assert!(retry_after(&response) >= 1);
     }
     let response = app
-        .get_with_auth("/api/v1/me/", &format!("Token {other}"))
-        .await;
+        .with_key(Method::GET, "/api/v1/me/", &other)
+        .send()
+        .await
+        .expect("request");
     assert_eq!(response.status(), 200, "another key has its own allowance");
 }
 

@@ -2,6 +2,7 @@
 //! chat model always among them), an assistant's owner chooses among them
 //! in its answer settings, and nothing else reaches the provider.
 
+use reqwest::Method;
 use serde_json::json;
 
 use crate::chat::{ask, new_chat};
@@ -255,9 +256,11 @@ async fn a_stored_model_the_operator_no_longer_allows_is_answered_by_the_default
 
     // The API has no say in the model: fields it does not know are ignored.
     let response = app
-        .api
-        .patch(app.url(&format!("/api/v1/assistants/{}/", owner.assistant_id)))
-        .header("Authorization", format!("Token {}", owner.token))
+        .with_key(
+            Method::PATCH,
+            &format!("/api/v1/assistants/{}/", owner.assistant_id),
+            &owner.token,
+        )
         .json(&json!({"chat_model": "gpt-4", "model": "gpt-4"}))
         .send()
         .await

@@ -3,6 +3,7 @@
 
 use std::num::NonZeroU32;
 
+use reqwest::Method;
 use serde_json::json;
 
 use crate::helpers::{PASSWORD, TestApp, spawn_app_with, status_and_json};
@@ -18,13 +19,17 @@ async fn each_api_key_gets_its_own_allowance_then_429_with_retry_after() {
     let (_, bob) = app.user_with_token("bob").await;
     for _ in 0..3 {
         let response = app
-            .get_with_auth("/api/v1/me/", &format!("Token {ada}"))
-            .await;
+            .with_key(Method::GET, "/api/v1/me/", &ada)
+            .send()
+            .await
+            .expect("request");
         assert_eq!(response.status(), 200);
     }
     let response = app
-        .get_with_auth("/api/v1/me/", &format!("Token {ada}"))
-        .await;
+        .with_key(Method::GET, "/api/v1/me/", &ada)
+        .send()
+        .await
+        .expect("request");
     assert_eq!(response.status(), 429);
     let retry_after: u64 = response.headers()["retry-after"]
         .to_str()
@@ -39,8 +44,10 @@ async fn each_api_key_gets_its_own_allowance_then_429_with_retry_after() {
     );
     // The same key sent as Bearer is the same key; another key is not limited.
     let response = app
-        .get_with_auth("/api/v1/me/", &format!("Token {bob}"))
-        .await;
+        .with_key(Method::GET, "/api/v1/me/", &bob)
+        .send()
+        .await
+        .expect("request");
     assert_eq!(response.status(), 200);
 }
 
@@ -50,8 +57,10 @@ async fn an_address_is_limited_whatever_keys_it_uses() {
     let mut statuses = Vec::new();
     for n in 0..6 {
         let response = app
-            .get_with_auth("/api/v1/me/", &format!("Token made-up-{n}"))
-            .await;
+            .with_key(Method::GET, "/api/v1/me/", &format!("made-up-{n}"))
+            .send()
+            .await
+            .expect("request");
         statuses.push(response.status().as_u16());
     }
     assert_eq!(statuses, [401, 401, 401, 401, 429, 429]);

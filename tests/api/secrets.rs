@@ -6,6 +6,8 @@
 
 use std::time::Duration;
 
+use reqwest::Method;
+
 use crate::binary::{Server, start_binary};
 use crate::chat::{ask, assistant_with_report, new_chat};
 use crate::helpers::{PASSWORD, TestApp, session_cookie, sign_up};
@@ -57,8 +59,9 @@ async fn no_password_api_key_provider_key_or_session_id_is_ever_logged() {
         !refused.to_string().contains(PROVIDER_KEY),
         "the provider's key is not shown to the caller: {refused}"
     );
-    let (_, chat_detail) =
-        crate::chat::call(&app, &token, "GET", &format!("/api/v1/chat/{chat}/"), None).await;
+    let (_, chat_detail) = app
+        .call(&token, Method::GET, &format!("/api/v1/chat/{chat}/"), None)
+        .await;
     assert!(
         !chat_detail.to_string().contains(PROVIDER_KEY),
         "{chat_detail}"

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use reqwest::Method;
 use serde_json::Value;
 
 use crate::binary::{Server, start_binary};
@@ -119,10 +120,12 @@ async fn assistant_with_report(app: &TestApp) -> (String, i64) {
 
 async fn search(app: &TestApp, token: &str, assistant: i64, question: &str) -> Vec<Value> {
     let response = app
-        .api
-        .get(app.url(&format!("/api/v1/assistants/{assistant}/search/")))
+        .with_key(
+            Method::GET,
+            &format!("/api/v1/assistants/{assistant}/search/"),
+            token,
+        )
         .query(&[("q", question), ("k", "1")])
-        .header("Authorization", format!("Token {token}"))
         .send()
         .await
         .expect("request");
@@ -176,14 +179,14 @@ async fn a_question_in_other_words_finds_the_passage_once_it_is_embedded() {
 }
 
 async fn document_json(app: &TestApp, token: &str, assistant: i64) -> Value {
-    let response = app
-        .api
-        .get(app.url(&format!("/api/v1/assistants/{assistant}/documents/")))
-        .header("Authorization", format!("Token {token}"))
-        .send()
-        .await
-        .expect("request");
-    let (status, body) = status_and_json(response).await;
+    let (status, body) = app
+        .call(
+            token,
+            Method::GET,
+            &format!("/api/v1/assistants/{assistant}/documents/"),
+            None,
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     body[0].clone()
 }

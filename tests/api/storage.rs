@@ -2,8 +2,9 @@
 //! `.ci/setup.sh`'s `setup_s3_server`, at `AICONVOKIT_TEST_S3`), through
 //! the real binary configured with `--storage-url s3://bucket/prefix`.
 
+use reqwest::Method;
+
 use crate::binary::{Server, start_binary};
-use crate::chat::call;
 use crate::crash::{document_statuses, upload_reports, wait_until_ready};
 use crate::documents::walk;
 use crate::helpers::{TestApp, postgres_server};
@@ -105,25 +106,25 @@ async fn uploads_are_kept_in_the_bucket_and_removed_with_their_assistant() {
         "nothing kept on local disk: {local_files:?}"
     );
 
-    let (status, found) = call(
-        &app,
-        &token,
-        "GET",
-        &format!("/api/v1/assistants/{assistant}/search/?q=capital expenditures"),
-        None,
-    )
-    .await;
+    let (status, found) = app
+        .call(
+            &token,
+            Method::GET,
+            &format!("/api/v1/assistants/{assistant}/search/?q=capital expenditures"),
+            None,
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(found["results"][0]["document"], "report.md", "{found}");
 
-    let (status, _) = call(
-        &app,
-        &token,
-        "DELETE",
-        &format!("/api/v1/assistants/{assistant}/"),
-        None,
-    )
-    .await;
+    let (status, _) = app
+        .call(
+            &token,
+            Method::DELETE,
+            &format!("/api/v1/assistants/{assistant}/"),
+            None,
+        )
+        .await;
     assert_eq!(status, 204);
     assert!(
         keys_in(&s3, &bucket).await.is_empty(),
@@ -180,14 +181,14 @@ async fn servers_with_disks_of_their_own_share_files_through_the_bucket() {
     // reads them from there once the first one's leases run out.
     drop(server_a);
     wait_until_ready(&b, &token, assistant).await;
-    let (status, found) = call(
-        &b,
-        &token,
-        "GET",
-        &format!("/api/v1/assistants/{assistant}/search/?q=201705"),
-        None,
-    )
-    .await;
+    let (status, found) = b
+        .call(
+            &token,
+            Method::GET,
+            &format!("/api/v1/assistants/{assistant}/search/?q=201705"),
+            None,
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(found["results"][0]["document"], "report_2.pdf", "{found}");
     assert!(walk(&b.data_dir.path().join("files")).is_empty());
@@ -288,16 +289,18 @@ async fn upload(
     text: &str,
 ) -> reqwest::Response {
     use reqwest::multipart::{Form, Part};
-    app.api
-        .post(app.url(&format!("/api/v1/assistants/{assistant}/documents/")))
-        .header("Authorization", format!("Token {token}"))
-        .multipart(Form::new().part(
-            "files",
-            Part::bytes(text.as_bytes().to_vec()).file_name(name.to_owned()),
-        ))
-        .send()
-        .await
-        .expect("request")
+    app.with_key(
+        Method::POST,
+        &format!("/api/v1/assistants/{assistant}/documents/"),
+        token,
+    )
+    .multipart(Form::new().part(
+        "files",
+        Part::bytes(text.as_bytes().to_vec()).file_name(name.to_owned()),
+    ))
+    .send()
+    .await
+    .expect("request")
 }
 
 #[tokio::test]
@@ -363,7 +366,9 @@ async fn a_store_outage_refuses_uploads_with_503_and_delays_processing_without_f
         );
     let response = app.post_assistant_form(&token, form).await;
     assert_eq!(response.status(), 503);
-    let (_, listed) = call(&app, &token, "GET", "/api/v1/assistants/", None).await;
+    let (_, listed) = app
+        .call(&token, Method::GET, "/api/v1/assistants/", None)
+        .await;
     assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
 
     // The dashboard's upload form comes back with the same words.
@@ -439,14 +444,14 @@ async fn a_store_outage_refuses_uploads_with_503_and_delays_processing_without_f
     );
     proxy.set(StoreState::Up);
     wait_until_ready(&app, &token, assistant).await;
-    let (status, found) = call(
-        &app,
-        &token,
-        "GET",
-        &format!("/api/v1/assistants/{assistant}/search/?q=dividends"),
-        None,
-    )
-    .await;
+    let (status, found) = app
+        .call(
+            &token,
+            Method::GET,
+            &format!("/api/v1/assistants/{assistant}/search/?q=dividends"),
+            None,
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(found["results"][0]["document"], "fourth.md", "{found}");
 }

@@ -1,5 +1,6 @@
 //! `POST /api/v1/tokens/` and `DELETE /api/v1/tokens/`.
 
+use reqwest::Method;
 use serde_json::json;
 
 use crate::helpers::{PASSWORD, spawn_app, status_and_json};
@@ -14,8 +15,10 @@ async fn the_right_password_gets_a_new_key_each_time_and_all_stay_valid() {
     assert!(first.len() >= 40, "at least 160 bits: {first}");
     for token in [&first, &second] {
         let response = app
-            .get_with_auth("/api/v1/me/", &format!("Token {token}"))
-            .await;
+            .with_key(Method::GET, "/api/v1/me/", token)
+            .send()
+            .await
+            .expect("request");
         assert_eq!(response.status(), 200);
     }
 }
@@ -54,24 +57,20 @@ async fn deleting_revokes_only_the_key_that_made_the_call() {
     let revoked = app.token_for("ada").await;
     let kept = app.token_for("ada").await;
     let response = app
-        .api
-        .delete(app.url("/api/v1/tokens/"))
-        .header("Authorization", format!("Token {revoked}"))
+        .with_key(Method::DELETE, "/api/v1/tokens/", &revoked)
         .send()
         .await
         .expect("request");
     assert_eq!(response.status(), 204);
 
-    let (status, body) = status_and_json(
-        app.get_with_auth("/api/v1/me/", &format!("Token {revoked}"))
-            .await,
-    )
-    .await;
+    let (status, body) = app.call(&revoked, Method::GET, "/api/v1/me/", None).await;
     assert_eq!(status, 401);
     assert_eq!(body, json!({"detail": "Invalid token."}));
     let response = app
-        .get_with_auth("/api/v1/me/", &format!("Token {kept}"))
-        .await;
+        .with_key(Method::GET, "/api/v1/me/", &kept)
+        .send()
+        .await
+        .expect("request");
     assert_eq!(response.status(), 200);
 }
 

@@ -2,7 +2,7 @@
 //! site uses it: origin checks, signed session tokens and their expiry,
 //! limits, key rotation, and the script itself.
 
-use reqwest::Client;
+use reqwest::{Client, Method};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, sign_up, spawn_app, spawn_app_with, status_and_json};
@@ -40,13 +40,14 @@ pub(crate) async fn owner(app: &TestApp, username: &str) -> Owner {
 
 async fn wait_until_ready(app: &TestApp, token: &str, assistant_id: i64) {
     for _ in 0..600 {
-        let response = app
-            .get_with_auth(
+        let (_, documents) = app
+            .call(
+                token,
+                Method::GET,
                 &format!("/api/v1/assistants/{assistant_id}/documents/"),
-                &format!("Token {token}"),
+                None,
             )
             .await;
-        let (_, documents) = status_and_json(response).await;
         if documents[0]["status"] == "ready" {
             return;
         }
@@ -293,19 +294,19 @@ async fn a_visitor_of_an_allowed_site_gets_its_look_and_a_streamed_answer_with_s
     );
 
     // Kept like any chat, marked as from the widget, and counted.
-    let response = app
-        .get_with_auth("/api/v1/chat/", &format!("Token {}", owner.token))
+    let (_, chats) = app
+        .call(&owner.token, Method::GET, "/api/v1/chat/", None)
         .await;
-    let (_, chats) = status_and_json(response).await;
     assert_eq!(chats.as_array().unwrap().len(), 1, "{chats}");
     assert_eq!(chats[0]["origin"], "widget");
-    let response = app
-        .get_with_auth(
+    let (_, assistant) = app
+        .call(
+            &owner.token,
+            Method::GET,
             &format!("/api/v1/assistants/{}/", owner.assistant_id),
-            &format!("Token {}", owner.token),
+            None,
         )
         .await;
-    let (_, assistant) = status_and_json(response).await;
     assert_eq!(assistant["query_count"], 1);
 
     // The owner reads it on the assistant's page, marked as from the
@@ -572,18 +573,18 @@ async fn limits_answer_429_with_retry_after_and_a_message_for_the_visitor() {
         429
     );
     // The refused question was not kept.
-    let response = app
-        .get_with_auth("/api/v1/chat/", &format!("Token {}", owner.token))
+    let (_, chats) = app
+        .call(&owner.token, Method::GET, "/api/v1/chat/", None)
         .await;
-    let (_, chats) = status_and_json(response).await;
     let id = chats[0]["id"].as_i64().unwrap();
-    let response = app
-        .get_with_auth(
+    let (_, chat) = app
+        .call(
+            &owner.token,
+            Method::GET,
             &format!("/api/v1/chat/{id}/"),
-            &format!("Token {}", owner.token),
+            None,
         )
         .await;
-    let (_, chat) = status_and_json(response).await;
     assert_eq!(chat["messages"].as_array().unwrap().len(), 2);
 
     // The assistant's daily limit counts every visitor.
@@ -620,15 +621,19 @@ async fn parallel_questions_of_one_visitor_get_no_more_than_the_hourly_limit() {
         "exactly the limit is answered"
     );
     // The three questions went into the session's one chat.
-    let auth = format!("Token {}", owner.token);
-    let (_, chats) = status_and_json(app.get_with_auth("/api/v1/chat/", &auth).await).await;
+    let (_, chats) = app
+        .call(&owner.token, Method::GET, "/api/v1/chat/", None)
+        .await;
     assert_eq!(chats.as_array().unwrap().len(), 1, "{chats}");
     let id = chats[0]["id"].as_i64().unwrap();
-    let (_, chat) = status_and_json(
-        app.get_with_auth(&format!("/api/v1/chat/{id}/"), &auth)
-            .await,
-    )
-    .await;
+    let (_, chat) = app
+        .call(
+            &owner.token,
+            Method::GET,
+            &format!("/api/v1/chat/{id}/"),
+            None,
+        )
+        .await;
     assert_eq!(chat["messages"].as_array().unwrap().len(), 3, "{chat}");
 }
 
@@ -653,8 +658,9 @@ async fn parallel_questions_of_many_visitors_get_no_more_than_the_daily_limit() 
         .into(),
         "exactly the limit is answered"
     );
-    let auth = format!("Token {}", owner.token);
-    let (_, chats) = status_and_json(app.get_with_auth("/api/v1/chat/", &auth).await).await;
+    let (_, chats) = app
+        .call(&owner.token, Method::GET, "/api/v1/chat/", None)
+        .await;
     assert_eq!(
         chats.as_array().unwrap().len(),
         3,
