@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 
 mod bert;
+mod kernels;
 
 use candle_core::{DType, Device};
 use candle_nn::VarBuilder;
