@@ -21,6 +21,7 @@
 
 mod chat;
 mod fusion_study;
+mod latency;
 mod recall;
 mod sets;
 mod vector_cache;
@@ -34,19 +35,18 @@ use aiconvokit::db::assistants::AssistantFields;
 use aiconvokit::db::documents::NewDocument;
 use aiconvokit::embed::LocalModel;
 use aiconvokit::ingest::detect::Format;
-use aiconvokit::ingest::extract::{Progress, extract};
+use aiconvokit::ingest::extract::{Page, Progress, extract};
 use aiconvokit::ingest::metadata::read_metadata;
 use aiconvokit::search;
-use aiconvokit::search::Stages;
 use aiconvokit::search::index::chunks_for_index;
 use aiconvokit::search::semantic::Semantic;
 use clap::Parser;
-use recall::{Ranking, Split, Tally, ranked};
-use sets::Question;
+use recall::Split;
+use sets::{FilingQuestion, Question};
 
 #[derive(Debug, Parser)]
 #[command(about = "Page recall, ingestion speed and search latency on FinanceBench filings")]
-struct Args {
+pub struct Args {
     /// Folder with `questions.jsonl` and `pdfs/`.
     #[arg(long, default_value = "../shared/bench/financebench-dev")]
     data: PathBuf,
@@ -111,7 +111,7 @@ struct Args {
 }
 
 /// Which recall measurements to run (all of them unless some are named).
-struct Modes {
+pub struct Modes {
     per_filing: bool,
     shared: bool,
     sec10q: bool,
@@ -469,47 +469,15 @@ async fn run() -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| format!("sqlite://{}", temp.path().join("bench.db").display()));
     let db = Db::connect(&url).await?;
-    let user = db
+    let user_id = db
         .insert_user(
             &format!("bench{}", std::process::id()),
             "bench@example.com",
             "-",
         )
-        .await?;
-
-    // One assistant per filing, as a user would set it up.
-    let mut documents: Vec<String> = questions.iter().map(|q| q.doc_name.clone()).collect();
-    documents.sort();
-    documents.dedup();
-    let (mut pages_total, mut bytes_total) = (0u64, 0u64);
-    let (mut extract_time, mut index_time) = (Duration::ZERO, Duration::ZERO);
-    let mut assistants = HashMap::new();
-    let mut extracted = Vec::new();
-    for name in &documents {
-        let bytes = std::fs::read(args.data.join("pdfs").join(format!("{name}.pdf")))?;
-        let company = name.split('_').next().unwrap_or_default().to_owned();
-        let file_name = format!("{name}.pdf");
-        let sha = aiconvokit::ingest::storage::sha256_hex(&bytes);
-
-        let started = Instant::now();
-        let pages = extract(Format::Pdf, &bytes, &Progress::default())
-            .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
-        extract_time += started.elapsed();
-
-        if modes.per_filing {
-            let assistant = new_assistant(&db, user.id, name, &company).await?;
-            let started = Instant::now();
-            add_extracted(&db, assistant, &file_name, &company, &sha, &pages).await?;
-            index_time += started.elapsed();
-            assistants.insert(name.clone(), assistant);
-        }
-        if args.metadata {
-            println!("{file_name}: {:?}", read_metadata(&file_name, &pages));
-        }
-        pages_total += pages.len() as u64;
-        bytes_total += bytes.len() as u64;
-        extracted.push((file_name, company, sha, pages));
-    }
+        .await?
+        .id;
+    let filings = ingest_filings(&args, &db, user_id, &questions, &modes).await?;
 
     // Semantic indexing of every passage, as the server does it in the
     // background: first the filings' own assistants, then (their passages
@@ -530,336 +498,139 @@ async fn run() -> anyhow::Result<()> {
     // Every filing in one assistant, of no company in particular: the
     // right filing must be found as well as the right page.
     let shared = if modes.shared {
-        let assistant = new_assistant(&db, user.id, "all filings", "").await?;
-        for (file_name, _, sha, pages) in &extracted {
+        let assistant = new_assistant(&db, user_id, "all filings", "").await?;
+        for (file_name, _, sha, pages) in &filings.extracted {
             add_extracted(&db, assistant, file_name, "", sha, pages).await?;
         }
         Some(assistant)
     } else {
         None
     };
-
     // The 10-Q set: twenty filings of five companies in one assistant.
     let sec10q = if modes.sec10q {
-        let (files, filing_questions) = sets::sec10q(&args.sec10q_data)?;
-        let assistant = new_assistant(&db, user.id, "10-Q filings", "").await?;
-        for path in &files {
-            let bytes = std::fs::read(path)?;
-            let file_name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let pages = extract(Format::Pdf, &bytes, &Progress::default())
-                .map_err(|e| anyhow::anyhow!("{file_name}: {e}"))?;
-            let sha = aiconvokit::ingest::storage::sha256_hex(&bytes);
-            add_extracted(&db, assistant, &file_name, "", &sha, &pages).await?;
-            if args.metadata {
-                println!("{file_name}: {:?}", read_metadata(&file_name, &pages));
-            }
-        }
-        Some((assistant, filing_questions))
+        Some(ingest_sec10q(&args, &db, user_id).await?)
     } else {
         None
     };
-
     if let Some(semantic) = &semantic {
         let (passages, time) = embed_all(&db, semantic, &args.vector_cache).await?;
         embedding = (embedding.0 + passages, embedding.1 + time);
     }
-
     // (After embedding: the other account's passages get no vectors.)
     if args.other_passages > 0 {
         add_other_passages(&db, args.other_passages).await?;
     }
 
-    // Recall, mode by mode, ranking by ranking.
-    let rankings = Ranking::all(semantic.is_some());
-    let served = *rankings.last().unwrap_or(&Ranking::Keywords);
-    let runs: Vec<(Ranking, &str, Stages)> = rankings
-        .iter()
-        .map(|&ranking| (ranking, "", Stages::SERVED))
-        .chain(
-            recall::stage_variants(args.stages)
-                .into_iter()
-                .skip(1)
-                .map(|(label, stages)| (served, label, stages)),
-        )
-        .collect();
-    let mut per_filing_rows = Vec::new();
-    for &(ranking, variant, stages) in runs.iter().filter(|_| modes.per_filing) {
-        let mut split = Split::default();
-        for question in &questions {
-            let Some(&assistant_id) = assistants.get(&question.doc_name) else {
-                continue;
-            };
-            let found = ranked(
-                &db,
-                semantic.as_deref(),
-                ranking,
-                stages,
-                assistant_id,
-                &question.question,
-            )
-            .await?;
-            let rank = found.iter().position(|hit| question.is_evidence(hit.page));
-            split.add(question.part, rank);
-            if args.misses && ranking == Ranking::Fused && rank.is_none_or(|r| r >= 5) {
-                let pages: Vec<_> = found.iter().take(5).map(|hit| hit.page).collect();
-                println!(
-                    "MISS {} | {} | top5 {pages:?}",
-                    question.doc_name, question.question
-                );
-            }
-        }
-        per_filing_rows.push((
-            format!("one filing per assistant: {}{variant}", ranking.label()),
-            split,
-        ));
-    }
-    let mut shared_rows = Vec::new();
-    for &(ranking, variant, stages) in runs.iter().filter(|_| shared.is_some()) {
-        let Some(assistant_id) = shared else { break };
-        let mut split = Split::default();
-        for question in &questions {
-            let found = ranked(
-                &db,
-                semantic.as_deref(),
-                ranking,
-                stages,
-                assistant_id,
-                &question.question,
-            )
-            .await?;
-            let file_name = format!("{}.pdf", question.doc_name);
-            let rank = found
-                .iter()
-                .position(|hit| hit.document == file_name && question.is_evidence(hit.page));
-            split.add(question.part, rank);
-        }
-        shared_rows.push((
-            format!(
-                "all {} filings in one: {}{variant}",
-                extracted.len(),
-                ranking.label()
-            ),
-            split,
-        ));
-    }
-    let mut filing_rows = Vec::new();
-    if let Some((assistant_id, filing_questions)) = &sec10q {
-        for &(ranking, variant, stages) in &runs {
-            let (mut single, mut multi_share, mut multi) = (Tally::default(), 0.0, 0usize);
-            for question in filing_questions {
-                let found = ranked(
-                    &db,
-                    semantic.as_deref(),
-                    ranking,
-                    stages,
-                    *assistant_id,
-                    &question.question,
-                )
-                .await?;
-                if question.single {
-                    single.add(
-                        found
-                            .iter()
-                            .position(|hit| question.sources.contains(&hit.document)),
-                    );
-                } else {
-                    let mut seen: Vec<&String> = found
-                        .iter()
-                        .map(|hit| &hit.document)
-                        .filter(|d| question.sources.contains(d))
-                        .collect();
-                    seen.sort();
-                    seen.dedup();
-                    multi_share += seen.len() as f64 / question.sources.len() as f64;
-                    multi += 1;
-                }
-            }
-            filing_rows.push((
-                format!("{}{variant}", ranking.label()),
-                single,
-                multi_share / multi.max(1) as f64,
-                multi,
-            ));
-        }
-    }
-    if modes.per_filing
-        && args.fusion_study
-        && let Some(semantic) = &semantic
-    {
-        let study = study_fusions(&db, semantic, &assistants, &questions).await?;
-        recall::print_split_table("page recall, other fusions of the same candidates", &study);
-    }
-    recall::print_split_table("FinanceBench dev, page recall", &per_filing_rows);
-    recall::print_split_table("FinanceBench dev, right filing and page", &shared_rows);
-    if !filing_rows.is_empty() {
-        println!(
-            "\n10-Q set, 20 filings in one assistant: source filing @1 / @5 / @10 (single-document questions), share of the source filings in the top 10 (multi-document)"
-        );
-    }
-    for (label, single, multi_share, multi) in &filing_rows {
-        println!(
-            "{label:<44} {:<20} multi ({multi} q): {multi_share:.2}   ({} single-document q)",
-            single.figures(),
-            single.asked,
-        );
-    }
-    if args.recall_only {
+    let bench = Bench {
+        args,
+        db,
+        user_id,
+        questions,
+        semantic,
+    };
+    recall::measure(&bench, &filings, shared, sec10q.as_ref()).await?;
+    if bench.args.recall_only {
         return Ok(());
     }
+    latency::measure(&bench, &filings, shared, embedding).await
+}
 
-    // Latency: each filing's own assistant, several rounds on a warm cache.
-    let mut latencies = Vec::new();
-    for _ in 0..5 {
-        for question in &questions {
-            if let Some(&assistant_id) = assistants.get(&question.doc_name) {
-                latencies
-                    .push(timed_search(&db, semantic.as_deref(), assistant_id, question).await?);
-            }
-        }
-    }
-    // Larger assistants: the first filings up to 1,000 pages (their
-    // vectors copied from the filings' own assistants), and all of them.
-    let mut large = Vec::new();
-    let thousand = new_assistant(&db, user.id, "1000 pages", "").await?;
-    let mut pages_in = 0;
-    for (file_name, company, sha, pages) in &extracted {
-        if pages_in >= 1000 {
-            break;
-        }
-        if add_extracted(&db, thousand, file_name, company, sha, pages).await? {
-            pages_in += pages.len();
-        }
-    }
-    if semantic.is_some() {
-        copy_vectors(&db, thousand).await?;
-    }
-    large.push(("1000 pages", thousand, pages_in));
-    if let Some(assistant_id) = shared {
-        large.push(("all filings", assistant_id, pages_total as usize));
-    }
-    let mut large_latencies = Vec::new();
-    for &(label, assistant_id, pages) in &large {
-        let mut times = Vec::new();
-        let mut slowest: Vec<(Duration, usize, &str)> = Vec::new();
-        for round in 1..=5 {
-            for question in &questions {
-                let time = timed_search(&db, semantic.as_deref(), assistant_id, question).await?;
-                times.push(time);
-                slowest.push((time, round, question.question.as_str()));
-            }
-        }
-        times.sort();
-        slowest.sort_by_key(|(time, _, _)| std::cmp::Reverse(*time));
-        slowest.truncate(3);
-        large_latencies.push((label, pages, times, slowest));
-    }
+/// What every measurement reads.
+pub struct Bench {
+    pub args: Args,
+    pub db: Db,
+    pub user_id: i64,
+    pub questions: Vec<Question>,
+    pub semantic: Option<std::sync::Arc<Semantic>>,
+}
 
-    // Searches while the longest filing is embedded in the background: does
-    // semantic indexing starve them?
-    let mut under_load = Vec::new();
-    let mut load_pages = 0;
-    if let Some(semantic) = &semantic {
-        let (file_name, company, sha, pages) = extracted
-            .iter()
-            .max_by_key(|(_, _, _, pages)| pages.len())
-            .ok_or_else(|| anyhow::anyhow!("no filings"))?;
-        let load = new_assistant(&db, user.id, "embedding load", company).await?;
-        add_extracted(&db, load, file_name, company, sha, pages).await?;
-        load_pages = pages.len();
-        let indexer = {
-            let (db, semantic) = (db.clone(), semantic.clone());
-            tokio::spawn(async move {
-                while matches!(semantic.index_next_batch(&db).await, Ok(n) if n > 0) {}
-            })
-        };
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        for _ in 0..3 {
-            for question in &questions {
-                let started = Instant::now();
-                search::search(&db, Some(semantic), thousand, &question.question, 10).await?;
-                under_load.push(started.elapsed());
-            }
-        }
-        indexer.abort();
-        under_load.sort();
-    }
-    latencies.sort();
-    let percentile_of = |times: &[Duration], p: f64| {
-        times[((times.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1000.0
-    };
-    println!(
-        "\ndocuments: {}  pages: {pages_total}  MB: {:.1}",
-        documents.len(),
-        bytes_total as f64 / 1e6
-    );
-    println!(
-        "extraction: {:.0} pages/s, {:.1} MB/s ({:.1} s)",
-        pages_total as f64 / extract_time.as_secs_f64(),
-        bytes_total as f64 / 1e6 / extract_time.as_secs_f64(),
-        extract_time.as_secs_f64()
-    );
-    if !index_time.is_zero() {
-        println!(
-            "indexing:   {:.0} pages/s, {:.1} MB/s ({:.1} s)",
-            pages_total as f64 / index_time.as_secs_f64(),
-            bytes_total as f64 / 1e6 / index_time.as_secs_f64(),
-            index_time.as_secs_f64()
-        );
-    }
-    if let (passages @ 1.., time) = embedding {
-        println!(
-            "semantic indexing: {:.0} passages/s ({passages} passages, {:.1} s)",
-            passages as f64 / time.as_secs_f64(),
-            time.as_secs_f64()
-        );
-    }
-    if !latencies.is_empty() {
-        println!(
-            "search, one filing per assistant: p50 {:.2} ms  p99 {:.2} ms  ({} searches)",
-            percentile_of(&latencies, 0.5),
-            percentile_of(&latencies, 0.99),
-            latencies.len()
-        );
-    }
-    if !under_load.is_empty() {
-        println!(
-            "search, one assistant of 1000 pages, while a {load_pages}-page filing is embedded: p50 {:.2} ms  p99 {:.2} ms",
-            percentile_of(&under_load, 0.5),
-            percentile_of(&under_load, 0.99)
-        );
-    }
-    for (label, pages, times, slowest) in &large_latencies {
-        println!(
-            "search, one assistant of {label} ({pages} pages): p50 {:.2} ms  p99 {:.2} ms",
-            percentile_of(times, 0.5),
-            percentile_of(times, 0.99),
-        );
-        for (time, round, question) in slowest {
-            println!(
-                "  slowest: {:.1} ms (round {round}) {question}",
-                time.as_secs_f64() * 1000.0
-            );
-        }
-    }
+/// A filing read once: its file name, company, hash and pages.
+pub type Filing = (String, String, String, Vec<Page>);
 
-    let (file_name, pages) = extracted
-        .iter()
-        .min_by_key(|(_, _, _, pages)| pages.len().abs_diff(300))
-        .map(|(name, _, _, pages)| (name.clone(), pages.len()))
-        .ok_or_else(|| anyhow::anyhow!("no filings"))?;
-    let bytes = std::fs::read(args.data.join("pdfs").join(&file_name))?;
-    let questions: Vec<String> = questions.iter().map(|q| q.question.clone()).collect();
-    let mut added = chat::server_added_latency(&file_name, bytes, &questions).await?;
-    added.sort();
-    println!(
-        "chat, {file_name} ({pages} pages): time the server adds before the first words p50 {:.2} ms  p99 {:.2} ms  ({} answers, mock model delay {} ms)",
-        percentile_of(&added, 0.5),
-        percentile_of(&added, 0.99),
-        added.len(),
-        chat::MODEL_DELAY.as_millis()
-    );
-    Ok(())
+/// The FinanceBench dev filings, read (and, per filing, indexed in an
+/// assistant of their own), with what reading them took.
+pub struct Filings {
+    pub extracted: Vec<Filing>,
+    /// Each filing's own assistant, by document name (per-filing mode).
+    pub assistants: HashMap<String, i64>,
+    pub pages_total: u64,
+    pub bytes_total: u64,
+    pub extract_time: Duration,
+    pub index_time: Duration,
+}
+
+/// Reads every FinanceBench dev filing and, in per-filing mode, gives each
+/// an assistant of its own, as a user would set it up.
+async fn ingest_filings(
+    args: &Args,
+    db: &Db,
+    user_id: i64,
+    questions: &[Question],
+    modes: &Modes,
+) -> anyhow::Result<Filings> {
+    let mut documents: Vec<String> = questions.iter().map(|q| q.doc_name.clone()).collect();
+    documents.sort();
+    documents.dedup();
+    let (mut pages_total, mut bytes_total) = (0u64, 0u64);
+    let (mut extract_time, mut index_time) = (Duration::ZERO, Duration::ZERO);
+    let mut assistants = HashMap::new();
+    let mut extracted = Vec::new();
+    for name in &documents {
+        let bytes = std::fs::read(args.data.join("pdfs").join(format!("{name}.pdf")))?;
+        let company = name.split('_').next().unwrap_or_default().to_owned();
+        let file_name = format!("{name}.pdf");
+        let sha = aiconvokit::ingest::storage::sha256_hex(&bytes);
+
+        let started = Instant::now();
+        let pages = extract(Format::Pdf, &bytes, &Progress::default())
+            .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+        extract_time += started.elapsed();
+
+        if modes.per_filing {
+            let assistant = new_assistant(db, user_id, name, &company).await?;
+            let started = Instant::now();
+            add_extracted(db, assistant, &file_name, &company, &sha, &pages).await?;
+            index_time += started.elapsed();
+            assistants.insert(name.clone(), assistant);
+        }
+        if args.metadata {
+            println!("{file_name}: {:?}", read_metadata(&file_name, &pages));
+        }
+        pages_total += pages.len() as u64;
+        bytes_total += bytes.len() as u64;
+        extracted.push((file_name, company, sha, pages));
+    }
+    Ok(Filings {
+        extracted,
+        assistants,
+        pages_total,
+        bytes_total,
+        extract_time,
+        index_time,
+    })
+}
+
+/// The 10-Q set in one assistant: its id and the questions.
+async fn ingest_sec10q(
+    args: &Args,
+    db: &Db,
+    user_id: i64,
+) -> anyhow::Result<(i64, Vec<FilingQuestion>)> {
+    let (files, filing_questions) = sets::sec10q(&args.sec10q_data)?;
+    let assistant = new_assistant(db, user_id, "10-Q filings", "").await?;
+    for path in &files {
+        let bytes = std::fs::read(path)?;
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let pages = extract(Format::Pdf, &bytes, &Progress::default())
+            .map_err(|e| anyhow::anyhow!("{file_name}: {e}"))?;
+        let sha = aiconvokit::ingest::storage::sha256_hex(&bytes);
+        add_extracted(db, assistant, &file_name, "", &sha, &pages).await?;
+        if args.metadata {
+            println!("{file_name}: {:?}", read_metadata(&file_name, &pages));
+        }
+    }
+    Ok((assistant, filing_questions))
 }

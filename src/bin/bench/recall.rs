@@ -7,7 +7,8 @@ use aiconvokit::search;
 use aiconvokit::search::Stages;
 use aiconvokit::search::semantic::Semantic;
 
-use crate::sets::Part;
+use crate::sets::{FilingQuestion, Part};
+use crate::{Bench, Filings, Modes};
 
 /// Passages each search returns.
 pub const DEPTH: i64 = 10;
@@ -183,4 +184,197 @@ pub fn print_split_table(title: &str, rows: &[(String, Split)]) {
             split.all.figures()
         );
     }
+}
+
+/// Page recall, mode by mode, ranking by ranking, printed as tables.
+pub async fn measure(
+    bench: &Bench,
+    filings: &Filings,
+    shared: Option<i64>,
+    sec10q: Option<&(i64, Vec<FilingQuestion>)>,
+) -> anyhow::Result<()> {
+    let modes = Modes::of(&bench.args);
+    let runs = runs(bench.args.stages, bench.semantic.is_some());
+    let per_filing_rows = if modes.per_filing {
+        per_filing(bench, filings, &runs).await?
+    } else {
+        Vec::new()
+    };
+    let shared_rows = match shared {
+        Some(assistant_id) => in_one(bench, filings, assistant_id, &runs).await?,
+        None => Vec::new(),
+    };
+    let filing_rows = match sec10q {
+        Some((assistant_id, questions)) => {
+            by_filing(bench, *assistant_id, questions, &runs).await?
+        }
+        None => Vec::new(),
+    };
+    if modes.per_filing
+        && bench.args.fusion_study
+        && let Some(semantic) = &bench.semantic
+    {
+        let study =
+            crate::study_fusions(&bench.db, semantic, &filings.assistants, &bench.questions)
+                .await?;
+        print_split_table("page recall, other fusions of the same candidates", &study);
+    }
+    print_split_table("FinanceBench dev, page recall", &per_filing_rows);
+    print_split_table("FinanceBench dev, right filing and page", &shared_rows);
+    if !filing_rows.is_empty() {
+        println!(
+            "\n10-Q set, 20 filings in one assistant: source filing @1 / @5 / @10 (single-document questions), share of the source filings in the top 10 (multi-document)"
+        );
+    }
+    for (label, single, multi_share, multi) in &filing_rows {
+        println!(
+            "{label:<44} {:<20} multi ({multi} q): {multi_share:.2}   ({} single-document q)",
+            single.figures(),
+            single.asked,
+        );
+    }
+    Ok(())
+}
+
+/// Each ranking as served, then (with `ablations`) the served ranking
+/// without each stage.
+fn runs(ablations: bool, semantic: bool) -> Vec<(Ranking, &'static str, Stages)> {
+    let rankings = Ranking::all(semantic);
+    let served = *rankings.last().unwrap_or(&Ranking::Keywords);
+    rankings
+        .iter()
+        .map(|&ranking| (ranking, "", Stages::SERVED))
+        .chain(
+            stage_variants(ablations)
+                .into_iter()
+                .skip(1)
+                .map(|(label, stages)| (served, label, stages)),
+        )
+        .collect()
+}
+
+/// One filing per assistant: each question asked of its filing's own.
+async fn per_filing(
+    bench: &Bench,
+    filings: &Filings,
+    runs: &[(Ranking, &'static str, Stages)],
+) -> anyhow::Result<Vec<(String, Split)>> {
+    let mut per_filing_rows = Vec::new();
+    for &(ranking, variant, stages) in runs {
+        let mut split = Split::default();
+        for question in &bench.questions {
+            let Some(&assistant_id) = filings.assistants.get(&question.doc_name) else {
+                continue;
+            };
+            let found = ranked(
+                &bench.db,
+                bench.semantic.as_deref(),
+                ranking,
+                stages,
+                assistant_id,
+                &question.question,
+            )
+            .await?;
+            let rank = found.iter().position(|hit| question.is_evidence(hit.page));
+            split.add(question.part, rank);
+            if bench.args.misses && ranking == Ranking::Fused && rank.is_none_or(|r| r >= 5) {
+                let pages: Vec<_> = found.iter().take(5).map(|hit| hit.page).collect();
+                println!(
+                    "MISS {} | {} | top5 {pages:?}",
+                    question.doc_name, question.question
+                );
+            }
+        }
+        per_filing_rows.push((
+            format!("one filing per assistant: {}{variant}", ranking.label()),
+            split,
+        ));
+    }
+    Ok(per_filing_rows)
+}
+
+/// Every filing in one assistant: a hit needs the right filing and page.
+async fn in_one(
+    bench: &Bench,
+    filings: &Filings,
+    assistant_id: i64,
+    runs: &[(Ranking, &'static str, Stages)],
+) -> anyhow::Result<Vec<(String, Split)>> {
+    let mut shared_rows = Vec::new();
+    for &(ranking, variant, stages) in runs {
+        let mut split = Split::default();
+        for question in &bench.questions {
+            let found = ranked(
+                &bench.db,
+                bench.semantic.as_deref(),
+                ranking,
+                stages,
+                assistant_id,
+                &question.question,
+            )
+            .await?;
+            let file_name = format!("{}.pdf", question.doc_name);
+            let rank = found
+                .iter()
+                .position(|hit| hit.document == file_name && question.is_evidence(hit.page));
+            split.add(question.part, rank);
+        }
+        shared_rows.push((
+            format!(
+                "all {} filings in one: {}{variant}",
+                filings.extracted.len(),
+                ranking.label()
+            ),
+            split,
+        ));
+    }
+    Ok(shared_rows)
+}
+
+/// The 10-Q set: the source filing of each question among the results.
+async fn by_filing(
+    bench: &Bench,
+    assistant_id: i64,
+    filing_questions: &[FilingQuestion],
+    runs: &[(Ranking, &'static str, Stages)],
+) -> anyhow::Result<Vec<(String, Tally, f64, usize)>> {
+    let mut filing_rows = Vec::new();
+    for &(ranking, variant, stages) in runs {
+        let (mut single, mut multi_share, mut multi) = (Tally::default(), 0.0, 0usize);
+        for question in filing_questions {
+            let found = ranked(
+                &bench.db,
+                bench.semantic.as_deref(),
+                ranking,
+                stages,
+                assistant_id,
+                &question.question,
+            )
+            .await?;
+            if question.single {
+                single.add(
+                    found
+                        .iter()
+                        .position(|hit| question.sources.contains(&hit.document)),
+                );
+            } else {
+                let mut seen: Vec<&String> = found
+                    .iter()
+                    .map(|hit| &hit.document)
+                    .filter(|d| question.sources.contains(d))
+                    .collect();
+                seen.sort();
+                seen.dedup();
+                multi_share += seen.len() as f64 / question.sources.len() as f64;
+                multi += 1;
+            }
+        }
+        filing_rows.push((
+            format!("{}{variant}", ranking.label()),
+            single,
+            multi_share / multi.max(1) as f64,
+            multi,
+        ));
+    }
+    Ok(filing_rows)
 }
