@@ -21,6 +21,11 @@ use crate::search;
 use crate::search::semantic::Semantic;
 use prompt::{Budget, Persona, Turn};
 
+/// The API address of a chat.
+pub fn chat_url(id: i64) -> String {
+    format!("/api/v1/chat/{id}/")
+}
+
 /// A new chat's public id: `thread_` and 24 random letters and digits.
 pub fn new_thread_id() -> String {
     use rand::Rng;

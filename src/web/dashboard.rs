@@ -132,5 +132,5 @@ pub async fn ask_from_dashboard(
             "The question is too long or holds characters that cannot be stored.",
         ));
     }
-    crate::web::api::v1::chat::stream_answer(state, assistant, chat, input).await
+    crate::web::sse::answer_with_reply(state, assistant, chat, input).await
 }

@@ -6,6 +6,7 @@ use std::convert::Infallible;
 
 use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
@@ -13,6 +14,7 @@ use crate::chat::{self, Answered, ChatError};
 use crate::db::assistants::AssistantRow;
 use crate::db::chats::ChatRow;
 use crate::error::ApiError;
+use crate::model::Source;
 use crate::state::AppState;
 
 /// The API error for an answer that could not be written.
@@ -21,6 +23,47 @@ pub fn chat_error(error: ChatError) -> ApiError {
         ChatError::Provider(error) => ApiError::Provider(error),
         ChatError::Database(error) => error.into(),
     }
+}
+
+/// An answered question, as `PUT` returns it (and the stream's `done` event).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"id": 12, "absolute_url": "/api/v1/chat/12/", "thread_id": "thread_8sdKq2LmN4pR6tV8xZ0bC1dE", "input": "What were capital expenditures in 2018?", "output": "Capital expenditures were $1.6 billion [1].", "sources": [{"document_id": 3, "document": "3M_2018_10K.pdf", "page": 61, "text": "Capital spending was $1.6 billion in 2018..."}]}))]
+pub struct ChatReply {
+    id: i64,
+    absolute_url: String,
+    thread_id: String,
+    input: String,
+    /// The answer, in Markdown; `[n]` cites `sources[n-1]`.
+    output: String,
+    /// The passages the answer cites.
+    #[schema(value_type = Vec<crate::model::Source>)]
+    sources: Vec<Source>,
+}
+
+/// An answer as the API returns it.
+pub fn reply(chat: &ChatRow, answered: Answered) -> ChatReply {
+    ChatReply {
+        id: chat.id,
+        absolute_url: chat::chat_url(chat.id),
+        thread_id: chat.thread_id.clone(),
+        input: answered.message.input,
+        output: answered.message.output.unwrap_or_default(),
+        sources: answered.sources,
+    }
+}
+
+/// [`answer`] with the `done` event carrying what the non-streamed answer
+/// would: a [`ChatReply`] (the API's and the dashboard's stream).
+pub async fn answer_with_reply(
+    state: AppState,
+    assistant: AssistantRow,
+    chat: ChatRow,
+    question: String,
+) -> Result<Response, ApiError> {
+    let render = |chat: &ChatRow, answered: Answered| {
+        serde_json::to_value(reply(chat, answered)).unwrap_or_default()
+    };
+    answer(state, assistant, chat, question, Box::new(render)).await
 }
 
 /// What the `done` event of a stream carries for an answer.

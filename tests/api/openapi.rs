@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::helpers::{TestApp, spawn_app};
 
-/// Every operation of the `/api/v1` router (`src/api/v1/mod.rs`), as the
+/// Every operation of the `/api/v1` router (`src/web/api/v1/mod.rs`), as the
 /// description must list it: method, path with its trailing slash, and
 /// whether it needs a key.
 const OPERATIONS: [(&str, &str, bool); 21] = [
@@ -281,4 +281,55 @@ async fn the_reference_page_lists_every_operation_without_scripts() {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("text/css"))
     );
+}
+
+/// Every `pattern` in the description, in document order.
+fn patterns(value: &Value, found: &mut Vec<String>) {
+    match value {
+        Value::Object(object) => {
+            if let Some(pattern) = object.get("pattern").and_then(Value::as_str) {
+                found.push(pattern.to_owned());
+            }
+            object.values().for_each(|v| patterns(v, found));
+        }
+        Value::Array(items) => items.iter().for_each(|v| patterns(v, found)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn text_that_may_not_be_blank_says_so_with_one_pattern() {
+    const NOT_BLANK: &str = r"^[^\u0000]*[^\u0000\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$";
+    let app = spawn_app().await;
+    let doc = description(&app).await;
+    let mut found = Vec::new();
+    patterns(&doc, &mut found);
+    assert!(
+        !found.iter().any(|p| p == "NOT_BLANK"),
+        "a placeholder was left in the description"
+    );
+    let not_blank = found.iter().filter(|p| *p == NOT_BLANK).count();
+    assert!(
+        not_blank >= 20,
+        "{not_blank} fields say they may not be blank"
+    );
+    for pointer in [
+        "/components/schemas/NewAssistant/properties/name/pattern",
+        "/components/schemas/Question/properties/input/pattern",
+    ] {
+        assert_eq!(
+            doc.pointer(pointer),
+            Some(&Value::from(NOT_BLANK)),
+            "{pointer}"
+        );
+    }
+    let search = doc
+        .pointer("/paths/~1api~1v1~1assistants~1{id}~1search~1/get/parameters")
+        .and_then(Value::as_array)
+        .expect("the search's parameters");
+    let q = search
+        .iter()
+        .find(|p| p["name"] == "q")
+        .expect("the q parameter");
+    assert_eq!(q.pointer("/schema/pattern"), Some(&Value::from(NOT_BLANK)));
 }

@@ -10,15 +10,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::assistants::parse_id;
-use crate::chat::{self, Answered};
+use crate::chat;
 use crate::db::assistants::AssistantRow;
 use crate::db::chats::{ChatRow, MessageRow};
 use crate::error::ApiError;
-use crate::model::Source;
 use crate::state::AppState;
 use crate::web::api::openapi::schemas::{BadRequest, Detail, NewChat, Question};
 use crate::web::auth::ApiAuth;
 use crate::web::input::Input;
+use crate::web::sse::{self, ChatReply};
 
 /// A chat as `POST` returns it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -27,21 +27,6 @@ pub struct ChatCreated {
     id: i64,
     absolute_url: String,
     thread_id: String,
-}
-
-/// An answered question, as `PUT` returns it (and the stream's `done` event).
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[schema(example = json!({"id": 12, "absolute_url": "/api/v1/chat/12/", "thread_id": "thread_8sdKq2LmN4pR6tV8xZ0bC1dE", "input": "What were capital expenditures in 2018?", "output": "Capital expenditures were $1.6 billion [1].", "sources": [{"document_id": 3, "document": "3M_2018_10K.pdf", "page": 61, "text": "Capital spending was $1.6 billion in 2018..."}]}))]
-pub struct ChatReply {
-    id: i64,
-    absolute_url: String,
-    thread_id: String,
-    input: String,
-    /// The answer, in Markdown; `[n]` cites `sources[n-1]`.
-    output: String,
-    /// The passages the answer cites.
-    #[schema(value_type = Vec<crate::model::Source>)]
-    sources: Vec<Source>,
 }
 
 /// A chat in the list.
@@ -153,14 +138,10 @@ impl ListQuery {
     }
 }
 
-fn chat_url(id: i64) -> String {
-    format!("/api/v1/chat/{id}/")
-}
-
 fn summary(chat: ChatRow) -> ChatSummary {
     ChatSummary {
         id: chat.id,
-        absolute_url: chat_url(chat.id),
+        absolute_url: chat::chat_url(chat.id),
         thread_id: chat.thread_id,
         assistant_id: chat.assistant_id,
         origin: chat.origin,
@@ -243,21 +224,10 @@ pub async fn create_chat(
         StatusCode::CREATED,
         Json(ChatCreated {
             id: chat.id,
-            absolute_url: chat_url(chat.id),
+            absolute_url: chat::chat_url(chat.id),
             thread_id: chat.thread_id,
         }),
     ))
-}
-
-fn reply(chat: &ChatRow, answered: Answered) -> ChatReply {
-    ChatReply {
-        id: chat.id,
-        absolute_url: chat_url(chat.id),
-        thread_id: chat.thread_id.clone(),
-        input: answered.message.input,
-        output: answered.message.output.unwrap_or_default(),
-        sources: answered.sources,
-    }
 }
 
 /// Asks a question in the caller's chat: 200 with the answer and the
@@ -318,24 +288,10 @@ pub async fn ask(
             None,
         )
         .await
-        .map_err(crate::web::sse::chat_error)?;
-        return Ok(Json(reply(&chat, answered)).into_response());
+        .map_err(sse::chat_error)?;
+        return Ok(Json(sse::reply(&chat, answered)).into_response());
     }
-    stream_answer(state, assistant, chat, question).await
-}
-
-/// Streams an answer, its `done` event carrying what the non-streamed
-/// answer would (a [`ChatReply`]).
-pub(crate) async fn stream_answer(
-    state: AppState,
-    assistant: AssistantRow,
-    chat: ChatRow,
-    question: String,
-) -> Result<Response, ApiError> {
-    let render = |chat: &ChatRow, answered: Answered| {
-        serde_json::to_value(reply(chat, answered)).unwrap_or_default()
-    };
-    crate::web::sse::answer(state, assistant, chat, question, Box::new(render)).await
+    sse::answer_with_reply(state, assistant, chat, question).await
 }
 
 /// The caller's chats, most recently active first.
