@@ -145,6 +145,9 @@ mod api {
         /// 401, with `WWW-Authenticate: Token`.
         #[error("{0}")]
         Unauthorized(&'static str),
+        /// 403: the key's scope or reach does not allow this.
+        #[error("{0}")]
+        Forbidden(String),
         /// 404.
         #[error("Not found.")]
         NotFound,
@@ -233,6 +236,7 @@ mod api {
             match self {
                 Self::Validation(_) | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
                 Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+                Self::Forbidden(_) => StatusCode::FORBIDDEN,
                 Self::NotFound => StatusCode::NOT_FOUND,
                 Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
                 Self::PayloadTooLarge | Self::FileTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,

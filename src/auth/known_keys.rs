@@ -15,12 +15,34 @@ use chrono::{DateTime, Utc};
 /// are remembered, so this bounds memory, not correctness.
 const CAPACITY: usize = 10_000;
 
+use super::scope::{Grant, Scope, assistants_from_column};
+use crate::db::api_tokens::ApiTokenRow;
+
 /// What a request needs of its key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KnownKey {
     pub token_id: i64,
     pub user_id: i64,
     pub last_used_at: Option<DateTime<Utc>>,
+    /// What it may do.
+    pub grant: Grant,
+}
+
+impl KnownKey {
+    /// A stored key as requests need it. An unknown scope in the database
+    /// (written by a newer version) grants reads only.
+    pub fn from_row(row: &ApiTokenRow) -> Self {
+        Self {
+            token_id: row.id,
+            user_id: row.user_id,
+            last_used_at: row.last_used_at,
+            grant: Grant {
+                scope: Scope::parse(&row.scope).unwrap_or(Scope::Read),
+                assistants: assistants_from_column(row.assistant_ids.as_deref()),
+                expires_at: row.expires_at,
+            },
+        }
+    }
 }
 
 /// Keys by their hash; empty and unused when turned off.
@@ -68,7 +90,7 @@ impl KnownKeys {
     pub fn get(&self, token_hash: &str) -> (Option<KnownKey>, Generation) {
         let memory = self.read();
         let key = memory.keys.get(token_hash).filter(|_| self.enabled);
-        (key.copied(), Generation(memory.generation))
+        (key.cloned(), Generation(memory.generation))
     }
 
     /// Remembers a key as it was known at `looked_up`, unless a key was
@@ -105,6 +127,7 @@ mod tests {
             token_id,
             user_id: 7,
             last_used_at: None,
+            grant: Grant::default(),
         }
     }
 

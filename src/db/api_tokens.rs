@@ -14,6 +14,23 @@ pub struct ApiTokenRow {
     pub prefix: String,
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
+    /// `full`, `chat` or `read`.
+    pub scope: String,
+    /// The assistants it may reach, as a JSON array of ids; `None`: all.
+    pub assistant_ids: Option<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// A key to store: never the key itself, only its hash.
+#[derive(Debug, Clone)]
+pub struct NewApiToken<'a> {
+    pub user_id: i64,
+    pub name: &'a str,
+    pub prefix: &'a str,
+    pub token_hash: &'a str,
+    pub scope: &'a str,
+    pub assistant_ids: Option<String>,
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 impl ApiTokenRow {
@@ -25,11 +42,17 @@ impl ApiTokenRow {
             prefix: self.prefix,
             created_at: self.created_at,
             last_used_at: self.last_used_at,
+            scope: self.scope,
+            assistant_ids: self
+                .assistant_ids
+                .map(|ids| serde_json::from_str(&ids).unwrap_or_default()),
+            expires_at: self.expires_at,
         }
     }
 }
 
-const COLUMNS: &str = "id, user_id, name, prefix, created_at, last_used_at";
+const COLUMNS: &str =
+    "id, user_id, name, prefix, created_at, last_used_at, scope, assistant_ids, expires_at";
 
 /// How stale `last_used_at` may get before a use writes it again; keeps a
 /// busy key from turning every request into a write.
@@ -44,23 +67,21 @@ pub fn use_is_news(last_used_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> b
 }
 
 impl Db {
-    /// Stores a new key for `user_id` by its hash.
-    pub async fn insert_api_token(
-        &self,
-        user_id: i64,
-        name: &str,
-        prefix: &str,
-        token_hash: &str,
-    ) -> sqlx::Result<ApiTokenRow> {
+    /// Stores a new key by its hash.
+    pub async fn insert_api_token(&self, token: NewApiToken<'_>) -> sqlx::Result<ApiTokenRow> {
         let sql = format!(
-            "INSERT INTO api_tokens (user_id, name, prefix, token_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING {COLUMNS}"
+            "INSERT INTO api_tokens (user_id, name, prefix, token_hash, created_at, scope, assistant_ids, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {COLUMNS}"
         );
         on_pool!(self, |pool| sqlx::query_as(&sql)
-            .bind(user_id)
-            .bind(name)
-            .bind(prefix)
-            .bind(token_hash)
+            .bind(token.user_id)
+            .bind(token.name)
+            .bind(token.prefix)
+            .bind(token.token_hash)
             .bind(Utc::now())
+            .bind(token.scope)
+            .bind(token.assistant_ids.as_deref())
+            .bind(token.expires_at)
             .fetch_one(pool)
             .await)
     }

@@ -80,22 +80,30 @@ impl Db {
             .await)
     }
 
-    /// The user's chats, most recently active first; only those with one
-    /// assistant when `assistant_id` is given.
+    /// The user's chats, most recently active first; only those with the
+    /// assistants in `assistant_ids` when it is given.
     pub async fn chats_of(
         &self,
         user_id: i64,
-        assistant_id: Option<i64>,
+        assistant_ids: Option<&[i64]>,
         limit: i64,
         offset: i64,
     ) -> sqlx::Result<Vec<ChatRow>> {
+        // The ids are numbers, written into the statement as such.
+        let among = match assistant_ids {
+            None => String::new(),
+            Some([]) => " AND 1 = 0".to_owned(),
+            Some(ids) => {
+                let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+                format!(" AND assistant_id IN ({})", list.join(", "))
+            }
+        };
         let sql = format!(
-            "SELECT {CHAT_COLUMNS} FROM chats WHERE user_id = $1 AND ($2 IS NULL OR assistant_id = $2) \
-             ORDER BY updated_at DESC, id DESC LIMIT $3 OFFSET $4"
+            "SELECT {CHAT_COLUMNS} FROM chats WHERE user_id = $1{among} \
+             ORDER BY updated_at DESC, id DESC LIMIT $2 OFFSET $3"
         );
         on_pool!(self, |pool| sqlx::query_as(&sql)
             .bind(user_id)
-            .bind(assistant_id)
             .bind(limit)
             .bind(offset)
             .fetch_all(pool)

@@ -5,9 +5,6 @@ use leptos::prelude::*;
 use crate::error::AppError;
 use crate::model::{ApiKeyView, CreatedApiKey};
 
-/// Longest name a key may have.
-pub const KEY_NAME_MAX: usize = 100;
-
 /// The session key under which a key created by a plain form post waits to
 /// be shown once.
 #[cfg(feature = "ssr")]
@@ -26,39 +23,55 @@ pub async fn list_api_keys() -> Result<Vec<ApiKeyView>, AppError> {
     .await
 }
 
-/// Creates a key. With JavaScript the whole key comes back in the result;
-/// from a plain form post it is kept in the session until the account page
-/// shows it once.
+/// Creates a key with a scope (`full`, `chat`, `read`), optionally limited
+/// to some of the user's assistants and to a date. With JavaScript the
+/// whole key comes back in the result; from a plain form post it is kept in
+/// the session until the account page shows it once.
 #[server(prefix = "/fn", endpoint = "create_api_key")]
-pub async fn create_api_key(name: String) -> Result<Option<CreatedApiKey>, AppError> {
+pub async fn create_api_key(
+    name: String,
+    #[server(default)] scope: Option<String>,
+    #[server(default)] assistants: Vec<String>,
+    #[server(default)] expires_at: Option<String>,
+) -> Result<Option<CreatedApiKey>, AppError> {
     use super::context::{internal, is_plain_form_post, require_user, respond, state};
-    use crate::auth::api_token;
+    use crate::auth::keys::{self, KeyRequest};
 
     respond(async move {
         let user = require_user().await?;
-        let name = name.trim();
-        if name.is_empty() {
-            return Err(AppError::field(
-                "name",
-                "Give the key a name, e.g. where it will be used.",
-            ));
-        }
-        if name.chars().count() > KEY_NAME_MAX {
-            return Err(AppError::field(
-                "name",
-                format!("Ensure this field has no more than {KEY_NAME_MAX} characters."),
-            )
-            .with_values([("name", name)]));
-        }
-        let token = api_token::generate();
-        let row = state()
-            .db
-            .insert_api_token(user.id, name, &token.prefix, &token.hash)
+        let db = &state().db;
+        let typed = [
+            ("name", name.as_str()),
+            ("scope", scope.as_deref().unwrap_or_default()),
+            ("expires_at", expires_at.as_deref().unwrap_or_default()),
+        ];
+        let name = keys::check_name(&name)
+            .map_err(|message| AppError::field("name", message).with_values(typed))?;
+        let owned: Vec<i64> = db
+            .assistants_of(user.id)
+            .await
+            .map_err(internal)?
+            .iter()
+            .map(|assistant| assistant.id)
+            .collect();
+        let request = KeyRequest {
+            scope: scope.clone(),
+            assistants,
+            expires_at: expires_at.clone(),
+        };
+        let grant = keys::check(&request, &owned, chrono::Utc::now()).map_err(|fields| {
+            AppError::Invalid {
+                fields,
+                values: Default::default(),
+            }
+            .with_values(typed)
+        })?;
+        let (row, token) = keys::make(db, user.id, name, &grant)
             .await
             .map_err(internal)?;
         let created = CreatedApiKey {
             key: row.into_view(),
-            token: token.plaintext,
+            token,
         };
         if is_plain_form_post() {
             let session = leptos_axum::extract::<tower_sessions::Session>()

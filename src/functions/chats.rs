@@ -20,7 +20,7 @@ pub async fn list_chats(assistant_id: i64) -> Result<Vec<ChatView>, AppError> {
         let user = require_user().await?;
         let db = state().db;
         let chats = db
-            .chats_of(user.id, Some(assistant_id), 50, 0)
+            .chats_of(user.id, Some(&[assistant_id]), 50, 0)
             .await
             .map_err(internal)?;
         let mut views = Vec::with_capacity(chats.len());

@@ -30,6 +30,12 @@ pub struct ApiKeyView {
     pub prefix: String,
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
+    /// `full`, `chat` or `read`.
+    pub scope: String,
+    /// The assistants it may reach (ids); `None`: all.
+    pub assistant_ids: Option<Vec<i64>>,
+    /// When it stops working; `None`: never.
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// A key just created: the only time the whole key is shown.

@@ -13,7 +13,8 @@ use crate::components::guard::RequireUser;
 use crate::components::layout::{Card, Loading, PageHeader};
 use crate::functions::accounts::{ChangePassword, DeleteAccount};
 use crate::functions::api_keys::{CreateApiKey, RevokeApiKey, list_api_keys, take_new_api_key};
-use crate::model::{ApiKeyView, CreatedApiKey};
+use crate::functions::assistants::list_assistants;
+use crate::model::{ApiKeyView, AssistantView, CreatedApiKey};
 
 /// Profile, API keys, password, and account deletion.
 #[component]
@@ -122,6 +123,7 @@ struct ApiKeysData {
     revoke: ServerAction<RevokeApiKey>,
     keys: Resource<Result<Vec<ApiKeyView>, crate::error::AppError>>,
     flashed: Resource<Result<Option<CreatedApiKey>, crate::error::AppError>>,
+    assistants: Resource<Result<Vec<AssistantView>, crate::error::AppError>>,
 }
 
 impl ApiKeysData {
@@ -133,11 +135,13 @@ impl ApiKeysData {
             |_| list_api_keys(),
         );
         let flashed = Resource::new(|| (), |()| take_new_api_key());
+        let assistants = Resource::new(|| (), |()| list_assistants());
         Self {
             create,
             revoke,
             keys,
             flashed,
+            assistants,
         }
     }
 }
@@ -149,6 +153,7 @@ fn ApiKeys(data: ApiKeysData) -> impl IntoView {
         revoke,
         keys,
         flashed,
+        assistants,
     } = data;
     let form = NodeRef::<Form>::new();
     Effect::new(move || {
@@ -175,8 +180,9 @@ fn ApiKeys(data: ApiKeysData) -> impl IntoView {
                 }}
             </Transition>
             <ActionForm action=create node_ref=form>
-                <div class="mt-6 flex flex-col gap-3 sm:flex-row sm:items-start">
-                    <div class="sm:w-80">
+                <div class="mt-6 space-y-4">
+                    <FormAlert messages=general_errors(create) />
+                    <div class="grid gap-4 sm:grid-cols-3">
                         <TextField
                             label="Key name"
                             name="name"
@@ -184,8 +190,32 @@ fn ApiKeys(data: ApiKeysData) -> impl IntoView {
                             value=typed_value(create, "name")
                             errors=field_errors(create, "name")
                         />
+                        <div>
+                            <label for="field-scope" class="block text-sm font-medium text-slate-800">"What it may do"</label>
+                            <select id="field-scope" name="scope" class="mt-1 block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm text-slate-900 shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30">
+                                <option value="full">"Everything (full)"</option>
+                                <option value="chat">"Ask and search only (chat)"</option>
+                                <option value="read">"Read only (read)"</option>
+                            </select>
+                            <FieldMessages errors=field_errors(create, "scope") />
+                        </div>
+                        <TextField
+                            label="Expires (optional)"
+                            name="expires_at"
+                            kind="date"
+                            required=false
+                            hint="Works until the end of that day (UTC)."
+                            value=typed_value(create, "expires_at")
+                            errors=field_errors(create, "expires_at")
+                        />
                     </div>
-                    <div class="sm:mt-7 sm:w-40">
+                    <Transition fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            let list = assistants.await.unwrap_or_default();
+                            (!list.is_empty()).then(|| view! { <AssistantChoice assistants=list errors=field_errors(create, "assistants") /> })
+                        })}
+                    </Transition>
+                    <div class="sm:w-40">
                         <SubmitButton label="Create key" busy_label="Creating…" pending=create.pending() />
                     </div>
                 </div>
@@ -193,13 +223,19 @@ fn ApiKeys(data: ApiKeysData) -> impl IntoView {
             <div class="mt-6">
                 <Transition fallback=|| view! { <Loading /> }>
                     {move || Suspend::new(async move {
+                        let names: Vec<(i64, String)> = assistants
+                            .await
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|assistant| (assistant.id, assistant.name))
+                            .collect();
                         match keys.await {
                             Ok(list) if list.is_empty() => view! {
                                 <p class="rounded-lg border border-dashed border-slate-300 px-4 py-6 text-center text-sm text-slate-500" data-testid="no-keys">
                                     "You have no API keys yet."
                                 </p>
                             }.into_any(),
-                            Ok(list) => view! { <KeyTable keys=list revoke /> }.into_any(),
+                            Ok(list) => view! { <KeyTable keys=list revoke names /> }.into_any(),
                             Err(error) => view! { <p role="alert" class="text-sm text-red-600">{error.to_string()}</p> }.into_any(),
                         }
                     })}
@@ -209,8 +245,72 @@ fn ApiKeys(data: ApiKeysData) -> impl IntoView {
     }
 }
 
+/// The assistants a new key may be limited to: none ticked, all of them.
 #[component]
-fn KeyTable(keys: Vec<ApiKeyView>, revoke: ServerAction<RevokeApiKey>) -> impl IntoView {
+fn AssistantChoice(assistants: Vec<AssistantView>, errors: Signal<Vec<String>>) -> impl IntoView {
+    view! {
+        <fieldset>
+            <legend class="text-sm font-medium text-slate-800">"Assistants it may reach"</legend>
+            <p class="mt-1 text-xs text-slate-500">"Tick none for all of them, including those you create later."</p>
+            <div class="mt-2 flex flex-wrap gap-x-5 gap-y-2">
+                {assistants
+                    .into_iter()
+                    .map(|assistant| {
+                        let id = format!("key-assistant-{}", assistant.id);
+                        let label_for = id.clone();
+                        view! {
+                            <label for=label_for class="inline-flex items-center gap-2 text-sm text-slate-700">
+                                <input id=id type="checkbox" name="assistants[]" value=assistant.id class="h-4 w-4 rounded border-slate-300 text-indigo-600 focus:ring-indigo-500" />
+                                {assistant.name}
+                            </label>
+                        }
+                    })
+                    .collect_view()}
+            </div>
+            <FieldMessages errors />
+        </fieldset>
+    }
+}
+
+/// A field's messages under it, announced.
+#[component]
+fn FieldMessages(#[prop(into)] errors: Signal<Vec<String>>) -> impl IntoView {
+    view! {
+        <For each=move || errors.get() key=|message| message.clone() let:message>
+            <p role="alert" class="mt-1 text-sm text-red-600">{message}</p>
+        </For>
+    }
+}
+
+/// What a key may do, in words.
+fn scope_words(scope: &str) -> &'static str {
+    match scope {
+        "full" => "Everything",
+        "chat" => "Ask and search",
+        "read" => "Read only",
+        _ => "Unknown",
+    }
+}
+
+#[component]
+fn KeyTable(
+    keys: Vec<ApiKeyView>,
+    revoke: ServerAction<RevokeApiKey>,
+    names: Vec<(i64, String)>,
+) -> impl IntoView {
+    let reach = move |ids: &Option<Vec<i64>>| match ids {
+        None => "All assistants".to_owned(),
+        Some(ids) => ids
+            .iter()
+            .map(|id| {
+                names
+                    .iter()
+                    .find(|(known, _)| known == id)
+                    .map_or_else(|| "(deleted)".to_owned(), |(_, name)| name.clone())
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
     view! {
         <div class="relative overflow-x-auto">
             <table class="min-w-full divide-y divide-slate-200 text-sm">
@@ -218,6 +318,9 @@ fn KeyTable(keys: Vec<ApiKeyView>, revoke: ServerAction<RevokeApiKey>) -> impl I
                     <tr class="text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
                         <th scope="col" class="py-2 pr-4">"Name"</th>
                         <th scope="col" class="py-2 pr-4">"Key"</th>
+                        <th scope="col" class="py-2 pr-4">"May do"</th>
+                        <th scope="col" class="py-2 pr-4">"Assistants"</th>
+                        <th scope="col" class="py-2 pr-4">"Expires"</th>
                         <th scope="col" class="hidden py-2 pr-4 sm:table-cell">"Created"</th>
                         <th scope="col" class="py-2 pr-4">"Last used"</th>
                         <th scope="col" class="py-2"><span class="sr-only">"Actions"</span></th>
@@ -228,10 +331,18 @@ fn KeyTable(keys: Vec<ApiKeyView>, revoke: ServerAction<RevokeApiKey>) -> impl I
                         .into_iter()
                         .map(|key| {
                             let label = format!("Revoke key {}", key.name);
+                            let expired = key.expires_at.is_some_and(|at| at <= chrono::Utc::now());
+                            let expires = key.expires_at.map_or_else(|| "Never".to_owned(), format_time);
                             view! {
                                 <tr data-testid="api-key-row">
                                     <td class="py-3 pr-4 font-medium text-slate-900">{key.name.clone()}</td>
                                     <td class="py-3 pr-4"><code class="rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-700">{format!("{}…", key.prefix)}</code></td>
+                                    <td class="py-3 pr-4 text-slate-700" data-testid="api-key-scope">{scope_words(&key.scope)}</td>
+                                    <td class="py-3 pr-4 text-slate-700" data-testid="api-key-assistants">{reach(&key.assistant_ids)}</td>
+                                    <td class="whitespace-nowrap py-3 pr-4 text-slate-600" data-testid="api-key-expires">
+                                        {expires}
+                                        {expired.then(|| view! { <span class="ml-2 rounded bg-red-50 px-1.5 py-0.5 text-xs font-medium text-red-700">"Expired"</span> })}
+                                    </td>
                                     <td class="hidden whitespace-nowrap py-3 pr-4 text-slate-600 sm:table-cell">{format_time(key.created_at)}</td>
                                     <td class="whitespace-nowrap py-3 pr-4 text-slate-600">{key.last_used_at.map_or_else(|| "Never".to_owned(), format_time)}</td>
                                     <td class="py-3 text-right">

@@ -246,6 +246,29 @@ impl TestApp {
         created["id"].as_i64().expect("id")
     }
 
+    /// Waits until every document of the assistant is read (`ready`);
+    /// panics if one fails or they take over a minute.
+    pub async fn wait_until_ready(&self, token: &str, assistant_id: i64) {
+        let path = format!("/api/v1/assistants/{assistant_id}/documents/");
+        let mut documents = Value::Null;
+        for _ in 0..600 {
+            (_, documents) = self.call(token, Method::GET, &path, None).await;
+            let statuses: Vec<&str> = documents
+                .as_array()
+                .map(|list| list.iter().filter_map(|d| d["status"].as_str()).collect())
+                .unwrap_or_default();
+            assert!(
+                !statuses.contains(&"failed"),
+                "a document failed: {documents}"
+            );
+            if statuses.iter().all(|status| *status == "ready") {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the documents were not processed: {documents}");
+    }
+
     /// Posts a new assistant as a multipart form, as an integrator
     /// uploading files does.
     pub async fn post_assistant_form(&self, token: &str, form: Form) -> Response {

@@ -22,6 +22,7 @@ mod mock_model;
 mod models;
 mod openapi;
 mod ratelimit;
+mod scoped_keys;
 mod secrets;
 mod security;
 mod semantic;

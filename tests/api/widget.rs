@@ -30,30 +30,12 @@ pub(crate) async fn owner(app: &TestApp, username: &str) -> Owner {
     let assistant_id = app
         .assistant_with_document(&token, "annual-report.md", REPORT)
         .await;
-    wait_until_ready(app, &token, assistant_id).await;
+    app.wait_until_ready(&token, assistant_id).await;
     Owner {
         browser,
         token,
         assistant_id,
     }
-}
-
-async fn wait_until_ready(app: &TestApp, token: &str, assistant_id: i64) {
-    for _ in 0..600 {
-        let (_, documents) = app
-            .call(
-                token,
-                Method::GET,
-                &format!("/api/v1/assistants/{assistant_id}/documents/"),
-                None,
-            )
-            .await;
-        if documents[0]["status"] == "ready" {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("the report was not processed");
 }
 
 /// Calls a dashboard server function as the page's script does.

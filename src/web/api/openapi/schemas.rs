@@ -54,6 +54,56 @@ pub struct LogIn {
     pub username: String,
     #[schema(min_length = 1, max_length = 1024, pattern = r"^[^\u0000]*$")]
     pub password: String,
+    /// What the new key may do: `full` (the default: everything), `chat`
+    /// (read, search and ask; no changes) or `read` (`GET` only).
+    #[schema(nullable = false)]
+    pub scope: Option<KeyScope>,
+    /// The assistants (ids) the key may reach; absent: all, those made
+    /// later included.
+    #[schema(nullable = false)]
+    pub assistants: Option<Vec<i64>>,
+    /// When the key stops working: a date (`YYYY-MM-DD`, the end of that
+    /// day in UTC) or an RFC 3339 moment, in the future; absent: never.
+    #[schema(nullable = false, example = "2027-01-31")]
+    pub expires_at: Option<String>,
+    /// A name for the key, shown on the account page (default `API`).
+    #[schema(nullable = false, max_length = 100, pattern = "NOT_BLANK")]
+    pub name: Option<String>,
+}
+
+/// `POST /api/v1/tokens/` with a key and no credentials: a new key for the
+/// key's owner, within what the calling key may do.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeyFromKey {
+    /// As for a log-in; no wider than the calling key's.
+    #[schema(nullable = false)]
+    pub scope: Option<KeyScope>,
+    /// Among the calling key's assistants when it is limited.
+    #[schema(nullable = false)]
+    pub assistants: Option<Vec<i64>>,
+    /// No later than the calling key's expiry when it has one.
+    #[schema(nullable = false, example = "2027-01-31")]
+    pub expires_at: Option<String>,
+    #[schema(nullable = false, max_length = 100, pattern = "NOT_BLANK")]
+    pub name: Option<String>,
+}
+
+/// A log-in, or a key made with a key.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum NewToken {
+    LogIn(LogIn),
+    KeyFromKey(KeyFromKey),
+}
+
+/// What a key may do.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyScope {
+    Full,
+    Chat,
+    Read,
 }
 
 /// A file part of a multipart body.

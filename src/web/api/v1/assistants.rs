@@ -42,18 +42,21 @@ fn read_input(input: &Input) -> Result<AssistantInput, ApiError> {
     })
 }
 
-/// The caller's assistant with this path id, or 404.
+/// The caller's assistant with this path id: 404 when it is not theirs,
+/// 403 when the key may not reach it.
 pub(super) async fn owned(
     state: &AppState,
     auth: &ApiAuth,
     raw_id: &str,
 ) -> Result<AssistantRow, ApiError> {
     let id = parse_id(raw_id)?;
-    state
+    let assistant = state
         .db
         .assistant_of(auth.user_id, id)
         .await?
-        .ok_or(ApiError::NotFound)
+        .ok_or(ApiError::NotFound)?;
+    auth.permit_assistant(assistant.id)?;
+    Ok(assistant)
 }
 
 /// An assistant with its documents, as the API shows it.
@@ -129,7 +132,15 @@ pub async fn list_assistants(
         auth.user_id,
     )
     .await?;
-    Ok(Json(views))
+    if auth.grant.reaches_all() {
+        return Ok(Json(views));
+    }
+    let reachable: Arc<[AssistantView]> = views
+        .iter()
+        .filter(|view| auth.grant.reaches(view.id))
+        .cloned()
+        .collect();
+    Ok(Json(reachable))
 }
 
 /// Creates an assistant, with its files if any: 201. Processing of the
@@ -173,6 +184,11 @@ pub async fn create_assistant(
     auth: ApiAuth,
     input: Input,
 ) -> Result<(StatusCode, Json<AssistantView>), ApiError> {
+    if !auth.grant.reaches_all() {
+        return Err(ApiError::Forbidden(
+            "This API key is limited to some assistants, so it cannot create one.".to_owned(),
+        ));
+    }
     let fields = assistants::apply(Change::Create, &read_input(&input)?, None)
         .map_err(ApiError::Validation)?;
     check_files(&input)?;

@@ -166,7 +166,7 @@ async fn assistant_in_body(
         .trim()
         .parse::<i64>()
         .map_err(|_| ApiError::field("assistant_id", "A valid integer is required."))?;
-    state
+    let assistant = state
         .db
         .assistant_of(auth.user_id, id)
         .await?
@@ -175,17 +175,22 @@ async fn assistant_in_body(
                 "assistant_id",
                 format!("Invalid pk \"{id}\" - object does not exist."),
             )
-        })
+        })?;
+    auth.permit_assistant(assistant.id)?;
+    Ok(assistant)
 }
 
-/// The caller's chat with this path id, or 404.
+/// The caller's chat with this path id: 404 when it is not theirs, 403
+/// when the key may not reach its assistant.
 async fn owned_chat(state: &AppState, auth: &ApiAuth, raw_id: &str) -> Result<ChatRow, ApiError> {
     let id = parse_id(raw_id)?;
-    state
+    let chat = state
         .db
         .chat_of(auth.user_id, id)
         .await?
-        .ok_or(ApiError::NotFound)
+        .ok_or(ApiError::NotFound)?;
+    auth.permit_assistant(chat.assistant_id)?;
+    Ok(chat)
 }
 
 /// Starts a chat with one of the caller's assistants: 201.
@@ -315,7 +320,10 @@ pub async fn list_chats(
     Query(query): Query<ListQuery>,
 ) -> Result<Json<Vec<ChatSummary>>, ApiError> {
     let (limit, offset) = query.page()?;
-    let chats = state.db.chats_of(auth.user_id, None, limit, offset).await?;
+    let chats = state
+        .db
+        .chats_of(auth.user_id, auth.assistant_ids(), limit, offset)
+        .await?;
     Ok(Json(chats.into_iter().map(summary).collect()))
 }
 

@@ -3,31 +3,115 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::accounts::{BAD_CREDENTIALS, REQUIRED};
-use crate::auth::api_token;
+use crate::auth::keys::{self, KeyRequest};
 use crate::auth::password::{BUSY_RETRY_AFTER_SECS, HashError};
+use crate::auth::scope::Grant;
 use crate::auth::session::{BackendError, Credentials, verify_credentials};
 use crate::error::ApiError;
 use crate::model::FieldErrors;
 use crate::state::AppState;
-use crate::web::api::openapi::schemas::{BadRequest, Detail, LogIn};
+use crate::web::api::openapi::schemas::{BadRequest, Detail, NewToken};
 use crate::web::auth::ApiAuth;
 use crate::web::input::Input;
 
-/// The name given to keys made through the API.
+/// The name given to keys made through the API without one.
 const API_KEY_NAME: &str = "API";
 
 /// A new key: the only time it is shown.
 #[derive(Serialize, utoipa::ToSchema)]
-#[schema(example = json!({"token": "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"}))]
+#[schema(example = json!({"token": "ack_9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b", "scope": "full", "assistants": null, "expires_at": null}))]
 pub struct TokenCreated {
-    /// Send it as `Authorization: Token <key>`.
+    /// Send it as `Authorization: Token <key>` (or `Bearer <key>`).
     token: String,
+    /// `full`, `chat` or `read`.
+    scope: &'static str,
+    /// The assistants it may reach; `null`: all.
+    assistants: Option<Vec<i64>>,
+    /// When it stops working; `null`: never.
+    #[serde(serialize_with = "optional_timestamp")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+fn optional_timestamp<S: serde::Serializer>(
+    time: &Option<chrono::DateTime<chrono::Utc>>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match time {
+        Some(time) => crate::model::timestamp::serialize(time, serializer),
+        None => serializer.serialize_none(),
+    }
+}
+
+/// The key fields of a body: scope, assistants (a JSON array, or ids
+/// separated by commas), expiry.
+fn key_request(input: &Input) -> Result<KeyRequest, ApiError> {
+    let [scope, expires_at] = input.texts(["scope", "expires_at"])?;
+    let assistants = match input.fields.get("assistants") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|item| match item {
+                Value::Number(n) => Ok(n.to_string()),
+                Value::String(s) if !s.contains(',') => Ok(s.clone()),
+                _ => Err(ApiError::field(
+                    "assistants",
+                    "A valid integer is required.",
+                )),
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => match input.text("assistants") {
+            Ok(text) => text.into_iter().collect(),
+            Err((field, message)) => return Err(ApiError::field(&field, message)),
+        },
+    };
+    Ok(KeyRequest {
+        scope,
+        assistants,
+        expires_at,
+    })
+}
+
+/// Checks a key request for `user_id` and makes the key, within `limit`
+/// when it is made with a key.
+async fn make_key(
+    state: &AppState,
+    user_id: i64,
+    input: &Input,
+    limit: Option<&Grant>,
+) -> Result<TokenCreated, ApiError> {
+    let request = key_request(input)?;
+    let name = match input.text("name") {
+        Ok(None) => API_KEY_NAME.to_owned(),
+        Ok(Some(name)) => keys::check_name(&name)
+            .map_err(|message| ApiError::field("name", message))?
+            .to_owned(),
+        Err((field, message)) => return Err(ApiError::field(&field, message)),
+    };
+    let owned: Vec<i64> = state
+        .db
+        .assistants_of(user_id)
+        .await?
+        .iter()
+        .map(|assistant| assistant.id)
+        .collect();
+    let grant = keys::check(&request, &owned, chrono::Utc::now()).map_err(ApiError::Validation)?;
+    if let Some(limit) = limit {
+        limit.permit_making(&grant)?;
+    }
+    let (_, token) = keys::make(&state.db, user_id, &name, &grant).await?;
+    Ok(TokenCreated {
+        token,
+        scope: grant.scope.as_str(),
+        assistants: grant.assistants,
+        expires_at: grant.expires_at,
+    })
 }
 
 /// Why a log-in or sign-up through the API failed: the API's usual errors,
@@ -87,20 +171,30 @@ impl IntoResponse for AttemptError {
     }
 }
 
-/// Issues a new key for a username and password.
+/// Issues a new key for a username and password, or, with no credentials
+/// in the body, for the owner of the full-scope key the call is made with.
 #[utoipa::path(
     post,
     path = "/api/v1/tokens/",
     tag = "tokens",
     operation_id = "create_token",
-    summary = "Log in: get a new key",
-    description = "Each call issues a new key; earlier keys stay valid until revoked.",
+    summary = "Log in: get a new key (or make a key with a key)",
+    description = "Each call issues a new key; earlier keys stay valid until revoked. \
+`scope`, `assistants` and `expires_at` make a key that may do less: `chat` reads, searches and asks, \
+`read` only reads; a key limited to assistants gets 403 for the others, and an expired key is refused like a revoked one. \
+Without `username` and `password`, a call made with a key (`Authorization: Token <key>`, full scope) makes a new key \
+for the same account, no wider than the calling key.",
+    security((), ("token" = [])),
     request_body(content(
-        (LogIn = "application/json"),
-        (LogIn = "application/x-www-form-urlencoded"),
+        (NewToken = "application/json"),
+        (NewToken = "application/x-www-form-urlencoded"),
     )),
     responses(
         (status = 200, description = "A new key.", body = TokenCreated),
+        (status = 401, description = "Made with a key: the key is missing, unknown, revoked or expired.",
+            body = Detail, example = json!({"detail": "Invalid token."})),
+        (status = 403, description = "Made with a key: the calling key's scope is not `full`, or the new key would be wider than it.",
+            body = Detail, example = json!({"detail": "A key made with a key cannot do more than the key that makes it."})),
         (status = 400, description = "A field is missing or sent twice, or the credentials are wrong.",
             body = BadRequest,
             example = json!({"non_field_errors": ["Unable to log in with provided credentials."]})),
@@ -112,9 +206,18 @@ impl IntoResponse for AttemptError {
 )]
 pub async fn create_token(
     State(state): State<AppState>,
+    headers: HeaderMap,
     input: Input,
 ) -> Result<Json<TokenCreated>, AttemptError> {
     input.refuse_duplicates()?;
+    let has_credentials = ["username", "password"]
+        .iter()
+        .any(|field| input.fields.contains_key(*field));
+    if !has_credentials && headers.contains_key(header::AUTHORIZATION) {
+        let auth = ApiAuth::from_headers(&state, &headers).await?;
+        let created = make_key(&state, auth.user_id, &input, Some(&auth.grant)).await?;
+        return Ok(Json(created));
+    }
     let [username, password] = input.texts(["username", "password"])?;
     let mut missing = FieldErrors::new();
     for (field, value) in [("username", &username), ("password", &password)] {
@@ -134,15 +237,7 @@ pub async fn create_token(
     };
     let user = verify_credentials(&state.db, credentials).await?;
     let user = user.ok_or_else(|| ApiError::non_field(BAD_CREDENTIALS))?;
-    let token = api_token::generate();
-    state
-        .db
-        .insert_api_token(user.id, API_KEY_NAME, &token.prefix, &token.hash)
-        .await
-        .map_err(ApiError::from)?;
-    Ok(Json(TokenCreated {
-        token: token.plaintext,
-    }))
+    Ok(Json(make_key(&state, user.id, &input, None).await?))
 }
 
 /// Revokes the key this request was made with: 204.
