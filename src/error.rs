@@ -116,7 +116,7 @@ impl FromServerFnError for AppError {
 }
 
 #[cfg(feature = "ssr")]
-pub use api::ApiError;
+pub use api::{ApiError, BUSY_RETRY_AFTER_SECS};
 
 #[cfg(feature = "ssr")]
 mod api {

@@ -174,6 +174,8 @@ fn router(state: AppState, sessions: SessionStorage) -> AppService {
         .layer(middleware::from_fn(guard_pages));
     let router = Router::new()
         .nest("/api/v1", crate::web::api::v1::router())
+        .nest("/v1", crate::web::openai::router())
+        .merge(crate::web::mcp::router(state.clone()))
         .nest("/widget/v1", crate::web::widget::router())
         .route("/embed.js", axum::routing::get(crate::web::widget::script))
         .nest("/api/docs", crate::web::api::openapi::page::docs_router())

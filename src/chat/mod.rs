@@ -96,7 +96,41 @@ pub enum ChatError {
 pub struct Answered {
     pub message: MessageRow,
     pub sources: Vec<Source>,
+    pub usage: Usage,
 }
+
+/// An answer, stored or not: its text, the passages it cites, its tokens.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub output: String,
+    pub sources: Vec<Source>,
+    pub usage: Usage,
+}
+
+/// The tokens of an answer: what the model was given and what it wrote
+/// (counted as [`crate::llm::count_tokens`] does; without a model, the
+/// question and conversation read and the quoted answer).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Usage {
+    pub prompt_tokens: usize,
+    pub completion_tokens: usize,
+}
+
+/// A question as asked through an OpenAI-compatible call: the
+/// conversation comes with it instead of from a stored chat, and so may
+/// instructions added to the assistant's own and sampling settings.
+#[derive(Debug, Clone, Default)]
+pub struct Ask {
+    pub question: String,
+    /// The earlier turns; `None`: the chat's stored ones.
+    pub history: Option<Vec<Turn>>,
+    /// Added to the assistant's instructions; never replaces the rules
+    /// that keep the answer to the passages.
+    pub instructions: Option<String>,
+    pub sampling: Sampling,
+}
+
+pub use crate::llm::Sampling;
 
 /// Answers `input` in `chat`, sending the answer's text to `deltas` as it
 /// is written (when given). The question is stored first; on failure it
@@ -110,7 +144,24 @@ pub async fn answer(
     input: &str,
     deltas: Option<mpsc::Sender<String>>,
 ) -> Result<Answered, ChatError> {
-    let message = db.insert_message(chat.id, input).await?;
+    let ask = Ask {
+        question: input.to_owned(),
+        ..Ask::default()
+    };
+    answer_asked(db, provider, semantic, assistant, chat, &ask, deltas).await
+}
+
+/// [`answer`] for an [`Ask`]: kept in `chat` like any question.
+pub async fn answer_asked(
+    db: &Db,
+    provider: Option<&Provider>,
+    semantic: Option<&Semantic>,
+    assistant: &AssistantRow,
+    chat: &ChatRow,
+    ask: &Ask,
+    deltas: Option<mpsc::Sender<String>>,
+) -> Result<Answered, ChatError> {
+    let message = db.insert_message(chat.id, &ask.question).await?;
     let renewing = {
         let (db, id) = (db.clone(), message.id);
         tokio::spawn(async move {
@@ -118,21 +169,59 @@ pub async fn answer(
                 .await;
         })
     };
-    let outcome = respond(db, provider, semantic, assistant, chat, &message, deltas).await;
+    let outcome = async {
+        let history = match &ask.history {
+            Some(history) => history.clone(),
+            None => stored_history(db, chat.id, message.id).await?,
+        };
+        respond(db, provider, semantic, assistant, &history, ask, deltas).await
+    }
+    .await;
     renewing.abort();
     match outcome {
-        Ok((output, sources)) => {
-            let sources_json = serde_json::to_string(&sources).unwrap_or_else(|_| "[]".into());
+        Ok(reply) => {
+            let sources_json =
+                serde_json::to_string(&reply.sources).unwrap_or_else(|_| "[]".into());
             let message = db
-                .answer_message(message.id, assistant.id, &output, &sources_json)
+                .answer_message(message.id, assistant.id, &reply.output, &sources_json)
                 .await?;
-            Ok(Answered { message, sources })
+            Ok(Answered {
+                message,
+                sources: reply.sources,
+                usage: reply.usage,
+            })
         }
         Err(error) => {
             db.fail_message(message.id, &error.to_string()).await?;
             Err(error)
         }
     }
+}
+
+/// Answers an [`Ask`] that carries its own conversation without keeping
+/// anything (an OpenAI-compatible call with `"store": false`).
+pub async fn answer_unstored(
+    db: &Db,
+    provider: Option<&Provider>,
+    semantic: Option<&Semantic>,
+    assistant: &AssistantRow,
+    ask: &Ask,
+    deltas: Option<mpsc::Sender<String>>,
+) -> Result<Reply, ChatError> {
+    let history = ask.history.clone().unwrap_or_default();
+    respond(db, provider, semantic, assistant, &history, ask, deltas).await
+}
+
+async fn stored_history(db: &Db, chat_id: i64, before: i64) -> sqlx::Result<Vec<Turn>> {
+    Ok(db
+        .history_of(chat_id, before, HISTORY_EXCHANGES)
+        .await?
+        .into_iter()
+        .map(|row| Turn {
+            question: row.input,
+            answer: row.output.unwrap_or_default(),
+        })
+        .collect())
 }
 
 /// What to search the documents for: the question itself when it stands
@@ -152,7 +241,11 @@ async fn standalone_question(
     }
     if let Some(provider) = provider {
         let prompt = followup::rewrite_prompt(history, question);
-        let rewrite = provider.complete(&prompt, model, Some(0.0), None);
+        let sampling = Sampling {
+            temperature: Some(0.0),
+            ..Sampling::default()
+        };
+        let rewrite = provider.complete(&prompt, model, &sampling, None);
         match tokio::time::timeout(REWRITE_TIMEOUT, rewrite).await {
             Ok(Ok(text)) => {
                 if let Some(rewritten) = followup::accept_rewrite(&text) {
@@ -183,27 +276,19 @@ async fn respond(
     provider: Option<&Provider>,
     semantic: Option<&Semantic>,
     assistant: &AssistantRow,
-    chat: &ChatRow,
-    message: &MessageRow,
+    history: &[Turn],
+    ask: &Ask,
     deltas: Option<mpsc::Sender<String>>,
-) -> Result<(String, Vec<Source>), ChatError> {
-    let history: Vec<Turn> = db
-        .history_of(chat.id, message.id, HISTORY_EXCHANGES)
-        .await?
-        .into_iter()
-        .map(|row| Turn {
-            question: row.input,
-            answer: row.output.unwrap_or_default(),
-        })
-        .collect();
+) -> Result<Reply, ChatError> {
+    let question = ask.question.as_str();
     let settings = db.answer_settings(assistant.id).await?;
     let query = standalone_question(
         db,
         provider,
         settings.chat_model.as_deref(),
         assistant.id,
-        &history,
-        &message.input,
+        history,
+        question,
     )
     .await?;
     let found: Vec<Source> =
@@ -215,6 +300,7 @@ async fn respond(
                 document: hit.document,
                 page: hit.page,
                 text: hit.text,
+                score: Some(hit.score),
             })
             .collect();
     let passages = prompt::relevant(found.clone(), &query);
@@ -236,7 +322,7 @@ async fn respond(
             settings.refusal.clone()
         };
         send(refusal.clone()).await;
-        return Ok((refusal, Vec::new()));
+        return Ok(unprompted(history, ask, refusal, Vec::new()));
     }
     let Some(provider) = provider else {
         // Without a model, quote what was found even if it is only loosely
@@ -249,29 +335,41 @@ async fn respond(
             prompt::offline_answer(&shown)
         };
         send(output.clone()).await;
-        return Ok((output, shown));
+        return Ok(unprompted(history, ask, output, shown));
     };
 
+    let instructions = match ask.instructions.as_deref().map(str::trim) {
+        Some(added) if !added.is_empty() => format!("{}\n\n{added}", assistant.instructions),
+        _ => assistant.instructions.clone(),
+    };
     let messages = prompt::build_prompt(
         Persona {
             name: &assistant.name,
             company: &assistant.company_name,
-            instructions: &assistant.instructions,
+            instructions: &instructions,
             grounded: settings.grounded,
         },
         &passages,
-        &history,
-        &message.input,
+        history,
+        question,
         Budget::default(),
         crate::llm::count_tokens,
     );
+    let prompt_tokens = messages
+        .iter()
+        .map(|message| crate::llm::count_tokens(message.text()))
+        .sum();
+    let sampling = Sampling {
+        temperature: ask.sampling.temperature.or(settings.temperature),
+        ..ask.sampling.clone()
+    };
     // The model's `[n]` are renumbered on the way, so that the text read
     // while it streams already matches the sources listed at the end.
     let (model_deltas, mut model_rx) = mpsc::channel::<String>(32);
     let completion = provider.complete(
         &messages,
         settings.chat_model.as_deref(),
-        settings.temperature,
+        &sampling,
         deltas.is_some().then_some(model_deltas),
     );
     let passage_count = passages.len();
@@ -298,5 +396,33 @@ async fn respond(
     let (output, ()) = tokio::join!(completion, forward);
     let (output, cited) = prompt::Citations::apply(&output?, &passages);
     let sources = cited.into_iter().cloned().collect();
-    Ok((output, sources))
+    let usage = Usage {
+        prompt_tokens,
+        completion_tokens: crate::llm::count_tokens(&output),
+    };
+    Ok(Reply {
+        output,
+        sources,
+        usage,
+    })
+}
+
+/// A reply written without the model (a refusal, or quoted passages):
+/// its usage counts what was read and what was written.
+fn unprompted(history: &[Turn], ask: &Ask, output: String, sources: Vec<Source>) -> Reply {
+    let count = crate::llm::count_tokens;
+    let read: usize = history
+        .iter()
+        .map(|turn| count(&turn.question) + count(&turn.answer))
+        .sum::<usize>()
+        + count(&ask.question)
+        + ask.instructions.as_deref().map_or(0, count);
+    Reply {
+        usage: Usage {
+            prompt_tokens: read,
+            completion_tokens: count(&output),
+        },
+        output,
+        sources,
+    }
 }

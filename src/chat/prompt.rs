@@ -272,6 +272,7 @@ mod tests {
             document: document.into(),
             page: Some(page),
             text: text.into(),
+            score: None,
         }
     }
 

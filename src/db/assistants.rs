@@ -95,6 +95,20 @@ impl Db {
             .await)
     }
 
+    /// The user's assistant with this public id (`asst_…`), if any.
+    pub async fn assistant_by_public_id(
+        &self,
+        user_id: i64,
+        public_id: &str,
+    ) -> sqlx::Result<Option<AssistantRow>> {
+        let sql = format!("SELECT {COLUMNS} FROM assistants WHERE public_id = $1 AND user_id = $2");
+        on_pool!(self, |pool| sqlx::query_as(&sql)
+            .bind(public_id)
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await)
+    }
+
     /// Replaces an assistant's editable fields; `None` when the user has no such assistant.
     pub async fn update_assistant(
         &self,

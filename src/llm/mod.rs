@@ -13,7 +13,9 @@ use async_openai::config::OpenAIConfig;
 use async_openai::error::OpenAIError;
 use async_openai::middleware::ReqwestService;
 use async_openai::middleware::retry::OpenAIRetryLayer;
-use async_openai::types::chat::{ChatCompletionRequestMessage, CreateChatCompletionRequestArgs};
+use async_openai::types::chat::{
+    ChatCompletionRequestMessage, CreateChatCompletionRequestArgs, StopConfiguration,
+};
 use async_openai::types::embeddings::{CreateEmbeddingRequestArgs, EmbeddingInput};
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
@@ -79,6 +81,17 @@ pub fn model_to_use<'a>(
         .map(str::trim)
         .filter(|model| !model.is_empty() && allowed.iter().any(|known| known == model))
         .unwrap_or(default)
+}
+
+/// How the model writes an answer: the caller's choices, each left to the
+/// provider's default when absent.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Sampling {
+    pub temperature: Option<f64>,
+    /// The most tokens the answer may have.
+    pub max_tokens: Option<u32>,
+    /// Sequences at which the model stops (at most four, as OpenAI takes).
+    pub stop: Vec<String>,
 }
 
 /// A configured model provider.
@@ -147,7 +160,7 @@ impl Provider {
         &self,
         messages: &[PromptMessage],
         model: Option<&str>,
-        temperature: Option<f64>,
+        sampling: &Sampling,
         deltas: Option<mpsc::Sender<String>>,
     ) -> Result<String, ProviderError> {
         let model = model_to_use(model, &self.allowed_models, &self.default_model);
@@ -155,9 +168,15 @@ impl Provider {
         request
             .model(model)
             .messages(messages.iter().map(to_openai).collect::<Vec<_>>());
-        if let Some(temperature) = temperature {
+        if let Some(temperature) = sampling.temperature {
             #[allow(clippy::cast_possible_truncation)]
             request.temperature(temperature as f32);
+        }
+        if let Some(max_tokens) = sampling.max_tokens {
+            request.max_completion_tokens(max_tokens);
+        }
+        if !sampling.stop.is_empty() {
+            request.stop(StopConfiguration::StringArray(sampling.stop.clone()));
         }
         let request = request
             .build()

@@ -180,6 +180,11 @@ pub struct Source {
     pub document: String,
     pub page: Option<i64>,
     pub text: String,
+    /// How well the passage matched the question when it was found (the
+    /// search's score, in [0, 1] when keyword and semantic rankings are
+    /// fused); absent on answers kept before scores were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
 }
 
 /// A chat as the assistant's page lists it.

@@ -7,6 +7,8 @@ pub mod auth;
 pub mod dashboard;
 pub mod health;
 pub mod input;
+pub mod mcp;
+pub mod openai;
 pub mod ratelimit;
 pub mod security;
 pub mod sse;

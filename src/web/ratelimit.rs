@@ -6,8 +6,9 @@
 //! every limit is counted in the database with the same algorithm (one
 //! statement per check, in an unlogged table), so that every server sees
 //! every request. A refused request gets 429 with `Retry-After`, in the
-//! shape its caller reads: DRF's `detail` for the API, a form message for
-//! the dashboard's log-in and sign-up.
+//! shape its caller reads: DRF's `detail` for the API, OpenAI's `error` for
+//! `/v1`, a JSON-RPC error for `/mcp`, a form message for the dashboard's
+//! log-in and sign-up. One key has one limit across the three APIs.
 //!
 //! An API key is counted by the key itself (its hash), read from the
 //! `Authorization` header exactly as authentication reads it, so every
@@ -154,7 +155,16 @@ impl Refused {
 /// The 429 for `path`, in the shape its caller reads.
 fn too_many(path: &str, wants_html: bool, refused: Refused) -> Response {
     let retry_after = refused.wait();
-    let mut response = if path.starts_with("/api/") {
+    let mut response = if path.starts_with("/v1/") {
+        return crate::web::openai::OpenAiError::rate_limited(retry_after).into_response();
+    } else if path.starts_with("/mcp") {
+        let message = format!("Rate limit reached. Please try again in {retry_after} seconds.");
+        (
+            StatusCode::TOO_MANY_REQUESTS,
+            Json(json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32000, "message": message}})),
+        )
+            .into_response()
+    } else if path.starts_with("/api/") {
         let detail = format!("Request was throttled. Expected available in {retry_after} seconds.");
         (
             StatusCode::TOO_MANY_REQUESTS,
@@ -188,6 +198,15 @@ fn too_many(path: &str, wants_html: bool, refused: Refused) -> Response {
     response
 }
 
+/// Whether `path` is one of the APIs that take a key (and share its
+/// limit): `/api/`, the OpenAI-compatible `/v1/`, `/mcp`.
+fn is_keyed_api(path: &str) -> bool {
+    path.starts_with("/api/")
+        || path.starts_with("/v1/")
+        || path == "/mcp"
+        || path.starts_with("/mcp/")
+}
+
 /// Applies the limits to each request.
 pub async fn limit_requests(
     State(state): State<AppState>,
@@ -201,7 +220,7 @@ pub async fn limit_requests(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("text/html"));
-    if path.starts_with("/api/") {
+    if is_keyed_api(&path) {
         let api_key = api_key_in(request.headers());
         if let Err(wait) = state.limits.check_api(api_key, &address).await {
             return too_many(&path, wants_html, Refused::Api(wait));

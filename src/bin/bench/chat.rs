@@ -35,13 +35,45 @@ async fn listen() -> anyhow::Result<(tokio::net::TcpListener, String)> {
     Ok((listener, address))
 }
 
-/// For each question, the time from sending it until the first words
-/// arrive, less the mock model's own delay.
+/// The time the server adds to an answer (less the mock model's own
+/// delay), by surface, one entry per question asked.
+#[derive(Debug, Default)]
+pub struct ChatLatency {
+    /// `PUT /api/v1/chat/{id}/?stream=true`: until the first `delta`.
+    pub api_first_words: Vec<Duration>,
+    /// `PUT /api/v1/chat/{id}/`: until the whole answer.
+    pub api_whole: Vec<Duration>,
+    /// `POST /v1/chat/completions` streamed: until the first content chunk.
+    pub openai_first_words: Vec<Duration>,
+    /// `POST /v1/chat/completions`: until the whole completion.
+    pub openai_whole: Vec<Duration>,
+}
+
+/// Until the first piece of a streamed response that contains `marker`
+/// (the whole body is read).
+async fn first_with(
+    response: reqwest::Response,
+    marker: &str,
+    started: Instant,
+) -> anyhow::Result<Option<Duration>> {
+    let mut response = response;
+    let mut first = None;
+    while let Some(bytes) = response.chunk().await? {
+        if first.is_none() && String::from_utf8_lossy(&bytes).contains(marker) {
+            first = Some(started.elapsed());
+        }
+    }
+    Ok(first)
+}
+
+/// For each question, the time the server adds before the first words and
+/// to the whole answer, through the chat API and through the
+/// OpenAI-compatible endpoint.
 pub async fn server_added_latency(
     file_name: &str,
     bytes: Vec<u8>,
     questions: &[String],
-) -> anyhow::Result<Vec<Duration>> {
+) -> anyhow::Result<ChatLatency> {
     let (model_listener, model_url) = listen().await?;
     let model =
         axum::Router::new().route("/v1/chat/completions", axum::routing::post(mock_completion));
@@ -138,27 +170,98 @@ pub async fn server_added_latency(
         .await?;
     let chat_id = chat["id"].as_i64().unwrap_or_default();
 
-    let mut added = Vec::new();
+    let model = assistant["openai_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let bearer = format!("Bearer {}", token["token"].as_str().unwrap_or_default());
+    let mut measured = ChatLatency::default();
     for round in 0..3 {
+        // The first round warms caches.
+        let keep = |list: &mut Vec<Duration>, time: Option<Duration>| {
+            if let (Some(time), true) = (time, round > 0) {
+                list.push(time.saturating_sub(MODEL_DELAY));
+            }
+        };
         for question in questions {
+            let put = || {
+                client
+                    .put(format!("{app}/api/v1/chat/{chat_id}/"))
+                    .header("Authorization", &auth)
+                    .json(&json!({"assistant_id": assistant_id, "input": question}))
+            };
+            let completion = |stream: bool| {
+                client
+                    .post(format!("{app}/v1/chat/completions"))
+                    .header("Authorization", &bearer)
+                    .json(&json!({"model": model, "stream": stream,
+                                  "messages": [{"role": "user", "content": question}]}))
+            };
             let started = Instant::now();
-            let mut response = client
-                .put(format!("{app}/api/v1/chat/{chat_id}/?stream=true"))
-                .header("Authorization", &auth)
-                .json(&json!({"assistant_id": assistant_id, "input": question}))
-                .send()
-                .await?;
-            let mut first = None;
-            while let Some(bytes) = response.chunk().await? {
-                if first.is_none() && String::from_utf8_lossy(&bytes).contains("event: delta") {
-                    first = Some(started.elapsed());
-                }
-            }
-            // The first round warms caches.
-            if let (Some(first), true) = (first, round > 0) {
-                added.push(first.saturating_sub(MODEL_DELAY));
-            }
+            let response = put().query(&[("stream", "true")]).send().await?;
+            keep(
+                &mut measured.api_first_words,
+                first_with(response, "event: delta", started).await?,
+            );
+            let started = Instant::now();
+            put().send().await?.bytes().await?;
+            keep(&mut measured.api_whole, Some(started.elapsed()));
+            let started = Instant::now();
+            let response = completion(true).send().await?;
+            keep(
+                &mut measured.openai_first_words,
+                first_with(response, "\"content\":\"The answer", started).await?,
+            );
+            let started = Instant::now();
+            completion(false).send().await?.bytes().await?;
+            keep(&mut measured.openai_whole, Some(started.elapsed()));
         }
     }
-    Ok(added)
+    Ok(measured)
+}
+
+/// Measures and prints [`server_added_latency`] for one filing.
+pub async fn print_latency(
+    file_name: &str,
+    pages: usize,
+    bytes: Vec<u8>,
+    questions: &[String],
+) -> anyhow::Result<()> {
+    let mut measured = server_added_latency(file_name, bytes, questions).await?;
+    for list in [
+        &mut measured.api_first_words,
+        &mut measured.api_whole,
+        &mut measured.openai_first_words,
+        &mut measured.openai_whole,
+    ] {
+        list.sort();
+    }
+    let place = if pages > 0 {
+        format!("{file_name} ({pages} pages)")
+    } else {
+        file_name.to_owned()
+    };
+    let line = |label: &str, times: &[Duration]| {
+        println!(
+            "chat, {place}, {label}: p50 {:.2} ms  p99 {:.2} ms  ({} answers, mock model delay {} ms)",
+            crate::percentile_ms(times, 0.5),
+            crate::percentile_ms(times, 0.99),
+            times.len(),
+            MODEL_DELAY.as_millis()
+        );
+    };
+    line(
+        "time the server adds before the first words, PUT /api/v1/chat/{id}/ streamed",
+        &measured.api_first_words,
+    );
+    line(
+        "before the first words, POST /v1/chat/completions streamed",
+        &measured.openai_first_words,
+    );
+    line("whole answer, PUT /api/v1/chat/{id}/", &measured.api_whole);
+    line(
+        "whole answer, POST /v1/chat/completions",
+        &measured.openai_whole,
+    );
+    Ok(())
 }

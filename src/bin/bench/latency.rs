@@ -161,14 +161,6 @@ pub async fn measure(
         .ok_or_else(|| anyhow::anyhow!("no filings"))?;
     let bytes = std::fs::read(bench.args.data.join("pdfs").join(&file_name))?;
     let questions: Vec<String> = questions.iter().map(|q| q.question.clone()).collect();
-    let mut added = crate::chat::server_added_latency(&file_name, bytes, &questions).await?;
-    added.sort();
-    println!(
-        "chat, {file_name} ({pages} pages): time the server adds before the first words p50 {:.2} ms  p99 {:.2} ms  ({} answers, mock model delay {} ms)",
-        percentile_ms(&added, 0.5),
-        percentile_ms(&added, 0.99),
-        added.len(),
-        crate::chat::MODEL_DELAY.as_millis()
-    );
+    crate::chat::print_latency(&file_name, pages, bytes, &questions).await?;
     Ok(())
 }

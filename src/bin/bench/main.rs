@@ -90,6 +90,11 @@ pub struct Args {
     /// Stop after page recall (skip the latency measurements).
     #[arg(long)]
     recall_only: bool,
+    /// Only measure what the server adds to an answer with a mock model
+    /// (the chat API and the OpenAI-compatible endpoint), on one filing,
+    /// then stop.
+    #[arg(long)]
+    chat_only: bool,
     /// Only measure the model, then stop: the time to embed a question (the
     /// part of a search the model adds), passages embedded per second on
     /// one core and on all, and the vector scan.
@@ -461,6 +466,19 @@ async fn run() -> anyhow::Result<()> {
     let questions = sets::financebench(&args.data)?;
     if args.model_speed {
         return model_speed(&args, &questions).await;
+    }
+    if args.chat_only {
+        let filing = questions
+            .first()
+            .ok_or_else(|| anyhow::anyhow!("no questions"))?
+            .doc_name
+            .clone();
+        let file_name = format!("{filing}.pdf");
+        let bytes = std::fs::read(args.data.join("pdfs").join(&file_name))?;
+        // Every question, asked of this one filing: the time measured is
+        // the server's, whatever the answer.
+        let asked: Vec<String> = questions.iter().map(|q| q.question.clone()).collect();
+        return chat::print_latency(&file_name, 0, bytes, &asked).await;
     }
     let modes = Modes::of(&args);
     let temp = tempfile::tempdir()?;

@@ -45,6 +45,16 @@ pub(super) fn ChatsPanel(
                                             {(chat.origin == "widget").then(|| view! {
                                                 <span class="shrink-0 rounded-full bg-sky-50 px-2 py-0.5 text-xs font-medium text-sky-700 ring-1 ring-inset ring-sky-600/20" title=chat.site.clone().map(|site| format!("A visitor on {site}")) data-testid="chat-origin">"Website"</span>
                                             })}
+                                            {(chat.origin == "openai" || chat.origin == "mcp").then(|| {
+                                                let (name, hint) = if chat.origin == "openai" {
+                                                    ("OpenAI API", "Asked through the OpenAI-compatible /v1/chat/completions")
+                                                } else {
+                                                    ("MCP", "Asked by an MCP client (ask_assistant)")
+                                                };
+                                                view! {
+                                                    <span class="shrink-0 rounded-full bg-violet-50 px-2 py-0.5 text-xs font-medium text-violet-700 ring-1 ring-inset ring-violet-600/20" title=hint data-testid="chat-origin">{name}</span>
+                                                }
+                                            })}
                                             <span class="shrink-0 text-xs text-slate-500">{format_time(chat.updated_at)}</span>
                                             <ActionForm action=delete>
                                                 <input type="hidden" name="chat_id" value=chat.id />

@@ -7,7 +7,7 @@
 use serde_json::{Value, json};
 use utoipa::Modify;
 use utoipa::openapi::path::Operation;
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, HeaderBuilder, ObjectBuilder, RefOr, ResponseBuilder, Type};
 
 /// A text that may not be blank: at least one character that is not a
@@ -28,8 +28,39 @@ pub fn spell_out_not_blank(value: &mut Value) {
     }
 }
 
-/// Adds the security scheme and the responses every operation shares.
+/// Adds the security schemes and the responses every operation shares.
 pub struct Conventions;
+
+/// Points each status an operation does not document itself to the shared
+/// response of that name.
+fn add_shared(operation: &mut Operation, shared: &[(&str, &str)]) {
+    for (status, name) in shared {
+        operation
+            .responses
+            .responses
+            .entry((*status).to_owned())
+            .or_insert_with(|| {
+                RefOr::Ref(utoipa::openapi::Ref::new(format!(
+                    "#/components/responses/{name}"
+                )))
+            });
+    }
+}
+
+/// The responses every `/v1` operation shares, in OpenAI's error shape
+/// (each documents its own 401, 403 and 404).
+fn add_openai_responses(item: &mut utoipa::openapi::PathItem) {
+    for (_, operation) in operations(item) {
+        let mut shared = vec![
+            ("429", "OpenAiTooManyRequests"),
+            ("500", "OpenAiServerError"),
+        ];
+        if operation.request_body.is_some() {
+            shared.push(("413", "OpenAiPayloadTooLarge"));
+        }
+        add_shared(operation, &shared);
+    }
+}
 
 fn detail_response(description: &str, example: &str) -> ResponseBuilder {
     ResponseBuilder::new().description(description).content(
@@ -39,6 +70,25 @@ fn detail_response(description: &str, example: &str) -> ResponseBuilder {
                 "Detail",
             ))))
             .example(Some(json!({ "detail": example })))
+            .build(),
+    )
+}
+
+fn openai_response(
+    description: &str,
+    kind: &str,
+    message: &str,
+    code: Option<&str>,
+) -> ResponseBuilder {
+    ResponseBuilder::new().description(description).content(
+        "application/json",
+        ContentBuilder::new()
+            .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                "OpenAiErrorBody",
+            ))))
+            .example(Some(
+                json!({"error": {"message": message, "type": kind, "param": null, "code": code}}),
+            ))
             .build(),
     )
 }
@@ -63,6 +113,17 @@ impl Modify for Conventions {
                  `Bearer <key>` is accepted as well.",
             ))),
         );
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "`Bearer <key>`: the same keys as `/api/v1`, as OpenAI clients send them.",
+                    ))
+                    .build(),
+            ),
+        );
         let shared = [
             (
                 "Unauthorized",
@@ -73,6 +134,45 @@ impl Modify for Conventions {
                 .header(
                     "WWW-Authenticate",
                     header("Always `Token`: the scheme to use.", false),
+                ),
+            ),
+            (
+                "Forbidden",
+                detail_response(
+                    "The key's scope (`chat` or `read`) does not allow this, or the key may not \
+                     reach this assistant.",
+                    "This API key's scope (read) does not allow this. Use a key with a wider scope.",
+                ),
+            ),
+            (
+                "OpenAiPayloadTooLarge",
+                openai_response(
+                    "The body is over the server's limit.",
+                    "invalid_request_error",
+                    "Request body is too large.",
+                    None,
+                ),
+            ),
+            (
+                "OpenAiTooManyRequests",
+                openai_response(
+                    "Too many requests: wait for `Retry-After` seconds.",
+                    "requests",
+                    "Rate limit reached. Please try again in 30 seconds.",
+                    Some("rate_limit_exceeded"),
+                )
+                .header(
+                    "Retry-After",
+                    header("Seconds to wait before trying again.", true),
+                ),
+            ),
+            (
+                "OpenAiServerError",
+                openai_response(
+                    "The server failed; the cause is logged under the response's `X-Request-Id`.",
+                    "server_error",
+                    "A server error occurred.",
+                    None,
                 ),
             ),
             (
@@ -136,6 +236,10 @@ impl Modify for Conventions {
                 .insert(name.to_owned(), RefOr::T(response.build()));
         }
         for (path, item) in &mut openapi.paths.paths {
+            if path.starts_with("/v1/") {
+                add_openai_responses(item);
+                continue;
+            }
             let names_object = path.contains('{');
             for (is_patch, operation) in operations(item) {
                 let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
@@ -144,13 +248,18 @@ impl Modify for Conventions {
                     .request_body
                     .as_ref()
                     .is_some_and(|body| body.content.contains_key("multipart/form-data"));
-                // `PATCH` with no body changes nothing, and answers as `GET`.
-                if let Some(body) = operation.request_body.as_mut().filter(|_| is_patch) {
+                // `PATCH` with no body changes nothing, and answers as `GET`;
+                // a key made with a key needs no body (it is as wide as the
+                // calling key).
+                let body_optional =
+                    is_patch || operation.operation_id.as_deref() == Some("create_token");
+                if let Some(body) = operation.request_body.as_mut().filter(|_| body_optional) {
                     body.required = Some(utoipa::openapi::Required::False);
                 }
                 let mut shared = Vec::new();
                 if secured {
                     shared.push(("401", "Unauthorized"));
+                    shared.push(("403", "Forbidden"));
                 }
                 if names_object {
                     shared.push(("404", "NotFound"));
@@ -164,17 +273,7 @@ impl Modify for Conventions {
                 if takes_files {
                     shared.push(("503", "StorageUnavailable"));
                 }
-                for (status, name) in shared {
-                    operation
-                        .responses
-                        .responses
-                        .entry(status.to_owned())
-                        .or_insert_with(|| {
-                            RefOr::Ref(utoipa::openapi::Ref::new(format!(
-                                "#/components/responses/{name}"
-                            )))
-                        });
-                }
+                add_shared(operation, &shared);
             }
         }
     }
@@ -198,9 +297,10 @@ fn operations(
 /// The request bodies' text fields take numbers as their text, as DRF's
 /// `CharField` does (not booleans, objects, arrays or `null`).
 pub fn text_fields_take_numbers(document: &mut Value) {
-    const BODIES: [&str; 9] = [
+    const BODIES: [&str; 10] = [
         "SignUp",
         "LogIn",
+        "KeyFromKey",
         "NewAssistant",
         "NewAssistantUpload",
         "AssistantReplacement",

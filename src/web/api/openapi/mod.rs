@@ -19,6 +19,7 @@ use serde_json::Value;
 use utoipa::OpenApi;
 
 use super::v1::{assistants, chat, documents, me, tokens, users};
+use crate::web::openai::{completions, models};
 use conventions::{Conventions, camel_case_links, spell_out_not_blank, text_fields_take_numbers};
 use schemas::{Detail, ValidationErrors};
 
@@ -37,7 +38,12 @@ Text fields accept numbers as their text, as the original \
 (`non_field_errors` for errors of no single field); every other error is \
 `{\"detail\": \"message\"}`. A 401 carries `WWW-Authenticate: Token`, a 429 \
 `Retry-After` (seconds). Every response carries an `X-Request-Id`.
-- Another user's objects answer 404, exactly as if they did not exist.
+- Another user's objects answer 404, exactly as if they did not exist. \
+A key made with a `chat` or `read` scope, or limited to some assistants, \
+answers 403 for what it may not do.
+- `/v1` is OpenAI-compatible (every assistant is a model): send the same keys \
+as `Authorization: Bearer <key>`; its errors are in OpenAI's shape \
+(`{\"error\": {\"message\", \"type\", \"param\", \"code\"}}`).
 - Timestamps are RFC 3339 in UTC, e.g. `2026-11-26T19:47:45.123Z`.";
 
 /// The description, as the derive builds it (without [`Conventions`]' cache).
@@ -66,6 +72,9 @@ Text fields accept numbers as their text, as the original \
         chat::get_chat,
         chat::ask,
         chat::delete_chat,
+        models::list_models,
+        models::get_model,
+        completions::create_chat_completion,
     ),
     components(schemas(Detail, ValidationErrors)),
     modifiers(&Conventions),
@@ -75,6 +84,7 @@ Text fields accept numbers as their text, as the original \
         (name = "assistants", description = "Assistants and the documents they answer from."),
         (name = "documents", description = "An assistant's documents, and what it would read for a question."),
         (name = "chat", description = "Chats with an assistant: ask, read, delete."),
+        (name = "openai", description = "OpenAI-compatible: every assistant is a model at `/v1` (the base URL is this server's address followed by `/v1`), for the OpenAI client libraries and tools. Errors are in OpenAI's shape."),
     )
 )]
 struct ApiDoc;

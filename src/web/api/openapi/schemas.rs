@@ -246,3 +246,65 @@ pub struct Question {
     #[schema(max_length = 10000, pattern = "NOT_BLANK")]
     pub input: String,
 }
+
+/// An error of the OpenAI-compatible `/v1`, in OpenAI's shape.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"error": {"message": "The model `asst_x` does not exist or you do not have access to it.", "type": "invalid_request_error", "param": "model", "code": "model_not_found"}}))]
+pub struct OpenAiErrorBody {
+    pub error: OpenAiErrorDetail,
+}
+
+/// What went wrong, as OpenAI says it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OpenAiErrorDetail {
+    pub message: String,
+    /// `invalid_request_error`, `permission_error`, `requests`, `api_error`, `server_error`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The request parameter at fault, if one is.
+    pub param: Option<String>,
+    /// `invalid_api_key`, `model_not_found`, `rate_limit_exceeded`, …
+    pub code: Option<String>,
+}
+
+/// The role of a chat-completion message.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageRole {
+    System,
+    Developer,
+    User,
+    Assistant,
+}
+
+/// A message's content: text, or text parts (an assistant reads no images,
+/// audio or files).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum MessageContent {
+    Text(String),
+    Parts(Vec<TextPart>),
+}
+
+/// A text part of a message.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TextPart {
+    #[serde(rename = "type")]
+    pub kind: TextPartKind,
+    pub text: String,
+}
+
+/// Always `text`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TextPartKind {
+    Text,
+}
+
+/// Where the model stops: one sequence, or up to four (more are a 400).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum StopSequences {
+    One(String),
+    Many(Vec<String>),
+}

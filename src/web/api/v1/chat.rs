@@ -37,7 +37,7 @@ pub struct ChatSummary {
     absolute_url: String,
     thread_id: String,
     assistant_id: i64,
-    /// Where it was held: `app`, `api` or `widget`.
+    /// Where it was held: `app`, `api`, `widget`, `openai` (`/v1/chat/completions`) or `mcp`.
     origin: String,
     #[serde(with = "crate::model::timestamp")]
     created_at: chrono::DateTime<chrono::Utc>,

@@ -71,11 +71,13 @@ async fn method_not_allowed(method: Method) -> ApiError {
 }
 
 /// Turns any `/api/` error response that is not already JSON (from a layer
-/// around the router: body limit, timeout, ...) into `{"detail": ...}`.
+/// around the router: body limit, timeout, ...) into `{"detail": ...}`
+/// (`/v1/`'s into OpenAI's `{"error": ...}`).
 /// Install it outside those layers.
 pub async fn json_errors(request: Request<Body>, next: Next) -> Response {
     let path = request.uri().path();
-    if !path.starts_with("/api/") && !path.starts_with("/widget/") {
+    let openai = path.starts_with("/v1/");
+    if !path.starts_with("/api/") && !path.starts_with("/widget/") && !openai {
         return next.run(request).await;
     }
     let response = next.run(request).await;
@@ -97,7 +99,12 @@ pub async fn json_errors(request: Request<Body>, next: Next) -> Response {
     };
     let (mut parts, _) = response.into_parts();
     parts.headers.remove(header::CONTENT_LENGTH);
-    let mut fresh = (status, Json(json!({ "detail": detail }))).into_response();
+    let body = if openai {
+        crate::web::openai::OpenAiError::new(status, detail, "invalid_request_error").body()
+    } else {
+        json!({ "detail": detail })
+    };
+    let mut fresh = (status, Json(body)).into_response();
     for (name, value) in &parts.headers {
         if name != header::CONTENT_TYPE {
             fresh.headers_mut().insert(name.clone(), value.clone());

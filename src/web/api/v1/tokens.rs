@@ -54,7 +54,10 @@ fn optional_timestamp<S: serde::Serializer>(
 fn key_request(input: &Input) -> Result<KeyRequest, ApiError> {
     let [scope, expires_at] = input.texts(["scope", "expires_at"])?;
     let assistants = match input.fields.get("assistants") {
-        None | Some(Value::Null) => Vec::new(),
+        None => Vec::new(),
+        Some(Value::Null) => {
+            return Err(ApiError::field("assistants", "This field may not be null."));
+        }
         Some(Value::Array(items)) => items
             .iter()
             .map(|item| match item {
