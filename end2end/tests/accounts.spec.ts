@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { PASSWORD, logIn, open, signUp, uniqueName } from "./helpers";
+import { PASSWORD, logIn, newSignedInUser, open, signUp, uniqueName } from "./helpers";
 
 test("sign up, log out, a wrong password, log in, and an API key's whole life", async ({ page, request }) => {
   const username = uniqueName("ada");
@@ -47,7 +47,7 @@ test("sign up, log out, a wrong password, log in, and an API key's whole life", 
 
   await page.reload();
   await expect(page.getByTestId("new-key-value")).toHaveCount(0);
-  await expect(page.getByTestId("api-key-row")).not.toContainText("Never");
+  await expect(page.getByTestId("api-key-last-used")).not.toHaveText("Never");
 
   await page.getByRole("button", { name: "Revoke key Playwright" }).click();
   await expect(page.getByTestId("no-keys")).toBeVisible();
@@ -120,4 +120,48 @@ test.describe("without JavaScript", () => {
     await expect(page.getByLabel("Documents", { exact: true })).toBeDisabled();
     await expect(page.getByText("Add documents on the assistant's page once it is created")).toBeVisible();
   });
+});
+
+test("a key that may only ask one assistant, until a date, made on the account page", async ({ page, request }) => {
+  const username = await newSignedInUser(page, request, "scoped");
+  const login = await request.post("/api/v1/tokens/", { data: { username, password: PASSWORD } });
+  const full = (await login.json()).token;
+  const made = [];
+  for (const name of ["Filings helper", "Contracts helper"]) {
+    const created = await request.post("/api/v1/assistants/", {
+      headers: { Authorization: `Token ${full}` },
+      data: { name, company_name: "Acme", instructions: "Cite pages." },
+    });
+    expect(created.status()).toBe(201);
+    made.push((await created.json()).id);
+  }
+
+  await open(page, "/account");
+  await page.getByLabel("Key name").fill("Support bot");
+  await page.getByLabel("What it may do").selectOption("chat");
+  await page.getByLabel("Filings helper").check();
+  await page.getByLabel("Expires (optional)").fill("2999-12-31");
+  await page.getByRole("button", { name: "Create key" }).click();
+  const shown = page.getByTestId("new-key-value");
+  await expect(shown).toHaveText(/^ack_[A-Za-z0-9]{40}$/);
+  const key = (await shown.textContent())!.trim();
+  const row = page.getByTestId("api-key-row").filter({ hasText: "Support bot" });
+  await expect(row.getByTestId("api-key-scope")).toHaveText("Ask and search");
+  await expect(row.getByTestId("api-key-assistants")).toHaveText("Filings helper");
+  await expect(row.getByTestId("api-key-expires")).toContainText("3000");
+  await page.screenshot({ path: "test-results/account-scoped-key.png", fullPage: true });
+
+  const auth = { Authorization: `Bearer ${key}` };
+  expect((await request.get(`/api/v1/assistants/${made[0]}/`, { headers: auth })).status()).toBe(200);
+  expect((await request.get(`/api/v1/assistants/${made[1]}/`, { headers: auth })).status()).toBe(403);
+  expect((await request.delete(`/api/v1/assistants/${made[0]}/`, { headers: auth })).status()).toBe(403);
+  const models = await request.get("/v1/models", { headers: auth });
+  expect((await models.json()).data).toHaveLength(1);
+
+  // A date in the past is refused beside its field.
+  await page.getByLabel("Key name").fill("Too late");
+  await page.getByLabel("Expires (optional)").fill("2001-01-01");
+  await page.getByRole("button", { name: "Create key" }).click();
+  await expect(page.getByText("The expiry must be in the future.")).toBeVisible();
+  await expect(page.getByTestId("api-key-row")).toHaveCount(2);
 });

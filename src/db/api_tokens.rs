@@ -46,6 +46,7 @@ impl ApiTokenRow {
             assistant_ids: self
                 .assistant_ids
                 .map(|ids| serde_json::from_str(&ids).unwrap_or_default()),
+            expired: self.expires_at.is_some_and(|at| at <= Utc::now()),
             expires_at: self.expires_at,
         }
     }

@@ -36,6 +36,9 @@ pub struct ApiKeyView {
     pub assistant_ids: Option<Vec<i64>>,
     /// When it stops working; `None`: never.
     pub expires_at: Option<DateTime<Utc>>,
+    /// Whether it has stopped working (judged on the server: the browser
+    /// build has no clock).
+    pub expired: bool,
 }
 
 /// A key just created: the only time the whole key is shown.

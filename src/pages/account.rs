@@ -116,12 +116,16 @@ fn DeleteAccountCard() -> impl IntoView {
     }
 }
 
+/// The user's keys, and their assistants' names by id.
+type KeysAndNames = (Vec<ApiKeyView>, Vec<(i64, String)>);
+
 /// The account page's API key data and actions.
 #[derive(Clone, Copy)]
 struct ApiKeysData {
     create: ServerAction<CreateApiKey>,
     revoke: ServerAction<RevokeApiKey>,
-    keys: Resource<Result<Vec<ApiKeyView>, crate::error::AppError>>,
+    /// The keys, with the names of the assistants they may reach.
+    keys: Resource<Result<KeysAndNames, crate::error::AppError>>,
     flashed: Resource<Result<Option<CreatedApiKey>, crate::error::AppError>>,
     assistants: Resource<Result<Vec<AssistantView>, crate::error::AppError>>,
 }
@@ -132,7 +136,15 @@ impl ApiKeysData {
         let revoke = ServerAction::<RevokeApiKey>::new();
         let keys = Resource::new(
             move || (create.version().get(), revoke.version().get()),
-            |_| list_api_keys(),
+            |_| async {
+                let keys = list_api_keys().await?;
+                let names = list_assistants()
+                    .await?
+                    .into_iter()
+                    .map(|assistant| (assistant.id, assistant.name))
+                    .collect();
+                Ok((keys, names))
+            },
         );
         let flashed = Resource::new(|| (), |()| take_new_api_key());
         let assistants = Resource::new(|| (), |()| list_assistants());
@@ -168,7 +180,7 @@ fn ApiKeys(data: ApiKeysData) -> impl IntoView {
             <p class="mt-1 text-sm text-slate-600">
                 "Send a key as "
                 <code class="rounded bg-slate-100 px-1 py-0.5 text-xs">"Authorization: Token <key>"</code>
-                ". Anyone with a key can act as you: revoke any you no longer use."
+                ". A key that may do everything can act as you: give each use the least it needs (ask only, read only, some assistants, an end date), and revoke any you no longer use."
             </p>
             <Transition fallback=|| ()>
                 {move || {
@@ -223,19 +235,14 @@ fn ApiKeys(data: ApiKeysData) -> impl IntoView {
             <div class="mt-6">
                 <Transition fallback=|| view! { <Loading /> }>
                     {move || Suspend::new(async move {
-                        let names: Vec<(i64, String)> = assistants
-                            .await
-                            .unwrap_or_default()
-                            .into_iter()
-                            .map(|assistant| (assistant.id, assistant.name))
-                            .collect();
-                        match keys.await {
-                            Ok(list) if list.is_empty() => view! {
+                        let listed = keys.await;
+                        match listed {
+                            Ok((list, _)) if list.is_empty() => view! {
                                 <p class="rounded-lg border border-dashed border-slate-300 px-4 py-6 text-center text-sm text-slate-500" data-testid="no-keys">
                                     "You have no API keys yet."
                                 </p>
                             }.into_any(),
-                            Ok(list) => view! { <KeyTable keys=list revoke names /> }.into_any(),
+                            Ok((list, names)) => view! { <KeyTable keys=list revoke names /> }.into_any(),
                             Err(error) => view! { <p role="alert" class="text-sm text-red-600">{error.to_string()}</p> }.into_any(),
                         }
                     })}
@@ -331,7 +338,7 @@ fn KeyTable(
                         .into_iter()
                         .map(|key| {
                             let label = format!("Revoke key {}", key.name);
-                            let expired = key.expires_at.is_some_and(|at| at <= chrono::Utc::now());
+                            let expired = key.expired;
                             let expires = key.expires_at.map_or_else(|| "Never".to_owned(), format_time);
                             view! {
                                 <tr data-testid="api-key-row">
@@ -344,7 +351,7 @@ fn KeyTable(
                                         {expired.then(|| view! { <span class="ml-2 rounded bg-red-50 px-1.5 py-0.5 text-xs font-medium text-red-700">"Expired"</span> })}
                                     </td>
                                     <td class="hidden whitespace-nowrap py-3 pr-4 text-slate-600 sm:table-cell">{format_time(key.created_at)}</td>
-                                    <td class="whitespace-nowrap py-3 pr-4 text-slate-600">{key.last_used_at.map_or_else(|| "Never".to_owned(), format_time)}</td>
+                                    <td class="whitespace-nowrap py-3 pr-4 text-slate-600" data-testid="api-key-last-used">{key.last_used_at.map_or_else(|| "Never".to_owned(), format_time)}</td>
                                     <td class="py-3 text-right">
                                         <ActionForm action=revoke>
                                             <input type="hidden" name="id" value=key.id />

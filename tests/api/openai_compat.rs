@@ -516,3 +516,23 @@ async fn over_the_limit_is_a_429_with_retry_after() {
     let (status, _) = app.call(&token, Method::GET, "/api/v1/me/", None).await;
     assert_eq!(status, 429);
 }
+
+#[tokio::test]
+async fn an_expired_key_is_an_invalid_api_key() {
+    let app = spawn_app().await;
+    app.create_user("ada").await;
+    let soon = (chrono::Utc::now() + chrono::Duration::seconds(2)).to_rfc3339();
+    let (_, made) = status_and_json(
+        app.post_json(
+            "/api/v1/tokens/",
+            &json!({"username": "ada", "password": PASSWORD, "expires_at": soon}),
+        )
+        .await,
+    )
+    .await;
+    let token = made["token"].as_str().unwrap();
+    assert!(client(&app, token).models().list().await.is_ok());
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let error = api_error(client(&app, token).models().list().await.unwrap_err());
+    assert_eq!(error.code.as_deref(), Some("invalid_api_key"));
+}
