@@ -306,18 +306,20 @@ fn question_kinds(words: &[String]) -> Option<&'static [&'static str]> {
 }
 
 /// "The latest", "the most recent", unless compared with earlier ones
-/// ("… compared to previous quarters", "over time").
+/// ("… compared to previous quarters", "over time"). Comparing two things
+/// of the latest filing ("how does revenue compare with marketing
+/// expenses") still asks for the latest alone.
 fn asks_for_latest(words: &[String]) -> bool {
     let latest = words
         .iter()
         .any(|w| matches!(w.as_str(), "latest" | "newest" | "recent"));
-    let compares = words.iter().any(|w| {
+    let earlier = words.iter().any(|w| {
         matches!(
             w.as_str(),
-            "previous" | "prior" | "earlier" | "compared" | "compare" | "trend" | "trends" | "time"
+            "previous" | "prior" | "earlier" | "trend" | "trends" | "time"
         )
     });
-    latest && !compares
+    latest && !earlier
 }
 
 /// The years and the quarter of a document's period.
@@ -420,6 +422,14 @@ mod tests {
         assert_eq!(routed("Apple's third quarter of 2023", &filings), [1]);
         assert_eq!(routed("NVDA revenue in Q3 2023", &filings), [2]);
         assert_eq!(routed("Apple's most recent 10-Q", &filings), [1]);
+        assert_eq!(
+            routed(
+                "In Apple's latest 10-Q, how does revenue compare with marketing expenses?",
+                &filings
+            ),
+            [1],
+            "two things of the latest filing compared"
+        );
         assert_eq!(
             routed(
                 "Apple's margin in the most recent 10-Q compared to previous quarters",

@@ -81,7 +81,9 @@ pub struct Args {
     /// Print the metadata read from each filing.
     #[arg(long)]
     metadata: bool,
-    /// Print each question whose evidence page is not in the top 5.
+    /// Print each question whose evidence page is not in the top 5, and
+    /// each single-filing 10-Q question whose source filing is not first
+    /// (served ranking).
     #[arg(long)]
     misses: bool,
     /// Also print page recall for other ways of fusing the two rankings.

@@ -352,11 +352,18 @@ async fn by_filing(
             )
             .await?;
             if question.single {
-                single.add(
-                    found
-                        .iter()
-                        .position(|hit| question.sources.contains(&hit.document)),
-                );
+                let rank = found
+                    .iter()
+                    .position(|hit| question.sources.contains(&hit.document));
+                let served = Ranking::all(bench.semantic.is_some()).last() == Some(&ranking);
+                if bench.args.misses && served && variant.is_empty() && rank != Some(0) {
+                    let first = found.first().map_or("nothing", |hit| hit.document.as_str());
+                    println!(
+                        "10-Q miss at @1 (source {:?}, rank {rank:?}, first {first}): {}",
+                        question.sources, question.question
+                    );
+                }
+                single.add(rank);
             } else {
                 let mut seen: Vec<&String> = found
                     .iter()
