@@ -6,7 +6,8 @@
 //! A request without a valid key is refused before MCP sees it (401, a
 //! JSON-RPC error body). What the key's scope or reach does not allow is a
 //! tool error (`isError: true`) whose structured content is
-//! `{"status": 403, "detail": …}`, so that the client's model reads why.
+//! `{"status": 403, "detail": …}`, so that the client's model reads why;
+//! another account's assistant or chat is a 404, bad input a 400, alike.
 
 use std::sync::Arc;
 
@@ -151,6 +152,9 @@ fn api_tool_error(error: ApiError) -> CallToolResult {
             tracing::error!(error = ?cause, "internal error in an MCP tool");
             "A server error occurred.".to_owned()
         }
+        ApiError::NotFound => "No such assistant (or chat with it) in this key's account: use an \
+                               id from list_assistants, and a chat_id an earlier answer returned."
+            .to_owned(),
         other => other.to_string(),
     };
     tool_error(status, detail)
@@ -187,11 +191,8 @@ impl Assistants {
             Ok(id) => db.assistant_of(auth.user_id, id).await?,
             Err(_) => db.assistant_by_public_id(auth.user_id, reference).await?,
         };
-        let assistant = found.ok_or_else(|| {
-            ApiError::BadRequest(format!(
-                "No assistant \"{reference}\": use an id from list_assistants."
-            ))
-        })?;
+        // Another account's assistant is not found, as on every surface.
+        let assistant = found.ok_or(ApiError::NotFound)?;
         auth.permit_assistant(assistant.id)?;
         Ok(assistant)
     }
@@ -268,11 +269,7 @@ impl Assistants {
                 .chat_of(auth.user_id, id)
                 .await?
                 .filter(|chat| chat.assistant_id == assistant.id)
-                .ok_or_else(|| {
-                    ApiError::BadRequest(format!(
-                        "No chat {id} with this assistant: leave chat_id out to start one."
-                    ))
-                })?,
+                .ok_or(ApiError::NotFound)?,
             None => {
                 db.insert_chat(auth.user_id, assistant.id, &chat::new_thread_id(), ORIGIN)
                     .await?

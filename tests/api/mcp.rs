@@ -170,31 +170,38 @@ async fn bad_input_and_other_accounts_are_tool_errors() {
     let (_, bob) = app.user_with_token("bob").await;
     let bobs = app.assistant_with_document(&bob, "b.md", REPORT_MD).await;
     let client = connect(&app, &token).await.unwrap();
-    for (tool, arguments) in [
+    // Another account's assistant, or none, is not found (404), as on
+    // every surface; a blank question is a 400.
+    for (tool, arguments, status) in [
         (
             "search_documents",
             json!({"assistant": bobs.to_string(), "query": "cash"}),
+            404,
         ),
         (
             "search_documents",
             json!({"assistant": "asst_nobody", "query": "cash"}),
+            404,
         ),
         (
             "ask_assistant",
             json!({"assistant": bobs.to_string(), "question": "Cash?"}),
+            404,
         ),
         (
             "ask_assistant",
             json!({"assistant": "1", "question": "   "}),
+            400,
         ),
         (
             "ask_assistant",
             json!({"assistant": "1", "question": "Cash?", "chat_id": 999}),
+            404,
         ),
     ] {
         let result = call(&client, tool, arguments.clone()).await;
         assert_eq!(result.is_error, Some(true), "{tool} {arguments}");
-        assert_eq!(structured(&result)["status"], 400, "{tool} {arguments}");
+        assert_eq!(structured(&result)["status"], status, "{tool} {arguments}");
     }
     // Bob's document is not among Ada's resources, nor readable by address.
     assert_eq!(client.list_all_resources().await.unwrap().len(), 1);
