@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
-use leptos_router::components::{Route, Router, Routes};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::hooks::use_location;
 use leptos_router::{SsrMode, path};
 
@@ -10,8 +10,8 @@ use crate::components::auth::Auth;
 use crate::components::layout::NavBar;
 use crate::functions::accounts::{LogOut, current_user};
 use crate::pages::{
-    AccountPage, AssistantPage, ChatPage, DashboardPage, LandingPage, LogInPage, NewAssistantPage,
-    NotFoundPage, SignUpPage,
+    AccountPage, AnalyticsTab, AssistantWorkspace, ChatPage, ChatTab, DashboardPage, DocumentsTab,
+    LandingPage, LogInPage, NewAssistantPage, NotFoundPage, PublishTab, SettingsTab, SignUpPage,
 };
 
 /// The document around the app, rendered on the server.
@@ -103,8 +103,14 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("dashboard") view=DashboardPage ssr=SsrMode::Async />
                 <Route path=path!("account") view=AccountPage ssr=SsrMode::Async />
                 <Route path=path!("assistants/new") view=NewAssistantPage ssr=SsrMode::Async />
-                <Route path=path!("assistants/:id") view=AssistantPage ssr=SsrMode::Async />
                 <Route path=path!("assistants/:id/chats/:chat_id") view=ChatPage ssr=SsrMode::Async />
+                <ParentRoute path=path!("assistants/:id") view=AssistantWorkspace ssr=SsrMode::Async>
+                    <Route path=path!("") view=ChatTab />
+                    <Route path=path!("documents") view=DocumentsTab />
+                    <Route path=path!("analytics") view=AnalyticsTab />
+                    <Route path=path!("publish") view=PublishTab />
+                    <Route path=path!("settings") view=SettingsTab />
+                </ParentRoute>
             </Routes>
         </main>
     }

@@ -17,6 +17,8 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod accounts;
 #[cfg(feature = "ssr")]
+pub mod analytics;
+#[cfg(feature = "ssr")]
 pub mod assistants;
 #[cfg(feature = "ssr")]
 pub mod auth;

@@ -183,6 +183,10 @@ fn router(state: AppState, sessions: SessionStorage) -> AppService {
         .route("/readyz", axum::routing::get(crate::web::health::readyz))
         .route("/assistants/{id}/documents", axum::routing::post(crate::web::dashboard::upload_from_dashboard))
         .route(
+            "/assistants/{id}/export",
+            axum::routing::get(crate::web::export::export_from_dashboard),
+        )
+        .route(
             "/chats/{id}/messages",
             axum::routing::post(crate::web::dashboard::ask_from_dashboard),
         )

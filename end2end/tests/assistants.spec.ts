@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { newSignedInUser } from "./helpers";
+import { newSignedInUser, openTab } from "./helpers";
 
 test("create, edit and delete an assistant from the dashboard", async ({ page, request }) => {
   await newSignedInUser(page, request, "maker");
@@ -19,8 +19,12 @@ test("create, edit and delete an assistant from the dashboard", async ({ page, r
   await page.getByLabel("Company name").fill("3M");
   await page.getByLabel("Instructions").fill("Answer questions about our 2018 annual report.");
   await page.getByRole("button", { name: "Create assistant" }).click();
-  await expect(page).toHaveURL(/\/assistants\/\d+$/);
+  await expect(page).toHaveURL(/\/assistants\/\d+\/documents$/);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Annual report helper");
+  await expect(page.getByTestId("no-documents")).toBeVisible();
+
+  await openTab(page, "Settings");
+  await expect(page).toHaveURL(/\/assistants\/\d+\/settings$/);
 
   await page.getByLabel("Name", { exact: true }).fill("10-K helper");
   await page.getByRole("button", { name: "Save changes" }).click();
@@ -35,6 +39,8 @@ test("create, edit and delete an assistant from the dashboard", async ({ page, r
   await expect(card).toContainText("3M");
 
   await card.getByRole("link").click();
+  await expect(page).toHaveURL(/\/assistants\/\d+$/);
+  await openTab(page, "Settings");
   await page.getByText("Delete assistant…").click();
   await page.getByRole("button", { name: "Delete “10-K helper”" }).click();
   await expect(page).toHaveURL(/\/dashboard$/);

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { assistantWithReport, modelURL, newSignedInUser } from "./helpers";
+import { assistantWithReport, modelURL, newSignedInUser, openTab } from "./helpers";
 
 // The copy of the app whose model is the mock (end2end/mock-model.mjs): it
 // answers from the passage holding "1,577", a few words every 400 ms.
@@ -8,6 +8,7 @@ test.use({ baseURL: modelURL });
 test("with a model, the answer streams in and its citation opens the passage and page", async ({ page, request, browser }) => {
   await newSignedInUser(page, request, "model");
   await assistantWithReport(page, browser, "Model chat");
+  await openTab(page, "Chat");
   await page.getByRole("button", { name: "New chat" }).click();
   await expect(page).toHaveURL(/\/chats\/\d+$/);
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");

@@ -9,7 +9,7 @@ test("upload a document, watch it become ready, then delete it", async ({ page, 
   await page.getByLabel("Company name").fill("Acme");
   await page.getByLabel("Instructions").fill("Quote the clause.");
   await page.getByRole("button", { name: "Create assistant" }).click();
-  await expect(page).toHaveURL(/\/assistants\/\d+$/);
+  await expect(page).toHaveURL(/\/assistants\/\d+\/documents$/);
   await expect(page.getByTestId("no-documents")).toBeVisible();
 
   await page.getByLabel("Documents to upload").setInputFiles([
@@ -70,7 +70,7 @@ test("each document shows what it is, the owner corrects it, and search explains
   await page.getByLabel("Company name").fill("Various");
   await page.getByLabel("Instructions").fill("Answer from the filings.");
   await page.getByRole("button", { name: "Create assistant" }).click();
-  await expect(page).toHaveURL(/\/assistants\/\d+$/);
+  await expect(page).toHaveURL(/\/assistants\/\d+\/documents$/);
 
   const cover = (registrant: string, yearEnd: string, body: string) =>
     `FORM 10-K\n\nFor the fiscal year ended ${yearEnd}\n\n${registrant}\n(Exact name of registrant as specified in its charter)\n\n## Results\n\n${body}\n`;

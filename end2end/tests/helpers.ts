@@ -76,6 +76,14 @@ export async function assistantWithReport(page: Page, browser: import("@playwrig
     { name: "acme_2018_annual_report.pdf", mimeType: "application/pdf", buffer: pdf },
   ]);
   await page.getByRole("button", { name: "Create assistant" }).click();
-  await expect(page).toHaveURL(/\/assistants\/\d+$/);
+  // A new assistant opens on its Documents.
+  await expect(page).toHaveURL(/\/assistants\/\d+\/documents$/);
   await expect(page.getByTestId("document-status")).toHaveText("Ready");
+}
+
+/** Opens one of an assistant's tabs: Chat, Documents, Analytics, Publish or Settings. */
+export async function openTab(page: Page, name: string): Promise<void> {
+  const tab = page.getByRole("navigation", { name: "This assistant" }).getByRole("link", { name, exact: true });
+  await tab.click();
+  await expect(tab).toHaveAttribute("aria-current", "page");
 }

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { PASSWORD, logIn, newSignedInUser, open, uniqueName } from "./helpers";
+import { PASSWORD, logIn, newSignedInUser, open, openTab, uniqueName } from "./helpers";
 
 test("the pages run under their Content-Security-Policy without a single violation", async ({ page, request }) => {
   const violations: string[] = [];
@@ -18,7 +18,8 @@ test("the pages run under their Content-Security-Policy without a single violati
   await page.getByLabel("Company name").fill("Acme");
   await page.getByLabel("Instructions").fill("Answer briefly.");
   await page.getByRole("button", { name: "Create assistant" }).click();
-  await expect(page).toHaveURL(/\/assistants\/\d+$/);
+  await expect(page).toHaveURL(/\/assistants\/\d+\/documents$/);
+  await openTab(page, "Publish");
   // The widget's live preview (a script, a shadow root and its styles) runs too.
   await expect(page.getByTestId("widget-preview").getByRole("button", { name: "Open chat" })).toBeVisible();
   expect(violations).toEqual([]);

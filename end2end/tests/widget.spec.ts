@@ -1,5 +1,5 @@
 import { expect, test, type APIRequestContext, type Browser, type Page } from "@playwright/test";
-import { assistantWithReport, newSignedInUser, open } from "./helpers";
+import { assistantWithReport, newSignedInUser, open, openTab } from "./helpers";
 
 // The chat widget on "customer sites": end2end/host-pages.mjs serves the
 // same page on two ports, two origins. Each test publishes an assistant of
@@ -19,6 +19,7 @@ type Publishing = {
   welcome?: string;
   suggestion?: string;
   visitorLimit?: number;
+  feedback?: boolean;
 };
 
 /**
@@ -35,7 +36,9 @@ async function publishedAssistant(
 ): Promise<{ key: string; assistantPath: string }> {
   await newSignedInUser(page, request, "widget");
   await assistantWithReport(page, browser, "Report helper");
+  await openTab(page, "Chat");
   const assistantPath = new URL(page.url()).pathname;
+  await openTab(page, "Publish");
 
   const publish = page.locator("section#publish");
   const field = (label: string) => publish.getByLabel(label, { exact: true });
@@ -47,6 +50,7 @@ async function publishedAssistant(
   if (settings.welcome) await field("Welcome message").fill(settings.welcome);
   if (settings.suggestion) await field("Suggested question 1").fill(settings.suggestion);
   if (settings.visitorLimit) await field("Messages per visitor per hour").fill(String(settings.visitorLimit));
+  if (settings.feedback === false) await field("Ask for feedback").uncheck();
   await publish.getByRole("button", { name: "Save publishing settings" }).click();
   await expect(publish.getByTestId("publish-saved")).toHaveText("Saved.");
 
@@ -273,4 +277,49 @@ test("the conversation continues after the visitor reloads the page, until they 
   await launcher.click();
   await expect(chat.locator('[data-part="welcome"]')).toBeVisible();
   await expect(questions).toHaveCount(0);
+});
+
+test("a visitor rates an answer in the website chat, and the owner sees it in the conversation", async ({ page, request, browser, baseURL }) => {
+  const { key, assistantPath } = await publishedAssistant(page, request, browser, baseURL!);
+  const visitor = await newVisitor(browser);
+  await visitor.goto(siteWithSnippet(allowedSite, baseURL!, key));
+  await visitor.getByRole("button", { name: "Open chat" }).click();
+  const chat = visitor.getByRole("dialog", { name: "Report helper" });
+  const box = chat.getByLabel("Your question");
+  await box.fill("How much were purchases of property, plant and equipment?");
+  await box.press("Enter");
+  const answer = chat.locator('[data-part="answer"]').last();
+  await expect(answer).toContainText("1,577");
+  const helpful = answer.getByRole("button", { name: "Helpful", exact: true });
+  await helpful.click();
+  await expect(helpful).toHaveAttribute("aria-pressed", "true");
+  const why = answer.getByLabel("Tell us more (optional)");
+  await why.fill("Exactly the figure I needed.");
+  await answer.getByRole("button", { name: "Send" }).click();
+  await expect(answer.getByRole("status")).toHaveText("Thanks for your feedback.");
+  await visitor.screenshot({ path: "test-results/widget-feedback.png" });
+
+  // A returning visitor sees their rating.
+  await visitor.reload();
+  await visitor.getByRole("button", { name: "Open chat" }).click();
+  await expect(chat.locator('[data-part="answer"]').last().getByRole("button", { name: "Helpful", exact: true }))
+    .toHaveAttribute("aria-pressed", "true");
+
+  // The owner reads it in the conversation, and cannot change it.
+  await open(page, assistantPath);
+  await expect(page.getByTestId("chat-ratings")).toContainText("1 helpful, 0 not helpful");
+  await page.getByTestId("chat-row").getByRole("link").click();
+  await expect(page.getByTestId("visitor-rating")).toHaveText("The visitor found this helpful.“Exactly the figure I needed.”");
+  await expect(page.getByRole("button", { name: "Not helpful" })).toHaveCount(0);
+
+  // Turned off, the visitor's chat shows no thumbs.
+  await open(page, `${assistantPath}/publish`);
+  const publish = page.locator("section#publish");
+  await publish.getByLabel("Ask for feedback", { exact: true }).uncheck();
+  await publish.getByRole("button", { name: "Save publishing settings" }).click();
+  await expect(publish.getByTestId("publish-saved")).toHaveText("Saved.");
+  await visitor.reload();
+  await visitor.getByRole("button", { name: "Open chat" }).click();
+  await expect(chat.locator('[data-part="answer"]').last()).toContainText("1,577");
+  await expect(chat.locator('[data-part="rate"]')).toHaveCount(0);
 });

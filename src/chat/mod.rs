@@ -7,6 +7,8 @@
 //! [`crate::llm`]. The question is stored before anything can fail, so it is
 //! never lost.
 
+pub mod export;
+pub mod feedback;
 pub mod followup;
 pub mod prompt;
 
@@ -14,7 +16,7 @@ use tokio::sync::mpsc;
 
 use crate::db::Db;
 use crate::db::assistants::AssistantRow;
-use crate::db::chats::{ChatRow, MessageRow};
+use crate::db::chats::{AnswerRecord, ChatRow, MessageRow};
 use crate::llm::{Provider, ProviderError};
 use crate::model::Source;
 use crate::search;
@@ -99,12 +101,17 @@ pub struct Answered {
     pub usage: Usage,
 }
 
-/// An answer, stored or not: its text, the passages it cites, its tokens.
+/// An answer, stored or not: its text, the passages it cites, its tokens,
+/// whether the documents covered the question and the model that wrote it.
 #[derive(Debug, Clone)]
 pub struct Reply {
     pub output: String,
     pub sources: Vec<Source>,
     pub usage: Usage,
+    /// False when the documents held nothing relevant and the refusal was given.
+    pub covered: bool,
+    /// `None` when written without a model.
+    pub model: Option<String>,
 }
 
 /// The tokens of an answer: what the model was given and what it wrote
@@ -162,6 +169,25 @@ pub async fn answer_asked(
     deltas: Option<mpsc::Sender<String>>,
 ) -> Result<Answered, ChatError> {
     let message = db.insert_message(chat.id, &ask.question).await?;
+    let asked_at = std::time::Instant::now();
+    // The first piece of text sent to the asker marks their wait.
+    let first_word = std::sync::Arc::new(std::sync::OnceLock::new());
+    let (deltas, forwarding) = match deltas {
+        Some(outer) => {
+            let (inner, mut pieces) = mpsc::channel::<String>(32);
+            let first_word = first_word.clone();
+            let forwarding = tokio::spawn(async move {
+                while let Some(piece) = pieces.recv().await {
+                    first_word.get_or_init(|| asked_at.elapsed());
+                    if outer.send(piece).await.is_err() {
+                        break;
+                    }
+                }
+            });
+            (Some(inner), Some(forwarding))
+        }
+        None => (None, None),
+    };
     let renewing = {
         let (db, id) = (db.clone(), message.id);
         tokio::spawn(async move {
@@ -178,13 +204,26 @@ pub async fn answer_asked(
     }
     .await;
     renewing.abort();
+    if let Some(forwarding) = forwarding {
+        // Every piece is on its way once the answer is written.
+        let _ = forwarding.await;
+    }
     match outcome {
         Ok(reply) => {
             let sources_json =
                 serde_json::to_string(&reply.sources).unwrap_or_else(|_| "[]".into());
-            let message = db
-                .answer_message(message.id, assistant.id, &reply.output, &sources_json)
-                .await?;
+            let waited = first_word
+                .get()
+                .copied()
+                .unwrap_or_else(|| asked_at.elapsed());
+            let record = AnswerRecord {
+                output: &reply.output,
+                sources_json: &sources_json,
+                covered: reply.covered,
+                model: reply.model.as_deref(),
+                first_word_ms: i64::try_from(waited.as_millis()).unwrap_or(i64::MAX),
+            };
+            let message = db.answer_message(message.id, assistant.id, &record).await?;
             Ok(Answered {
                 message,
                 sources: reply.sources,
@@ -322,7 +361,10 @@ async fn respond(
             settings.refusal.clone()
         };
         send(refusal.clone()).await;
-        return Ok(unprompted(history, ask, refusal, Vec::new()));
+        return Ok(Reply {
+            covered: false,
+            ..unprompted(history, ask, refusal, Vec::new())
+        });
     }
     let Some(provider) = provider else {
         // Without a model, quote what was found even if it is only loosely
@@ -404,6 +446,12 @@ async fn respond(
         output,
         sources,
         usage,
+        covered: true,
+        model: Some(
+            provider
+                .model_for(settings.chat_model.as_deref())
+                .to_owned(),
+        ),
     })
 }
 
@@ -424,5 +472,7 @@ fn unprompted(history: &[Turn], ask: &Ask, output: String, sources: Vec<Source>)
         },
         output,
         sources,
+        covered: true,
+        model: None,
     }
 }

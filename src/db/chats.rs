@@ -31,6 +31,27 @@ pub struct MessageRow {
     pub error: Option<String>,
     pub created_at: DateTime<Utc>,
     pub answered_at: Option<DateTime<Utc>>,
+    /// False when the documents held nothing relevant (the refusal was given).
+    pub covered: bool,
+    /// The model that wrote the answer; `None` without one.
+    pub model: Option<String>,
+    /// How long the asker waited for the answer's first word.
+    pub first_word_ms: Option<i64>,
+    /// The asker's feedback: `up` or `down`.
+    pub rating: Option<String>,
+    pub feedback_comment: Option<String>,
+    pub feedback_at: Option<DateTime<Utc>>,
+}
+
+/// An answer as it is kept: its text, the passages it cites (JSON) and
+/// what the owner's analytics count.
+#[derive(Debug, Clone)]
+pub struct AnswerRecord<'a> {
+    pub output: &'a str,
+    pub sources_json: &'a str,
+    pub covered: bool,
+    pub model: Option<&'a str>,
+    pub first_word_ms: i64,
 }
 
 /// How an assistant answers.
@@ -44,8 +65,8 @@ pub struct AnswerSettings {
 
 pub(crate) const CHAT_COLUMNS: &str =
     "id, user_id, assistant_id, thread_id, origin, site_origin, created_at, updated_at";
-const MESSAGE_COLUMNS: &str =
-    "id, chat_id, input, output, sources, status, error, created_at, answered_at";
+const MESSAGE_COLUMNS: &str = "id, chat_id, input, output, sources, status, error, created_at, answered_at, \
+     covered, model, first_word_ms, rating, feedback_comment, feedback_at";
 
 impl Db {
     /// Starts a chat of `user_id` with one of their assistants.
@@ -145,18 +166,21 @@ impl Db {
         &self,
         message_id: i64,
         assistant_id: i64,
-        output: &str,
-        sources_json: &str,
+        answer: &AnswerRecord<'_>,
     ) -> sqlx::Result<MessageRow> {
         let now = Utc::now();
         let sql = format!(
-            "UPDATE messages SET output = $1, sources = $2, status = 'answered', error = NULL, answered_at = $3 \
-             WHERE id = $4 RETURNING {MESSAGE_COLUMNS}"
+            "UPDATE messages SET output = $1, sources = $2, status = 'answered', error = NULL, answered_at = $3, \
+             covered = $4, model = $5, first_word_ms = $6 \
+             WHERE id = $7 RETURNING {MESSAGE_COLUMNS}"
         );
         let row: MessageRow = on_pool!(self, |pool| sqlx::query_as(&sql)
-            .bind(output)
-            .bind(sources_json)
+            .bind(answer.output)
+            .bind(answer.sources_json)
             .bind(now)
+            .bind(answer.covered)
+            .bind(answer.model)
+            .bind(answer.first_word_ms)
             .bind(message_id)
             .fetch_one(pool)
             .await)?;
@@ -217,6 +241,45 @@ impl Db {
         .await
         .map(|_| ()))?;
         Ok(())
+    }
+
+    /// Records (or, with `rating` `None`, withdraws) the feedback on an
+    /// answered message of a chat; `None` when the chat has no such
+    /// answered message. The caller has checked the chat is the asker's.
+    pub async fn set_feedback(
+        &self,
+        chat_id: i64,
+        message_id: i64,
+        rating: Option<&str>,
+        comment: Option<&str>,
+    ) -> sqlx::Result<Option<MessageRow>> {
+        let sql = format!(
+            "UPDATE messages SET rating = $1, feedback_comment = $2, feedback_at = $3 \
+             WHERE id = $4 AND chat_id = $5 AND status = 'answered' RETURNING {MESSAGE_COLUMNS}"
+        );
+        let at = rating.map(|_| Utc::now());
+        on_pool!(self, |pool| sqlx::query_as(&sql)
+            .bind(rating)
+            .bind(rating.and(comment))
+            .bind(at)
+            .bind(message_id)
+            .bind(chat_id)
+            .fetch_optional(pool)
+            .await)
+    }
+
+    /// One message of a chat.
+    pub async fn message_of(
+        &self,
+        chat_id: i64,
+        message_id: i64,
+    ) -> sqlx::Result<Option<MessageRow>> {
+        let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = $1 AND chat_id = $2");
+        on_pool!(self, |pool| sqlx::query_as(&sql)
+            .bind(message_id)
+            .bind(chat_id)
+            .fetch_optional(pool)
+            .await)
     }
 
     /// A chat's messages, oldest first.
@@ -320,5 +383,115 @@ impl Db {
         .await
         .map(|_| ()))?;
         Ok(())
+    }
+}
+
+/// A message with its chat, as an export lists it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ExportedMessage {
+    pub message_id: i64,
+    pub chat_id: i64,
+    pub thread_id: String,
+    pub origin: String,
+    pub site_origin: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub answered_at: Option<DateTime<Utc>>,
+    pub input: String,
+    pub output: Option<String>,
+    pub status: String,
+    pub error: Option<String>,
+    pub sources: String,
+    pub covered: bool,
+    pub model: Option<String>,
+    pub first_word_ms: Option<i64>,
+    pub rating: Option<String>,
+    pub feedback_comment: Option<String>,
+}
+
+impl Db {
+    /// Up to `limit` messages of an assistant's chats asked in
+    /// `[from, until)`, after message `after_id`, in the order they came.
+    pub async fn exported_messages(
+        &self,
+        assistant_id: i64,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+        after_id: i64,
+        limit: i64,
+    ) -> sqlx::Result<Vec<ExportedMessage>> {
+        let sql = "SELECT m.id AS message_id, c.id AS chat_id, c.thread_id, c.origin, c.site_origin, \
+                   m.created_at, m.answered_at, m.input, m.output, m.status, m.error, m.sources, \
+                   m.covered, m.model, m.first_word_ms, m.rating, m.feedback_comment \
+                   FROM messages m JOIN chats c ON c.id = m.chat_id \
+                   WHERE c.assistant_id = $1 AND m.created_at >= $2 AND m.created_at < $3 AND m.id > $4 \
+                   ORDER BY m.id LIMIT $5";
+        on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(assistant_id)
+            .bind(from)
+            .bind(until)
+            .bind(after_id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await)
+    }
+}
+
+/// Thumbs up and down given on a chat's answers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct RatingCounts {
+    pub chat_id: i64,
+    pub up: i64,
+    pub down: i64,
+}
+
+impl Db {
+    /// The thumbs up and down of each of these chats that has any.
+    pub async fn rating_counts(&self, chat_ids: &[i64]) -> sqlx::Result<Vec<RatingCounts>> {
+        if chat_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // The ids are numbers, written into the statement as such.
+        let list: Vec<String> = chat_ids.iter().map(i64::to_string).collect();
+        let sql = format!(
+            "SELECT chat_id, \
+             SUM(CASE WHEN rating = 'up' THEN 1 ELSE 0 END) AS up, \
+             SUM(CASE WHEN rating = 'down' THEN 1 ELSE 0 END) AS down \
+             FROM messages WHERE rating IS NOT NULL AND chat_id IN ({}) GROUP BY chat_id",
+            list.join(", ")
+        );
+        on_pool!(self, |pool| sqlx::query_as(&sql).fetch_all(pool).await)
+    }
+}
+
+/// An assistant's questions since a moment, as its card on the dashboard
+/// shows them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct RecentQuestions {
+    pub assistant_id: i64,
+    pub questions: i64,
+    /// Answered from the documents (not the refusal).
+    pub answered: i64,
+    pub up: i64,
+    pub down: i64,
+}
+
+impl Db {
+    /// The questions asked of each of the user's assistants since `since`.
+    pub async fn recent_questions(
+        &self,
+        user_id: i64,
+        since: DateTime<Utc>,
+    ) -> sqlx::Result<Vec<RecentQuestions>> {
+        let sql = "SELECT c.assistant_id, COUNT(*) AS questions, \
+                   SUM(CASE WHEN m.status = 'answered' AND m.covered THEN 1 ELSE 0 END) AS answered, \
+                   SUM(CASE WHEN m.rating = 'up' THEN 1 ELSE 0 END) AS up, \
+                   SUM(CASE WHEN m.rating = 'down' THEN 1 ELSE 0 END) AS down \
+                   FROM messages m JOIN chats c ON c.id = m.chat_id \
+                   WHERE c.user_id = $1 AND m.created_at >= $2 GROUP BY c.assistant_id";
+        on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(user_id)
+            .bind(since)
+            .fetch_all(pool)
+            .await)
     }
 }

@@ -22,6 +22,8 @@ pub struct WidgetRow {
     /// One question per line.
     pub suggestions: String,
     pub show_sources: bool,
+    /// Whether visitors see thumbs up and down under each answer.
+    pub show_feedback: bool,
     pub visitor_hourly_limit: i64,
     pub daily_limit: i64,
     pub updated_at: DateTime<Utc>,
@@ -58,6 +60,7 @@ pub struct WidgetSettings {
     pub welcome: String,
     pub suggestions: Vec<String>,
     pub show_sources: bool,
+    pub show_feedback: bool,
     pub visitor_hourly_limit: i64,
     pub daily_limit: i64,
 }
@@ -108,7 +111,7 @@ pub struct WidgetUsage {
 }
 
 const COLUMNS: &str = "assistant_id, public_key, enabled, allowed_origins, title, accent, position, \
-     welcome, suggestions, show_sources, visitor_hourly_limit, daily_limit, updated_at";
+     welcome, suggestions, show_sources, show_feedback, visitor_hourly_limit, daily_limit, updated_at";
 
 impl Db {
     /// The widget of one of the user's assistants, made with its defaults
@@ -160,7 +163,7 @@ impl Db {
         let sql = format!(
             "UPDATE widgets SET enabled = $1, allowed_origins = $2, title = $3, accent = $4, position = $5, \
              welcome = $6, suggestions = $7, show_sources = $8, visitor_hourly_limit = $9, daily_limit = $10, \
-             updated_at = $11 WHERE assistant_id = $12 RETURNING {COLUMNS}"
+             updated_at = $11, show_feedback = $13 WHERE assistant_id = $12 RETURNING {COLUMNS}"
         );
         on_pool!(self, |pool| sqlx::query_as(&sql)
             .bind(settings.enabled)
@@ -175,6 +178,7 @@ impl Db {
             .bind(settings.daily_limit)
             .bind(Utc::now())
             .bind(assistant_id)
+            .bind(settings.show_feedback)
             .fetch_optional(pool)
             .await)
     }

@@ -101,7 +101,7 @@ pub async fn create_assistant(
             .await
             .map_err(internal)?;
         if !uploads_follow {
-            leptos_axum::redirect(&format!("/assistants/{}", row.id));
+            leptos_axum::redirect(&format!("/assistants/{}/documents", row.id));
         }
         Ok(assistants::to_view(row, Vec::new()))
     })

@@ -23,10 +23,17 @@ pub async fn list_chats(assistant_id: i64) -> Result<Vec<ChatView>, AppError> {
             .chats_of(user.id, Some(&[assistant_id]), 50, 0)
             .await
             .map_err(internal)?;
+        let ids: Vec<i64> = chats.iter().map(|chat| chat.id).collect();
+        let ratings = db.rating_counts(&ids).await.map_err(internal)?;
         let mut views = Vec::with_capacity(chats.len());
         for chat in chats {
             let first = db.messages_of(chat.id, 1, 0).await.map_err(internal)?;
-            views.push(chat_view(chat, first.into_iter().next().map(|m| m.input)));
+            let counts = ratings.iter().find(|r| r.chat_id == chat.id);
+            let mut view = chat_view(chat, first.into_iter().next().map(|m| m.input));
+            if let Some(counts) = counts {
+                (view.rated_up, view.rated_down) = (counts.up, counts.down);
+            }
+            views.push(view);
         }
         Ok(views)
     })
@@ -81,6 +88,8 @@ fn chat_view(chat: crate::db::chats::ChatRow, title: Option<String>) -> ChatView
         updated_at: chat.updated_at,
         origin: chat.origin,
         site: chat.site_origin,
+        rated_up: 0,
+        rated_down: 0,
     }
 }
 
@@ -104,6 +113,7 @@ pub async fn chat_messages(chat_id: i64) -> Result<Vec<MessageView>, AppError> {
         Ok(rows
             .into_iter()
             .map(|row| MessageView {
+                feedback: crate::chat::feedback::of(&row),
                 id: row.id,
                 input: row.input,
                 output: row.output,
@@ -112,6 +122,46 @@ pub async fn chat_messages(chat_id: i64) -> Result<Vec<MessageView>, AppError> {
                 error: row.error,
             })
             .collect())
+    })
+    .await
+}
+
+/// Rates an answer in one of the signed-in user's chats (`rating` `None`
+/// withdraws the rating); returns the feedback now kept. A visitor's
+/// rating in a website chat is theirs and is not changed here.
+#[server(prefix = "/fn", endpoint = "rate_answer")]
+pub async fn rate_answer(
+    chat_id: i64,
+    message_id: i64,
+    rating: Option<String>,
+    comment: Option<String>,
+) -> Result<Option<crate::model::Feedback>, AppError> {
+    use super::context::{found, internal, require_user, respond, state};
+    use crate::chat::feedback::{self, FeedbackError};
+
+    respond(async move {
+        let user = require_user().await?;
+        let db = state().db;
+        let chat = found(db.chat_of(user.id, chat_id).await)?;
+        if chat.origin == "widget" {
+            return Err(AppError::field(
+                "rating",
+                "This is a visitor's conversation: their rating is theirs to give.",
+            ));
+        }
+        let given = match rating {
+            Some(rating) => Some(
+                feedback::parse(Some(&rating), comment.as_deref())
+                    .map_err(|error| AppError::field("rating", error.to_string()))?,
+            ),
+            None => None,
+        };
+        match feedback::record(&db, chat.id, message_id, given.as_ref()).await {
+            Ok(row) => Ok(feedback::of(&row)),
+            Err(FeedbackError::NoSuchMessage) => Err(AppError::NotFound),
+            Err(FeedbackError::Database(error)) => Err(internal(error)),
+            Err(error) => Err(AppError::field("rating", error.to_string())),
+        }
     })
     .await
 }

@@ -2,6 +2,7 @@
 //! `/api/v1` is only the documented JSON API.
 
 pub mod accounts;
+pub mod analytics;
 pub mod api_keys;
 pub mod assistants;
 pub mod chats;

@@ -45,6 +45,7 @@ mod server {
             position: row.position,
             welcome: row.welcome,
             show_sources: row.show_sources,
+            show_feedback: row.show_feedback,
             visitor_hourly_limit: row.visitor_hourly_limit,
             daily_limit: row.daily_limit,
             script_url,
@@ -101,6 +102,7 @@ pub async fn save_widget(
     #[server(default)] suggestion_3: String,
     #[server(default)] suggestion_4: String,
     #[server(default)] show_sources: Option<String>,
+    #[server(default)] show_feedback: Option<String>,
     #[server(default)] visitor_hourly_limit: String,
     #[server(default)] daily_limit: String,
 ) -> Result<WidgetView, AppError> {
@@ -118,6 +120,7 @@ pub async fn save_widget(
             welcome,
             suggestions: vec![suggestion_1, suggestion_2, suggestion_3, suggestion_4],
             show_sources: show_sources.is_some(),
+            show_feedback: show_feedback.is_some(),
             visitor_hourly_limit,
             daily_limit,
         };

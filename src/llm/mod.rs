@@ -153,6 +153,11 @@ impl Provider {
         })
     }
 
+    /// The model that answers for an assistant set to `chosen`.
+    pub fn model_for<'a>(&'a self, chosen: Option<&'a str>) -> &'a str {
+        model_to_use(chosen, &self.allowed_models, &self.default_model)
+    }
+
     /// Streams an answer to `messages` from the assistant's `model` (the
     /// default when it is none, or not allowed), sending each piece of text
     /// to `deltas` as it arrives; returns the whole answer.

@@ -1,5 +1,7 @@
 //! Wire types shared by the UI, the server functions and the JSON API.
 
+pub mod analytics;
+
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
@@ -63,11 +65,16 @@ pub mod timestamp {
     use chrono::{DateTime, SecondsFormat, Utc};
     use serde::{Deserialize, Deserializer, Serializer};
 
+    /// `2026-11-26T19:47:45.123Z`.
+    pub fn format(time: &DateTime<Utc>) -> String {
+        time.to_rfc3339_opts(SecondsFormat::Millis, true)
+    }
+
     pub fn serialize<S: Serializer>(
         time: &DateTime<Utc>,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&time.to_rfc3339_opts(SecondsFormat::Millis, true))
+        serializer.serialize_str(&format(time))
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(
@@ -202,6 +209,9 @@ pub struct ChatView {
     pub origin: String,
     /// For widget chats, the site the visitor was on.
     pub site: Option<String>,
+    /// Answers rated thumbs up and down.
+    pub rated_up: i64,
+    pub rated_down: i64,
 }
 
 /// The embeddable chat of an assistant, as its owner edits it.
@@ -219,6 +229,8 @@ pub struct WidgetView {
     pub welcome: String,
     pub suggestions: Vec<String>,
     pub show_sources: bool,
+    /// Whether visitors see thumbs up and down under each answer.
+    pub show_feedback: bool,
     pub visitor_hourly_limit: i64,
     pub daily_limit: i64,
     /// Where the script is served, e.g. `https://chat.example.com/embed.js`.
@@ -262,6 +274,45 @@ pub struct MessageView {
     /// `pending`, `answered` or `failed`.
     pub status: String,
     pub error: Option<String>,
+    /// The asker's feedback on the answer.
+    pub feedback: Option<Feedback>,
+}
+
+/// An asker's verdict on an answer: thumbs up or down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Rating {
+    Up,
+    Down,
+}
+
+impl Rating {
+    /// `up` or `down`, as stored and sent.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Up => "up",
+            Self::Down => "down",
+        }
+    }
+
+    /// `up` or `down`, exactly.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "up" => Some(Self::Up),
+            "down" => Some(Self::Down),
+            _ => None,
+        }
+    }
+}
+
+/// Feedback on an answer: the rating and an optional comment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({"rating": "down", "comment": "It cites the 2017 figure."})))]
+pub struct Feedback {
+    pub rating: Rating,
+    pub comment: Option<String>,
 }
 
 /// How an assistant answers, as its settings form shows it.

@@ -9,7 +9,8 @@ mod not_found;
 
 pub use account::AccountPage;
 pub use assistant::{
-    AssistantList, AssistantPage, ChatPage, NewAssistantPage, assistants_resource,
+    AnalyticsTab, AssistantList, AssistantWorkspace, ChatPage, ChatTab, DocumentsTab,
+    NewAssistantPage, PublishTab, SettingsTab, assistants_resource,
 };
 pub use auth::{LogInPage, SignUpPage};
 pub use dashboard::DashboardPage;

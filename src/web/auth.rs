@@ -62,9 +62,9 @@ pub fn action_of(method: &Method, route: &str) -> Action {
         return Action::Read;
     }
     match (method.as_str(), route) {
-        ("POST", "/api/v1/chat" | "/v1/chat/completions") | ("PUT", "/api/v1/chat/{id}") => {
-            Action::Ask
-        }
+        ("POST", "/api/v1/chat" | "/v1/chat/completions")
+        | ("PUT", "/api/v1/chat/{id}")
+        | ("POST" | "DELETE", "/api/v1/chat/{id}/messages/{message_id}/feedback") => Action::Ask,
         ("DELETE", "/api/v1/tokens") => Action::Read,
         _ => Action::Change,
     }

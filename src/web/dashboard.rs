@@ -17,7 +17,7 @@ use crate::web::security::is_cross_site;
 
 fn back_with_error(id: i64, message: &str) -> Response {
     let query = serde_urlencoded::to_string([("upload_error", message)]).unwrap_or_default();
-    Redirect::to(&format!("/assistants/{id}?{query}#documents")).into_response()
+    Redirect::to(&format!("/assistants/{id}/documents?{query}")).into_response()
 }
 
 /// `POST /assistants/{id}/documents`: adds the files of the form to the
@@ -30,8 +30,10 @@ pub async fn upload_from_dashboard(
     input: Result<Input, ApiError>,
 ) -> Response {
     let Some(user) = auth.user else {
-        return Redirect::to(&crate::functions::login_url(&format!("/assistants/{id}")))
-            .into_response();
+        return Redirect::to(&crate::functions::login_url(&format!(
+            "/assistants/{id}/documents"
+        )))
+        .into_response();
     };
     if is_cross_site(&headers) {
         return (
@@ -68,7 +70,7 @@ pub async fn upload_from_dashboard(
     )
     .await
     {
-        Ok(_) => Redirect::to(&format!("/assistants/{id}#documents")).into_response(),
+        Ok(_) => Redirect::to(&format!("/assistants/{id}/documents")).into_response(),
         Err(error @ (UploadError::Empty(_) | UploadError::Unsupported(_))) => {
             back_with_error(id, &error.to_string())
         }

@@ -72,6 +72,8 @@
     close: svg('<path d="M6 6l12 12M18 6L6 18"/>'),
     plus: svg('<path d="M12 5v14M5 12h14"/>'),
     send: svg('<path d="M5 12h14M13 6l6 6-6 6"/>'),
+    up: svg('<path d="M7 10v11H3V10zM7 10l4-8a3 3 0 0 1 3 3v4h6a2 2 0 0 1 2 2.3l-1.4 8A2 2 0 0 1 18.6 21H7"/>'),
+    down: svg('<path d="M17 14V3h4v11zM17 14l-4 8a3 3 0 0 1-3-3v-4H4a2 2 0 0 1-2-2.3l1.4-8A2 2 0 0 1 5.4 3H17"/>'),
   };
 
   // Over a relative luminance of 0.2, dark text contrasts better than white.
@@ -125,6 +127,13 @@ blockquote { margin: 4px 0; padding-left: 10px; border-left: 2px solid #cbd5e1; 
 .error { margin: 6px 0 0; padding: 6px 10px; border-radius: 8px; background: #fef2f2; color: #b91c1c; }
 .sources { margin: 8px 0 0; padding: 8px 0 0; list-style: none; border-top: 1px solid #f1f5f9; font-size: 12px; color: #475569; }
 .sources blockquote { max-height: 160px; overflow-y: auto; white-space: pre-wrap; }
+.rate { display: flex; flex-wrap: wrap; align-items: center; gap: 4px; margin: 6px 0 0; font-size: 12px; color: #64748b; }
+.thumb { width: 28px; height: 28px; padding: 5px; border-radius: 8px; color: #64748b; }
+.thumb:hover { background: #f1f5f9; color: #0f172a; }
+.thumb[aria-pressed="true"] { background: var(--accent); color: var(--on-accent); }
+.why { display: flex; gap: 6px; width: 100%; margin-top: 4px; }
+.why input { flex: 1; min-width: 0; height: 30px; padding: 4px 8px; border: 1px solid #cbd5e1; border-radius: 8px; font-size: 13px; }
+.why button { padding: 4px 10px; border: 1px solid #cbd5e1; border-radius: 8px; background: #fff; font-size: 13px; }
 .chips { display: flex; flex-wrap: wrap; gap: 6px; }
 .chip { padding: 6px 12px; border: 1px solid #cbd5e1; border-radius: 99px; background: #fff; font-size: 13px; }
 .chip:hover { background: #f1f5f9; }
@@ -277,6 +286,7 @@ textarea:focus-visible { outline-offset: -1px; }
             else link.target = "_blank";
           }
           if (config.show_sources && result.sources.length) answer.append(sourceList(result.sources));
+          if (config.show_feedback && result.message_id) answer.append(ratingBar(result.message_id, result.rating));
         }),
         fail: (message) => follow(() => {
           if (text.matches(".typing")) text.remove();
@@ -284,6 +294,60 @@ textarea:focus-visible { outline-offset: -1px; }
         }),
         remove: () => { asked.remove(); answer.remove(); },
       };
+    }
+
+    // Thumbs up and down under an answer; a rating opens an optional "why".
+    function ratingBar(messageId, rating) {
+      const bar = el("div", { class: "rate", "data-part": "rate", role: "group", "aria-label": "Rate this answer" });
+      const status = el("span", { role: "status" });
+      const thumbs = {};
+      const show = (chosen) => {
+        for (const name in thumbs) thumbs[name].setAttribute("aria-pressed", String(name === chosen));
+      };
+      const submit = async (chosen, comment) => {
+        const body = { rating: chosen };
+        if (comment) body.comment = comment;
+        const response = await post(`/messages/${messageId}/feedback`, body, { Authorization: "Bearer " + token })
+          .catch(() => null);
+        if (!response || !response.ok) {
+          status.textContent = response ? messageOf(await jsonOf(response)) : TRY_AGAIN;
+          return false;
+        }
+        show(chosen);
+        return true;
+      };
+      for (const [name, label] of [["up", "Helpful"], ["down", "Not helpful"]]) {
+        const thumb = el("button", { type: "button", class: "thumb", "aria-label": label, title: label, "data-rating": name });
+        thumb.innerHTML = ICONS[name];
+        thumb.onclick = async () => {
+          status.textContent = "";
+          if (!(await submit(name))) return;
+          const earlier = bar.querySelector(".why");
+          if (earlier) earlier.remove();
+          const why = el("div", { class: "why" });
+          const box = why.appendChild(el("input", { type: "text", maxlength: "2000", "aria-label": "Tell us more (optional)",
+            placeholder: name === "down" ? "What was wrong? (optional)" : "Anything to add? (optional)" }));
+          const sendWhy = async () => {
+            if (box.value.trim() && (await submit(name, box.value.trim()))) {
+              why.remove();
+              status.textContent = "Thanks for your feedback.";
+            }
+          };
+          why.appendChild(el("button", { type: "button" }, "Send")).onclick = sendWhy;
+          box.onkeydown = (event) => {
+            if (event.key === "Enter" && !event.isComposing) {
+              event.preventDefault();
+              sendWhy();
+            }
+          };
+          bar.append(why);
+          status.textContent = "Thanks!";
+        };
+        thumbs[name] = bar.appendChild(thumb);
+      }
+      bar.append(status);
+      show(rating);
+      return bar;
     }
 
     function sourceList(sources) {

@@ -27,11 +27,13 @@ pub fn chat_error(error: ChatError) -> ApiError {
 
 /// An answered question, as `PUT` returns it (and the stream's `done` event).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-#[schema(example = json!({"id": 12, "absolute_url": "/api/v1/chat/12/", "thread_id": "thread_8sdKq2LmN4pR6tV8xZ0bC1dE", "input": "What were capital expenditures in 2018?", "output": "Capital expenditures were $1.6 billion [1].", "sources": [{"document_id": 3, "document": "3M_2018_10K.pdf", "page": 61, "text": "Capital spending was $1.6 billion in 2018..."}]}))]
+#[schema(example = json!({"id": 12, "absolute_url": "/api/v1/chat/12/", "thread_id": "thread_8sdKq2LmN4pR6tV8xZ0bC1dE", "message_id": 31, "input": "What were capital expenditures in 2018?", "output": "Capital expenditures were $1.6 billion [1].", "sources": [{"document_id": 3, "document": "3M_2018_10K.pdf", "page": 61, "text": "Capital spending was $1.6 billion in 2018..."}]}))]
 pub struct ChatReply {
     id: i64,
     absolute_url: String,
     thread_id: String,
+    /// The message this question and answer are kept as (to rate it).
+    message_id: i64,
     input: String,
     /// The answer, in Markdown; `[n]` cites `sources[n-1]`.
     output: String,
@@ -46,6 +48,7 @@ pub fn reply(chat: &ChatRow, answered: Answered) -> ChatReply {
         id: chat.id,
         absolute_url: chat::chat_url(chat.id),
         thread_id: chat.thread_id.clone(),
+        message_id: answered.message.id,
         input: answered.message.input,
         output: answered.message.output.unwrap_or_default(),
         sources: answered.sources,

@@ -19,7 +19,7 @@ use crate::db::assistants::AssistantRow;
 use crate::db::chats::{ChatRow, MessageRow};
 use crate::db::widgets::{Visitor as VisitorRow, WidgetQuestion, WidgetRow};
 use crate::error::ApiError;
-use crate::model::Source;
+use crate::model::{Rating, Source};
 use crate::state::AppState;
 use crate::web::input::{ClientIp, Input};
 use crate::widget::{Claims, LimitKind, LimitReached, TokenError, TokenKind};
@@ -34,6 +34,10 @@ pub fn router() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/{key}/session", post(open_session).options(preflight))
         .route("/{key}/messages", post(ask).options(preflight))
+        .route(
+            "/{key}/messages/{message_id}/feedback",
+            post(rate).options(preflight_feedback),
+        )
         .fallback(|| async { WidgetError::NotAvailable.into_response() })
 }
 
@@ -46,6 +50,8 @@ pub enum WidgetError {
     OriginNotAllowed,
     #[error("This chat is not available.")]
     NotAvailable,
+    #[error("This chat does not take feedback.")]
+    FeedbackOff,
     #[error(transparent)]
     Token(#[from] TokenError),
     #[error("{}", .0.message())]
@@ -65,6 +71,7 @@ impl IntoResponse for WidgetError {
         let (status, code) = match &self {
             Self::OriginRequired => (StatusCode::FORBIDDEN, "origin_required"),
             Self::OriginNotAllowed => (StatusCode::FORBIDDEN, "origin_not_allowed"),
+            Self::FeedbackOff => (StatusCode::FORBIDDEN, "feedback_off"),
             Self::NotAvailable => {
                 // Readable by any page, so the script can say why it shows
                 // nothing; it tells no more than that the key is not usable.
@@ -175,6 +182,15 @@ fn admit_visitor(widget: &WidgetRow, origin: &str) -> Result<(), WidgetError> {
     Ok(())
 }
 
+/// `OPTIONS` of a feedback address: as [`preflight`].
+async fn preflight_feedback(
+    state: State<AppState>,
+    Path((key, _message_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    preflight(state, Path(key), headers).await
+}
+
 /// `OPTIONS`: the browser asks whether this origin may post here.
 async fn preflight(
     State(state): State<AppState>,
@@ -221,6 +237,7 @@ struct WidgetConfig {
     welcome: String,
     suggestions: Vec<String>,
     show_sources: bool,
+    show_feedback: bool,
 }
 
 fn config_of(widget: &WidgetRow, assistant: &AssistantRow) -> WidgetConfig {
@@ -246,6 +263,7 @@ fn config_of(widget: &WidgetRow, assistant: &AssistantRow) -> WidgetConfig {
         welcome,
         suggestions: widget.suggestion_list(),
         show_sources: widget.show_sources,
+        show_feedback: widget.show_feedback,
     }
 }
 
@@ -260,20 +278,27 @@ struct VisitorSource {
 /// An answered exchange as the widget shows it.
 #[derive(Debug, Serialize)]
 struct ExchangeView {
+    /// The message, to rate it.
+    message_id: i64,
+    /// The visitor's rating of it, if given.
+    rating: Option<Rating>,
     input: String,
     output: String,
     output_html: String,
     sources: Vec<VisitorSource>,
 }
 
-fn exchange(input: String, output: &str, sources: Vec<Source>, show_sources: bool) -> ExchangeView {
+fn exchange(row: &MessageRow, sources: Vec<Source>, show_sources: bool) -> ExchangeView {
+    let output = row.output.as_deref().unwrap_or_default();
     let (output, sources) = if show_sources {
         (output.to_owned(), sources)
     } else {
         (crate::widget::strip_citations(output), Vec::new())
     };
     ExchangeView {
-        input,
+        message_id: row.id,
+        rating: row.rating.as_deref().and_then(Rating::parse),
+        input: row.input.clone(),
         output_html: crate::markdown::to_safe_html(&output),
         output,
         sources: sources
@@ -292,12 +317,7 @@ fn history_view(rows: Vec<MessageRow>, show_sources: bool) -> Vec<ExchangeView> 
         .filter(|row| row.status == "answered")
         .map(|row| {
             let sources: Vec<Source> = serde_json::from_str(&row.sources).unwrap_or_default();
-            exchange(
-                row.input,
-                row.output.as_deref().unwrap_or_default(),
-                sources,
-                show_sources,
-            )
+            exchange(&row, sources, show_sources)
         })
         .collect()
 }
@@ -445,27 +465,43 @@ async fn ask(
     headers: HeaderMap,
     input: Result<Input, ApiError>,
 ) -> Response {
-    let Some(origin) = request_origin(&headers) else {
-        return WidgetError::OriginRequired.into_response();
+    let (admitted, claims) = match admit_with_token(&state, &key, &headers).await {
+        Ok(admitted) => admitted,
+        Err(refused) => return refused,
     };
-    let (widget, assistant) = match widget_and_assistant(&state, &key).await {
-        Ok(found) => found,
-        Err(error) => return error.into_response(),
-    };
-    let listed = crate::widget::is_allowed(&widget.origins(), &origin);
-    let claims = match admit_question(&state, &widget, &origin, &headers) {
-        Ok(claims) => claims,
-        Err(error) => return finish(Err(error), listed.then_some(origin.as_str())),
-    };
-    let admitted = Admitted {
-        widget,
-        assistant,
-        origin: origin.clone(),
-        cors: listed || claims.kind == TokenKind::Preview,
-    };
-    let cors = admitted.cors.then(|| origin.clone());
+    let cors = admitted.cors.then(|| admitted.origin.clone());
     let result = answer_visitor(state, admitted, claims, ip, input).await;
     finish(result, cors.as_deref())
+}
+
+/// A request that carries a visitor's (or the preview's) token: the
+/// widget, its assistant and the token's claims, or the response that
+/// refuses it (with CORS headers when the origin is listed, so the script
+/// can read why).
+async fn admit_with_token(
+    state: &AppState,
+    key: &str,
+    headers: &HeaderMap,
+) -> Result<(Admitted, Claims), Response> {
+    let Some(origin) = request_origin(headers) else {
+        return Err(WidgetError::OriginRequired.into_response());
+    };
+    let (widget, assistant) = widget_and_assistant(state, key)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    let listed = crate::widget::is_allowed(&widget.origins(), &origin);
+    let claims = admit_question(state, &widget, &origin, headers)
+        .map_err(|error| finish(Err(error), listed.then_some(origin.as_str())))?;
+    let cors = listed || claims.kind == TokenKind::Preview;
+    Ok((
+        Admitted {
+            widget,
+            assistant,
+            origin,
+            cors,
+        },
+        claims,
+    ))
 }
 
 /// The token's claims when it is valid for this widget and origin, and the
@@ -526,13 +562,9 @@ async fn answer_visitor(
         .map_err(WidgetError::Limit)?;
     let show_sources = admitted.widget.show_sources;
     let render = move |_chat: &ChatRow, answered: Answered| {
-        let view = exchange(
-            answered.message.input,
-            answered.message.output.as_deref().unwrap_or_default(),
-            answered.sources,
-            show_sources,
-        );
+        let view = exchange(&answered.message, answered.sources, show_sources);
         json!({
+            "message_id": view.message_id,
             "output": view.output,
             "output_html": view.output_html,
             "sources": view.sources,
@@ -542,6 +574,73 @@ async fn answer_visitor(
         crate::web::sse::answer(state, admitted.assistant, chat, question, Box::new(render))
             .await?,
     )
+}
+
+/// `POST /widget/v1/{key}/messages/{message_id}/feedback`: the visitor
+/// rates an answer of their conversation (`rating` `up` or `down`, an
+/// optional `comment`), when the owner asks for feedback: 200 with the
+/// rating kept.
+async fn rate(
+    State(state): State<AppState>,
+    Path((key, message_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    input: Result<Input, ApiError>,
+) -> Response {
+    let (admitted, claims) = match admit_with_token(&state, &key, &headers).await {
+        Ok(admitted) => admitted,
+        Err(refused) => return refused,
+    };
+    let cors = admitted.cors.then_some(admitted.origin.as_str());
+    let result = rate_answer(&state, &admitted, &claims, &message_id, input).await;
+    finish(result, cors)
+}
+
+async fn rate_answer(
+    state: &AppState,
+    admitted: &Admitted,
+    claims: &Claims,
+    message_id: &str,
+    input: Result<Input, ApiError>,
+) -> Result<Response, WidgetError> {
+    use crate::chat::feedback::{self, FeedbackError};
+
+    let (widget, assistant) = (&admitted.widget, &admitted.assistant);
+    if !widget.show_feedback {
+        return Err(WidgetError::FeedbackOff);
+    }
+    let input = input?;
+    let text = |field: &str| {
+        input
+            .text(field)
+            .map_err(|(field, message)| ApiError::field(&field, message))
+    };
+    let given = feedback::parse(text("rating")?.as_deref(), text("comment")?.as_deref());
+    let given = given.map_err(|error| match error {
+        FeedbackError::CommentTooLong => ApiError::field("comment", error.to_string()),
+        other => ApiError::field("rating", other.to_string()),
+    })?;
+    // Only the visitor's own conversation: any other message is not found.
+    let message_id = message_id
+        .parse::<i64>()
+        .map_err(|_| WidgetError::Api(ApiError::NotFound))?;
+    let chat = state
+        .db
+        .visitor_chat(assistant.id, &claims.session)
+        .await?
+        .ok_or(WidgetError::Api(ApiError::NotFound))?;
+    match feedback::record(&state.db, chat.id, message_id, Some(&given)).await {
+        Ok(row) => Ok(Json(json!({
+            "message_id": row.id,
+            "rating": given.rating,
+            "comment": given.comment,
+        }))
+        .into_response()),
+        Err(FeedbackError::NoSuchMessage) => Err(ApiError::NotFound.into()),
+        Err(FeedbackError::Database(error)) => Err(error.into()),
+        Err(error) => {
+            Err(ApiError::field(crate::model::NON_FIELD_ERRORS, error.to_string()).into())
+        }
+    }
 }
 
 /// `GET /embed.js`: the script, cached for an hour and revalidated by its

@@ -57,6 +57,7 @@ pub struct SettingsForm {
     pub welcome: String,
     pub suggestions: Vec<String>,
     pub show_sources: bool,
+    pub show_feedback: bool,
     pub visitor_hourly_limit: String,
     pub daily_limit: String,
 }
@@ -154,6 +155,7 @@ pub fn validate_settings(
         welcome,
         suggestions,
         show_sources: form.show_sources,
+        show_feedback: form.show_feedback,
         visitor_hourly_limit,
         daily_limit,
     })

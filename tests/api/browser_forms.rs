@@ -387,11 +387,19 @@ async fn assistants_are_created_without_javascript_and_hidden_from_other_users()
     )
     .await;
     assert_eq!(response.status(), 302);
-    let page_path = location(&response);
+    // A new assistant opens on its Documents, to add them.
+    let documents_path = location(&response);
+    let page_path = documents_path
+        .strip_suffix("/documents")
+        .unwrap_or_else(|| panic!("{documents_path}"))
+        .to_owned();
     assert!(page_path.starts_with("/assistants/"), "{page_path}");
-    let (status, html) = page(&app, &ada, &page_path).await;
+    let (status, html) = page(&app, &ada, &documents_path).await;
     assert_eq!(status, 200);
-    assert!(html.contains("Contracts") && html.contains("Quote the clause."));
+    assert!(html.contains("Contracts") && html.contains("Upload"));
+    let (status, html) = page(&app, &ada, &format!("{page_path}/settings")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Quote the clause."), "its settings");
     let (_, dashboard) = page(&app, &ada, "/dashboard").await;
     assert!(dashboard.contains("Contracts"), "listed on the dashboard");
 
@@ -434,9 +442,10 @@ async fn documents_are_uploaded_from_the_dashboard_with_a_plain_form() {
     )
     .await;
     let page_path = location(&response);
+    assert!(page_path.ends_with("/documents"), "{page_path}");
     let upload = |client: &Client, name: &str, bytes: &[u8]| {
         client
-            .post(app.url(&format!("{page_path}/documents")))
+            .post(app.url(&page_path))
             .multipart(Form::new().part(
                 "files",
                 Part::bytes(bytes.to_vec()).file_name(name.to_owned()),
@@ -452,7 +461,7 @@ async fn documents_are_uploaded_from_the_dashboard_with_a_plain_form() {
     .await
     .expect("request");
     assert_eq!(response.status(), 303);
-    assert_eq!(location(&response), format!("{page_path}#documents"));
+    assert_eq!(location(&response), page_path);
     let mut html = String::new();
     for _ in 0..100 {
         html = page(&app, &ada, &page_path).await.1;
@@ -523,8 +532,12 @@ async fn answer_settings_are_checked_saved_and_used_by_the_in_app_chat() {
         ],
     )
     .await;
+    // A new assistant opens on its Documents, where the upload form posts.
     let page_path = location(&response);
-    let id = page_path.trim_start_matches("/assistants/").to_owned();
+    let id = page_path
+        .trim_start_matches("/assistants/")
+        .trim_end_matches("/documents")
+        .to_owned();
     let upload = reqwest::multipart::Form::new().part(
         "files",
         reqwest::multipart::Part::bytes(
@@ -533,7 +546,7 @@ async fn answer_settings_are_checked_saved_and_used_by_the_in_app_chat() {
         .file_name("terms.md"),
     );
     let response = ada
-        .post(app.url(&format!("{page_path}/documents")))
+        .post(app.url(&page_path))
         .multipart(upload)
         .send()
         .await

@@ -135,7 +135,7 @@ async fn the_answer_settings_offer_a_select_of_the_allowed_models_without_javasc
     let owner = owner(&app, "ada").await;
     let (status, _) = save_model(&app, &owner, "llama3.1").await;
     assert_eq!(status, 200);
-    let page_path = format!("/assistants/{}", owner.assistant_id);
+    let page_path = format!("/assistants/{}/settings", owner.assistant_id);
     let page = |path: String| {
         let browser = owner.browser.clone();
         let url = app.url(&path);
@@ -240,7 +240,7 @@ async fn a_stored_model_the_operator_no_longer_allows_is_answered_by_the_default
     assert_eq!(model_asked(&app, &owner, &mock).await, "gpt-4o-mini");
     let html = owner
         .browser
-        .get(app.url(&format!("/assistants/{}", owner.assistant_id)))
+        .get(app.url(&format!("/assistants/{}/settings", owner.assistant_id)))
         .send()
         .await
         .expect("page")

@@ -9,7 +9,7 @@ use crate::helpers::{TestApp, spawn_app};
 /// `/v1` (`src/web/openai/mod.rs`), as the description must list it:
 /// method, path (with its trailing slash under `/api/v1`), and whether it
 /// needs a key.
-const OPERATIONS: [(&str, &str, bool); 24] = [
+const OPERATIONS: [(&str, &str, bool); 28] = [
     ("post", "/api/v1/users/", false),
     ("post", "/api/v1/tokens/", false),
     ("delete", "/api/v1/tokens/", true),
@@ -30,11 +30,23 @@ const OPERATIONS: [(&str, &str, bool); 24] = [
         true,
     ),
     ("get", "/api/v1/assistants/{id}/search/", true),
+    ("get", "/api/v1/assistants/{id}/export/", true),
+    ("get", "/api/v1/assistants/{id}/analytics/", true),
     ("get", "/api/v1/chat/", true),
     ("post", "/api/v1/chat/", true),
     ("get", "/api/v1/chat/{id}/", true),
     ("put", "/api/v1/chat/{id}/", true),
     ("delete", "/api/v1/chat/{id}/", true),
+    (
+        "post",
+        "/api/v1/chat/{id}/messages/{message_id}/feedback/",
+        true,
+    ),
+    (
+        "delete",
+        "/api/v1/chat/{id}/messages/{message_id}/feedback/",
+        true,
+    ),
     ("get", "/v1/models", true),
     ("get", "/v1/models/{id}", true),
     ("post", "/v1/chat/completions", true),
@@ -103,7 +115,10 @@ async fn the_description_is_openapi_3_1_and_lists_every_route_of_the_router() {
     // an unknown one would be a 404 from the router's fallback, a
     // known one without a key a 401 (or 400/201 for the open ones).
     for (method, path, _) in OPERATIONS {
-        let concrete = path.replace("{id}", "1").replace("{doc_id}", "1");
+        let concrete = path
+            .replace("{id}", "1")
+            .replace("{doc_id}", "1")
+            .replace("{message_id}", "1");
         for url in [concrete.clone(), concrete.trim_end_matches('/').to_owned()] {
             let request = app.api.request(
                 method.to_uppercase().parse().expect("method"),

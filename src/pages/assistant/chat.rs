@@ -10,8 +10,8 @@ use leptos_router::hooks::use_params_map;
 use crate::components::guard::RequireUser;
 use crate::components::layout::Loading;
 use crate::functions::assistants::get_assistant;
-use crate::functions::chats::{chat_messages, chat_summary};
-use crate::model::{MessageView, Source};
+use crate::functions::chats::{chat_messages, chat_summary, rate_answer};
+use crate::model::{Feedback, MessageView, Rating, Source};
 
 /// One event of the answer stream: its name and its data.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
@@ -44,6 +44,8 @@ struct LiveMessage {
     error: RwSignal<Option<String>>,
     streaming: RwSignal<bool>,
     stopped: RwSignal<bool>,
+    /// The message the answer is kept as, once it is.
+    message_id: RwSignal<Option<i64>>,
     /// Only the browser build aborts requests.
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     abort: StoredValue<Option<Aborter>, LocalStorage>,
@@ -121,6 +123,7 @@ pub fn ChatPage() -> impl IntoView {
             error: RwSignal::new(None),
             streaming: RwSignal::new(true),
             stopped: RwSignal::new(false),
+            message_id: RwSignal::new(None),
             abort: StoredValue::new_local(None),
         };
         live.update(|l| l.push(message));
@@ -157,7 +160,7 @@ pub fn ChatPage() -> impl IntoView {
                     <Transition fallback=|| view! { <Loading /> }>
                         {move || Suspend::new(async move {
                             match history.await {
-                                Ok(messages) => messages.into_iter().map(|m| view! { <StoredMessage message=m retry=ask /> }).collect_view().into_any(),
+                                Ok(messages) => messages.into_iter().map(|m| view! { <StoredMessage message=m retry=ask chat_id=chat_id() visitor=visitor_site /> }).collect_view().into_any(),
                                 Err(error) => view! { <li role="alert" class="text-sm text-red-600">{error.to_string()}</li> }.into_any(),
                             }
                         })}
@@ -172,6 +175,12 @@ pub fn ChatPage() -> impl IntoView {
                             streaming=Signal::derive(move || message.streaming.get())
                             stopped=Signal::derive(move || message.stopped.get())
                             retry=ask
+                            rating=Signal::derive(move || message.message_id.get().map(|id| RatingTarget {
+                                chat_id: chat_id(),
+                                message_id: id,
+                                given: None,
+                                visitor: false,
+                            }))
                         />
                     </For>
                 </ol>
@@ -209,8 +218,35 @@ pub fn ChatPage() -> impl IntoView {
     }
 }
 
+/// What the thumbs under an answer rate, and the feedback already given.
+#[derive(Debug, Clone, PartialEq)]
+struct RatingTarget {
+    chat_id: i64,
+    message_id: i64,
+    given: Option<Feedback>,
+    /// A visitor's rating, shown and not changed.
+    visitor: bool,
+}
+
 #[component]
-fn StoredMessage(message: MessageView, retry: Callback<String>) -> impl IntoView {
+fn StoredMessage(
+    message: MessageView,
+    retry: Callback<String>,
+    chat_id: i64,
+    visitor: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let target = (message.status == "answered").then(|| RatingTarget {
+        chat_id,
+        message_id: message.id,
+        given: message.feedback.clone(),
+        visitor: false,
+    });
+    let rating = Signal::derive(move || {
+        target.clone().map(|target| RatingTarget {
+            visitor: visitor.with(Option::is_some),
+            ..target
+        })
+    });
     let failed = match message.status.as_str() {
         "failed" => Some(
             message
@@ -233,6 +269,7 @@ fn StoredMessage(message: MessageView, retry: Callback<String>) -> impl IntoView
             streaming=Signal::stored(false)
             stopped=Signal::stored(false)
             retry
+            rating
         />
     }
 }
@@ -249,6 +286,7 @@ fn Exchange(
     streaming: Signal<bool>,
     stopped: Signal<bool>,
     retry: Callback<String>,
+    rating: Signal<Option<RatingTarget>>,
 ) -> impl IntoView {
     let panel = expect_context::<SourcesPanelState>();
     let question = StoredValue::new(input.clone());
@@ -283,6 +321,7 @@ fn Exchange(
                         <button type="button" on:click=move |_| retry.run(question.get_value()) class="rounded-md border border-red-200 bg-white px-3 py-1 text-sm font-medium text-red-700 hover:bg-red-50">"Retry"</button>
                     </div>
                 })}
+                {move || rating.get().map(|target| view! { <RateAnswer target /> })}
                 {move || {
                     let list = sources.get();
                     (!list.is_empty()).then(|| view! {
@@ -305,6 +344,110 @@ fn Exchange(
         </li>
     }
 }
+
+/// Thumbs up and down under an answer, then an optional comment. Pressing
+/// the chosen thumb again withdraws the rating. A visitor's rating is
+/// shown as they gave it.
+#[component]
+fn RateAnswer(target: RatingTarget) -> impl IntoView {
+    let RatingTarget {
+        chat_id,
+        message_id,
+        given,
+        visitor,
+    } = target;
+    let comment_given = given.as_ref().and_then(|f| f.comment.clone());
+    let chosen = RwSignal::new(given.map(|f| f.rating));
+    let comment = RwSignal::new(comment_given);
+    let asking_why = RwSignal::new(false);
+    let draft = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<String>);
+    if visitor {
+        return view! {
+            {move || chosen.get().map(|rating| view! {
+                <p class="mt-3 border-t border-slate-100 pt-2 text-xs text-slate-600" data-testid="visitor-rating">
+                    {match rating { Rating::Up => "The visitor found this helpful.", Rating::Down => "The visitor found this not helpful." }}
+                    {move || comment.get().map(|c| view! { <span class="ml-1 italic">{format!("“{c}”")}</span> })}
+                </p>
+            })}
+        }
+        .into_any();
+    }
+    let send = move |rating: Option<Rating>, text: Option<String>| {
+        problem.set(None);
+        leptos::task::spawn_local(async move {
+            let result = rate_answer(
+                chat_id,
+                message_id,
+                rating.map(|r| r.as_str().to_owned()),
+                text,
+            )
+            .await;
+            match result {
+                Ok(kept) => {
+                    chosen.set(kept.as_ref().map(|f| f.rating));
+                    comment.set(kept.and_then(|f| f.comment));
+                }
+                Err(error) => problem.set(Some(error.to_string())),
+            }
+        });
+    };
+    let press = move |rating: Rating| {
+        if chosen.get_untracked() == Some(rating) {
+            asking_why.set(false);
+            send(None, None);
+        } else {
+            asking_why.set(true);
+            send(Some(rating), None);
+        }
+    };
+    let thumb = move |rating: Rating| {
+        let (label, testid, path) = match rating {
+            Rating::Up => ("Helpful", "rate-up", THUMB_UP),
+            Rating::Down => ("Not helpful", "rate-down", THUMB_DOWN),
+        };
+        view! {
+            <button type="button" aria-label=label title=label data-testid=testid
+                aria-pressed=move || (chosen.get() == Some(rating)).to_string()
+                on:click=move |_| press(rating)
+                class="rounded-md p-1.5 text-slate-400 hover:bg-slate-100 hover:text-slate-700 aria-pressed:bg-indigo-50 aria-pressed:text-indigo-700 focus:outline-none focus:ring-2 focus:ring-indigo-500">
+                <svg viewBox="0 0 24 24" class="h-4 w-4" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><path d=path /></svg>
+            </button>
+        }
+    };
+    view! {
+        <div class="mt-3 flex flex-wrap items-center gap-1 border-t border-slate-100 pt-2 text-xs text-slate-500" role="group" aria-label="Rate this answer" data-testid="rating">
+            {thumb(Rating::Up)}
+            {thumb(Rating::Down)}
+            {move || comment.get().map(|c| view! { <span class="ml-1 italic text-slate-600" data-testid="feedback-comment">{format!("“{c}”")}</span> })}
+            {move || problem.get().map(|p| view! { <span role="alert" class="ml-1 text-red-600">{p}</span> })}
+            {move || (asking_why.get() && chosen.get().is_some()).then(|| view! {
+                <form class="mt-1 flex w-full gap-2" on:submit=move |event| {
+                    event.prevent_default();
+                    let text = draft.get_untracked().trim().to_owned();
+                    if !text.is_empty() {
+                        send(chosen.get_untracked(), Some(text));
+                        draft.set(String::new());
+                        asking_why.set(false);
+                    }
+                }>
+                    <label for=format!("why-{message_id}") class="sr-only">"Tell us more (optional)"</label>
+                    <input id=format!("why-{message_id}") type="text" maxlength="2000" data-testid="feedback-why"
+                        placeholder=move || if chosen.get() == Some(Rating::Down) { "What was wrong? (optional)" } else { "Anything to add? (optional)" }
+                        prop:value=move || draft.get() on:input=move |event| draft.set(event_target_value(&event))
+                        class="min-w-0 flex-1 rounded-md border border-slate-300 px-2 py-1 text-xs focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30" />
+                    <button type="submit" class="rounded-md border border-slate-300 bg-white px-2.5 py-1 text-xs font-medium text-slate-700 hover:bg-slate-50">"Send"</button>
+                </form>
+            })}
+        </div>
+    }
+    .into_any()
+}
+
+const THUMB_UP: &str =
+    "M7 10v11H3V10zM7 10l4-8a3 3 0 0 1 3 3v4h6a2 2 0 0 1 2 2.3l-1.4 8A2 2 0 0 1 18.6 21H7";
+const THUMB_DOWN: &str =
+    "M17 14V3h4v11zM17 14l-4 8a3 3 0 0 1-3-3v-4H4a2 2 0 0 1-2-2.3l1.4-8A2 2 0 0 1 5.4 3H17";
 
 /// "10k.pdf · page 61", or the document's name alone.
 fn place(source: &Source) -> String {
@@ -487,6 +630,7 @@ async fn stream_answer(chat_id: i64, input: String, message: LiveMessage) {
                     if let Some(output) = data["output"].as_str() {
                         message.output.set(output.to_owned());
                     }
+                    message.message_id.set(data["message_id"].as_i64());
                     let sources: Vec<Source> =
                         serde_json::from_value(data["sources"].clone()).unwrap_or_default();
                     message.sources.set(sources);

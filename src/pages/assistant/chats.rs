@@ -15,9 +15,10 @@ pub(super) fn ChatsPanel(
     chats: Resource<Result<Vec<ChatView>, crate::error::AppError>>,
     start: ServerAction<StartChat>,
     delete: ServerAction<DeleteChat>,
+    export_error: Option<String>,
 ) -> impl IntoView {
     view! {
-        <section id="chats" class="mt-6 rounded-xl border border-slate-200 bg-white p-6 shadow-sm" aria-labelledby="chats-heading">
+        <section id="chats" class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm" aria-labelledby="chats-heading">
             <div class="flex flex-wrap items-center justify-between gap-3">
                 <div>
                     <h2 id="chats-heading" class="text-lg font-semibold text-slate-900">"Chat"</h2>
@@ -55,6 +56,13 @@ pub(super) fn ChatsPanel(
                                                     <span class="shrink-0 rounded-full bg-violet-50 px-2 py-0.5 text-xs font-medium text-violet-700 ring-1 ring-inset ring-violet-600/20" title=hint data-testid="chat-origin">{name}</span>
                                                 }
                                             })}
+                                            {(chat.rated_up + chat.rated_down > 0).then(|| view! {
+                                                <span class="shrink-0 text-xs text-slate-600" data-testid="chat-ratings"
+                                                    title=format!("{} answers rated helpful, {} not helpful", chat.rated_up, chat.rated_down)>
+                                                    <span aria-hidden="true">{format!("👍 {} · 👎 {}", chat.rated_up, chat.rated_down)}</span>
+                                                    <span class="sr-only">{format!("{} helpful, {} not helpful", chat.rated_up, chat.rated_down)}</span>
+                                                </span>
+                                            })}
                                             <span class="shrink-0 text-xs text-slate-500">{format_time(chat.updated_at)}</span>
                                             <ActionForm action=delete>
                                                 <input type="hidden" name="chat_id" value=chat.id />
@@ -69,6 +77,37 @@ pub(super) fn ChatsPanel(
                     }
                 })}
             </Transition>
+            <ExportForm assistant_id error=export_error />
         </section>
+    }
+}
+
+/// Downloads the assistant's conversations for a date range (a plain form:
+/// it works without JavaScript). Empty dates: the last 30 days.
+#[component]
+fn ExportForm(assistant_id: i64, error: Option<String>) -> impl IntoView {
+    let open = error.is_some();
+    const INPUT: &str = "mt-1 block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30";
+    view! {
+        <details id="export" class="mt-4 border-t border-slate-100 pt-4" open=open>
+            <summary class="cursor-pointer text-sm font-medium text-slate-700 hover:text-slate-900">"Export conversations"</summary>
+            <form method="get" action=format!("/assistants/{assistant_id}/export") class="mt-3 grid gap-3 sm:grid-cols-4 sm:items-end" data-testid="export-form">
+                <label class="text-sm text-slate-700">"From"
+                    <input type="date" name="from" class=INPUT />
+                </label>
+                <label class="text-sm text-slate-700">"To (included)"
+                    <input type="date" name="to" class=INPUT />
+                </label>
+                <label class="text-sm text-slate-700">"Format"
+                    <select name="format" class=INPUT>
+                        <option value="csv">"CSV (spreadsheets)"</option>
+                        <option value="jsonl">"JSON Lines"</option>
+                    </select>
+                </label>
+                <button type="submit" class="rounded-lg border border-slate-300 bg-white px-4 py-2 text-sm font-semibold text-slate-800 shadow-sm hover:bg-slate-50">"Download"</button>
+            </form>
+            <p class="mt-2 text-xs text-slate-500">"Every question with its answer, sources, outcome and feedback, from every surface. Dates are UTC; empty dates give the last 30 days."</p>
+            {error.map(|error| view! { <p role="alert" class="mt-2 text-sm text-red-600" data-testid="export-error">{error}</p> })}
+        </details>
     }
 }

@@ -29,7 +29,7 @@ pub(super) fn DocumentsPanel(
     upload_error: Option<String>,
 ) -> impl IntoView {
     view! {
-        <section id="documents" class="mt-6 rounded-xl border border-slate-200 bg-white p-6 shadow-sm" aria-labelledby="documents-heading">
+        <section id="documents" class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm" aria-labelledby="documents-heading">
             <h2 id="documents-heading" class="text-lg font-semibold text-slate-900">"Documents"</h2>
             <p class="mt-1 text-sm text-slate-600">"The assistant answers from these. PDF, Word, plain text, Markdown, HTML and CSV; up to 50 MB each."</p>
             {upload_error.map(|message| view! {

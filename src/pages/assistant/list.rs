@@ -6,18 +6,31 @@ use leptos_router::components::A;
 use super::super::format_time;
 use super::PRIMARY;
 use crate::components::layout::Loading;
+use crate::functions::analytics::assistants_week;
 use crate::functions::assistants::list_assistants;
 use crate::model::AssistantView;
+use crate::model::analytics::WeekFigures;
 
-/// The signed-in user's assistants, to load before the page's Suspense.
-pub fn assistants_resource() -> Resource<Result<Vec<AssistantView>, crate::error::AppError>> {
-    Resource::new(|| (), |()| list_assistants())
+/// The assistants with their last seven days.
+pub type AssistantsWithFigures = (Vec<AssistantView>, Vec<WeekFigures>);
+
+/// The signed-in user's assistants and their week, to load before the
+/// page's Suspense.
+pub fn assistants_resource() -> Resource<Result<AssistantsWithFigures, crate::error::AppError>> {
+    Resource::new(
+        || (),
+        |()| async move {
+            let list = list_assistants().await?;
+            let figures = assistants_week().await?;
+            Ok::<_, crate::error::AppError>((list, figures))
+        },
+    )
 }
 
 /// The dashboard's list of assistants, with an invitation when there are none.
 #[component]
 pub fn AssistantList(
-    assistants: Resource<Result<Vec<AssistantView>, crate::error::AppError>>,
+    assistants: Resource<Result<AssistantsWithFigures, crate::error::AppError>>,
 ) -> impl IntoView {
     view! {
         <section aria-labelledby="assistants-heading">
@@ -28,10 +41,13 @@ pub fn AssistantList(
             <Transition fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move {
                     match assistants.await {
-                        Ok(list) if list.is_empty() => view! { <EmptyAssistants /> }.into_any(),
-                        Ok(list) => view! {
+                        Ok((list, _)) if list.is_empty() => view! { <EmptyAssistants /> }.into_any(),
+                        Ok((list, figures)) => view! {
                             <ul class="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
-                                {list.into_iter().map(|assistant| view! { <AssistantCard assistant /> }).collect_view()}
+                                {list.into_iter().map(|assistant| {
+                                    let week = figures.iter().find(|f| f.assistant_id == assistant.id).cloned().unwrap_or_default();
+                                    view! { <AssistantCard assistant week /> }
+                                }).collect_view()}
                             </ul>
                         }.into_any(),
                         Err(error) => view! { <p role="alert" class="text-sm text-red-600">{error.to_string()}</p> }.into_any(),
@@ -56,22 +72,37 @@ fn EmptyAssistants() -> impl IntoView {
 }
 
 #[component]
-fn AssistantCard(assistant: AssistantView) -> impl IntoView {
+fn AssistantCard(assistant: AssistantView, week: WeekFigures) -> impl IntoView {
     let href = format!("/assistants/{}", assistant.id);
     let documents = match assistant.documents.len() {
         1 => "1 document".to_owned(),
         n => format!("{n} documents"),
     };
-    let questions = match assistant.query_count {
-        1 => "1 question answered".to_owned(),
-        n => format!("{n} questions answered"),
+    let questions = match week.questions {
+        1 => "1 question this week".to_owned(),
+        n => format!("{n} questions this week"),
     };
+    let percent = |part: i64, whole: i64| (whole > 0).then(|| (part * 100 + whole / 2) / whole);
+    let answered =
+        percent(week.answered, week.questions).map_or_else(|| "–".to_owned(), |p| format!("{p}%"));
+    let liked =
+        percent(week.up, week.up + week.down).map_or_else(|| "–".to_owned(), |p| format!("{p}%"));
     view! {
         <li data-testid="assistant-card">
             <A href=href attr:class="block h-full rounded-xl border border-slate-200 bg-white p-5 shadow-sm transition hover:border-indigo-300 hover:shadow focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600">
                 <p class="truncate font-semibold text-slate-900">{assistant.name}</p>
                 <p class="mt-0.5 truncate text-sm text-slate-600">{assistant.company_name}</p>
                 <p class="mt-4 text-xs text-slate-500">{format!("{documents} · {questions}")}</p>
+                <dl class="mt-3 grid grid-cols-2 gap-2 text-xs" data-testid="assistant-week">
+                    <div class="rounded-lg bg-slate-50 px-2.5 py-1.5">
+                        <dt class="text-slate-500">"Answered"</dt>
+                        <dd class="text-sm font-semibold text-slate-900">{answered}</dd>
+                    </div>
+                    <div class="rounded-lg bg-slate-50 px-2.5 py-1.5">
+                        <dt class="text-slate-500">"Thumbs up"</dt>
+                        <dd class="text-sm font-semibold text-slate-900">{liked}</dd>
+                    </div>
+                </dl>
                 <p class="mt-1 text-xs text-slate-500">{format!("Updated {}", format_time(assistant.updated_at))}</p>
             </A>
         </li>

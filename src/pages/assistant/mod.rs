@@ -1,7 +1,9 @@
-//! An assistant's pages: the list, making one, and its own page with a
-//! panel per task (documents, search, chats, answers, publishing), one
-//! component family per file.
+//! An assistant's pages: the list, making one, and its workspace: the
+//! assistant's name over a tab per task (Chat, Documents, Analytics,
+//! Publish, Settings), each its own page with its own URL, one component
+//! family per file.
 
+mod analytics;
 mod chat;
 mod chats;
 mod documents;
@@ -11,15 +13,17 @@ mod publish;
 mod search;
 mod settings;
 
+pub use analytics::AnalyticsTab;
 pub use chat::ChatPage;
 pub use list::{AssistantList, assistants_resource};
 pub use new::NewAssistantPage;
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos_meta::Title;
+use leptos_router::components::Outlet;
+use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
-use crate::components::guard::RequireUser;
-use crate::components::layout::Loading;
+use crate::components::layout::{Loading, PageHeader};
 use crate::functions::assistants::{
     DeleteDocument, UpdateAssistant, get_assistant, list_documents, search_documents,
 };
@@ -28,64 +32,143 @@ use crate::functions::chats::{
 };
 use chats::ChatsPanel;
 use documents::DocumentsPanel;
-use leptos_router::hooks::use_query_map;
 use search::SearchPanel;
 use settings::{AnswerSettingsPanel, AssistantDetail};
 
 pub(super) const INSTRUCTIONS_PLACEHOLDER: &str = "e.g. You answer questions about our 2023 annual report for investors. Be precise, quote figures with their units, and say so when the report does not cover a question.";
 pub(super) const PRIMARY: &str = "inline-flex items-center gap-2 rounded-lg bg-indigo-600 px-4 py-2.5 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600";
 
-/// An assistant's page: its settings, editable, and its deletion.
-#[component]
-pub fn AssistantPage() -> impl IntoView {
+/// The assistant of the workspace's URL (0 when it is not a number: every
+/// lookup then answers "not found").
+fn assistant_id() -> impl Fn() -> i64 + Clone + Send + Sync + 'static {
     let params = use_params_map();
-    let id = move || {
+    move || {
         params
             .read()
             .get("id")
             .and_then(|id| id.parse::<i64>().ok())
-    };
+            .unwrap_or_default()
+    }
+}
+
+/// The workspace's tabs: label, path under `/assistants/{id}`.
+const TABS: [(&str, &str); 5] = [
+    ("Chat", ""),
+    ("Documents", "/documents"),
+    ("Analytics", "/analytics"),
+    ("Publish", "/publish"),
+    ("Settings", "/settings"),
+];
+
+/// `/assistants/:id/*`: the assistant's name and its tabs over the page of
+/// the task at hand. Renaming in Settings renames the header at once.
+#[component]
+pub fn AssistantWorkspace() -> impl IntoView {
+    let id = assistant_id();
     let update = ServerAction::<UpdateAssistant>::new();
-    let delete_document = ServerAction::<DeleteDocument>::new();
+    provide_context(update);
+    // The header follows renames. The tab's page is outside every async
+    // boundary: its resources are made as it renders, never after an
+    // `.await` (which the server's rendering does not wait for reliably).
+    let header = Resource::new(
+        {
+            let id = id.clone();
+            move || (id(), update.version().get())
+        },
+        |(id, _)| get_assistant(id),
+    );
+    view! {
+        <nav aria-label="Breadcrumb" class="mb-2 text-sm">
+            <a href="/dashboard" class="text-slate-500 hover:text-slate-800">"← Assistants"</a>
+        </nav>
+        <Transition fallback=|| view! { <div class="mb-8 h-9" /> }>
+            {
+                let id = id.clone();
+                move || {
+                    let id = id.clone();
+                    Suspend::new(async move {
+                        match header.await {
+                            Ok(found) => view! {
+                                <Title text=found.name.clone() />
+                                <PageHeader title=found.name subtitle=found.company_name />
+                                <Tabs id=Signal::derive(id) />
+                            }.into_any(),
+                            Err(_) => view! { <crate::pages::NotFoundPage /> }.into_any(),
+                        }
+                    })
+                }
+            }
+        </Transition>
+        <Outlet />
+    }
+}
+
+/// The tab bar: links, the current one marked (scrolls sideways on a phone).
+#[component]
+fn Tabs(id: Signal<i64>) -> impl IntoView {
+    let location = use_location();
+    let base = move || format!("/assistants/{}", id.get());
+    view! {
+        <nav aria-label="This assistant" class="-mt-4 mb-6 overflow-x-auto border-b border-slate-200">
+            <ul class="flex min-w-max gap-1 text-sm font-medium">
+                {TABS.into_iter().map(|(label, path)| {
+                    let href = move || format!("{}{path}", base());
+                    let current = {
+                        let href = href.clone();
+                        move || location.pathname.get().trim_end_matches('/') == href()
+                    };
+                    let current_class = current.clone();
+                    view! {
+                        <li>
+                            <a href=href aria-current=move || current().then_some("page")
+                                class=move || if current_class() {
+                                    "-mb-px inline-block border-b-2 border-indigo-600 px-3 py-2.5 text-indigo-700"
+                                } else {
+                                    "-mb-px inline-block border-b-2 border-transparent px-3 py-2.5 text-slate-600 hover:border-slate-300 hover:text-slate-900"
+                                }>
+                                {label}
+                            </a>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </nav>
+    }
+}
+
+/// Chat: start a chat, open or delete earlier ones, export them.
+#[component]
+pub fn ChatTab() -> impl IntoView {
+    let id = assistant_id();
     let start_chat = ServerAction::<StartChat>::new();
     let delete_chat = ServerAction::<DeleteChat>::new();
-    let save_settings = ServerAction::<SaveAnswerSettings>::new();
-    let publishing = publish::Publishing::new(id);
-    let settings = Resource::new(
-        move || (id(), save_settings.version().get()),
-        |(id, _)| async move {
-            match id {
-                Some(id) => answer_settings(id).await,
-                None => Err(crate::error::AppError::NotFound),
-            }
-        },
-    );
     let chats = Resource::new(
-        move || (id(), delete_chat.version().get()),
-        |(id, _)| async move {
-            match id {
-                Some(id) => list_chats(id).await,
-                None => Err(crate::error::AppError::NotFound),
-            }
+        {
+            let id = id.clone();
+            move || (id(), delete_chat.version().get())
         },
+        |(id, _)| list_chats(id),
     );
-    let assistant = Resource::new(
-        move || (id(), update.version().get()),
-        |(id, _)| async move {
-            match id {
-                Some(id) => get_assistant(id).await,
-                None => Err(crate::error::AppError::NotFound),
-            }
-        },
-    );
+    let export_error = use_query_map().with_untracked(|query| query.get("export_error"));
+    move || {
+        view! {
+            <ChatsPanel assistant_id=id() chats start=start_chat delete=delete_chat export_error=export_error.clone() />
+        }
+    }
+}
+
+/// Documents: upload, watch them being read, correct their details, and
+/// search them.
+#[component]
+pub fn DocumentsTab() -> impl IntoView {
+    let id = assistant_id();
+    let delete_document = ServerAction::<DeleteDocument>::new();
     let documents = Resource::new(
-        move || (id(), delete_document.version().get()),
-        |(id, _)| async move {
-            match id {
-                Some(id) => list_documents(id).await,
-                None => Err(crate::error::AppError::NotFound),
-            }
+        {
+            let id = id.clone();
+            move || (id(), delete_document.version().get())
         },
+        |(id, _)| list_documents(id),
     );
     // While documents are being processed or embedded, look again every second.
     Effect::new(move || {
@@ -112,46 +195,68 @@ pub fn AssistantPage() -> impl IntoView {
             .is_some_and(|v| !matches!(v.as_str(), "" | "0" | "false"))
     };
     let hits = Resource::new(
-        move || (id(), question(), explain()),
+        {
+            let id = id.clone();
+            move || (id(), question(), explain())
+        },
         |(id, q, explain)| async move {
-            match id {
-                Some(id) if !q.trim().is_empty() => {
-                    search_documents(id, q, explain).await.map(Some)
-                }
-                _ => Ok(None),
+            if q.trim().is_empty() {
+                Ok(None)
+            } else {
+                search_documents(id, q, explain).await.map(Some)
             }
         },
     );
+    move || {
+        view! {
+            <DocumentsPanel assistant_id=id() documents delete=delete_document upload_error=upload_error.clone() />
+            <SearchPanel question=question() explain=explain() hits />
+        }
+    }
+}
+
+/// Publish: the chat on the owner's website.
+#[component]
+pub fn PublishTab() -> impl IntoView {
+    let id = assistant_id();
+    let publishing = publish::Publishing::new({
+        let id = id.clone();
+        move || Some(id())
+    });
+    move || view! { <publish::PublishPanel assistant_id=id() publishing /> }
+}
+
+/// Settings: name, company and instructions, how it answers, and deleting it.
+#[component]
+pub fn SettingsTab() -> impl IntoView {
+    let id = assistant_id();
+    let update = expect_context::<ServerAction<UpdateAssistant>>();
+    let save_settings = ServerAction::<SaveAnswerSettings>::new();
+    let settings = Resource::new(
+        {
+            let id = id.clone();
+            move || (id(), save_settings.version().get())
+        },
+        |(id, _)| answer_settings(id),
+    );
+    let assistant = Resource::new(
+        {
+            let id = id.clone();
+            move || (id(), update.version().get())
+        },
+        |(id, _)| get_assistant(id),
+    );
     view! {
-        <RequireUser render=move |_| {
-            let upload_error = upload_error.clone();
-            view! {
-                <Transition fallback=|| view! { <Loading /> }>
-                    {
-                        let upload_error = upload_error.clone();
-                        move || {
-                            let upload_error = upload_error.clone();
-                            Suspend::new(async move {
-                                match assistant.await {
-                                    Ok(found) => {
-                                        let assistant_id = found.id;
-                                        view! {
-                                            <AssistantDetail assistant=found update />
-                                            <ChatsPanel assistant_id chats start=start_chat delete=delete_chat />
-                                            <AnswerSettingsPanel assistant_id settings save=save_settings />
-                                            <publish::PublishPanel assistant_id publishing />
-                                            <DocumentsPanel assistant_id documents delete=delete_document upload_error />
-                                            <SearchPanel question=question() explain=explain() hits />
-                                        }
-                                            .into_any()
-                                    }
-                                    Err(_) => view! { <crate::pages::NotFoundPage /> }.into_any(),
-                                }
-                            })
-                        }
+        <Transition fallback=|| view! { <Loading /> }>
+            {move || Suspend::new(async move {
+                assistant.await.ok().map(|found| {
+                    let assistant_id = found.id;
+                    view! {
+                        <AssistantDetail assistant=found update />
+                        <AnswerSettingsPanel assistant_id settings save=save_settings />
                     }
-                </Transition>
-            }
-        } />
+                })
+            })}
+        </Transition>
     }
 }

@@ -102,7 +102,7 @@ async fn upload_files(
     input: &web_sys::HtmlInputElement,
 ) -> Result<String, String> {
     use wasm_bindgen::JsCast;
-    let page = format!("/assistants/{assistant_id}");
+    let page = format!("/assistants/{assistant_id}/documents");
     let Some(files) = input.files().filter(|files| files.length() > 0) else {
         return Ok(page);
     };
@@ -121,11 +121,10 @@ async fn upload_files(
     init.set_method("POST");
     init.set_body(&form.into());
     let window = web_sys::window().ok_or("no window".to_owned())?;
-    let response = wasm_bindgen_futures::JsFuture::from(
-        window.fetch_with_str_and_init(&format!("{page}/documents"), &init),
-    )
-    .await
-    .map_err(failed)?;
+    let response =
+        wasm_bindgen_futures::JsFuture::from(window.fetch_with_str_and_init(&page, &init))
+            .await
+            .map_err(failed)?;
     let response: web_sys::Response = response.dyn_into().map_err(failed)?;
     // The upload answers with a redirect to the page to show; keep its path.
     let landed = web_sys::Url::new(&response.url()).map_err(failed)?;
@@ -153,5 +152,5 @@ async fn upload_files(
     assistant_id: i64,
     _input: &leptos::web_sys::HtmlInputElement,
 ) -> Result<String, String> {
-    Ok(format!("/assistants/{assistant_id}"))
+    Ok(format!("/assistants/{assistant_id}/documents"))
 }

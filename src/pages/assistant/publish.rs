@@ -64,7 +64,7 @@ pub fn PublishPanel(assistant_id: i64, publishing: Publishing) -> impl IntoView 
         }
     });
     view! {
-        <section id="publish" class="mt-6 rounded-xl border border-slate-200 bg-white p-6 shadow-sm" aria-labelledby="publish-heading">
+        <section id="publish" class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm" aria-labelledby="publish-heading">
             <h2 id="publish-heading" class="text-lg font-semibold text-slate-900">"Publish on your website"</h2>
             <p class="mt-1 text-sm text-slate-600">"Put this assistant on your own site with one line of HTML. It works only on the sites you list, within the limits you set."</p>
             <div class="mt-6 grid gap-8 lg:grid-cols-5">
@@ -193,6 +193,13 @@ fn PublishForm(
                     <div>
                         <label for="field-show-sources" class="font-medium text-slate-800">"Show sources"</label>
                         <p id="field-show-sources-hint" class="text-slate-500">"Each answer lists the documents and pages it comes from, with the passages."</p>
+                    </div>
+                </div>
+                <div class="flex items-start gap-3 text-sm">
+                    <input id="field-show-feedback" type="checkbox" name="show_feedback" value="on" checked=current.show_feedback aria-describedby="field-show-feedback-hint" class=CHECKBOX />
+                    <div>
+                        <label for="field-show-feedback" class="font-medium text-slate-800">"Ask for feedback"</label>
+                        <p id="field-show-feedback-hint" class="text-slate-500">"Visitors can rate each answer with a thumb up or down and say why; you see it in the chat and in the figures."</p>
                     </div>
                 </div>
                 <div class="grid gap-5 sm:grid-cols-2">

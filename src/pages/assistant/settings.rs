@@ -1,14 +1,13 @@
 //! An assistant's settings: name, company, instructions, and how it answers.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use super::super::format_time;
 use super::INSTRUCTIONS_PLACEHOLDER;
 use crate::components::form::{
     FormAlert, SubmitButton, TextArea, TextField, field_errors, general_errors, typed_value,
 };
-use crate::components::layout::{Loading, PageHeader};
+use crate::components::layout::Loading;
 use crate::functions::assistants::{DeleteAssistant, UpdateAssistant};
 use crate::functions::chats::SaveAnswerSettings;
 use crate::model::AssistantView;
@@ -37,11 +36,6 @@ pub(super) fn AssistantDetail(
     let instructions_value = typed_or("instructions", &assistant.instructions);
     let delete_label = format!("Delete “{}”", assistant.name);
     view! {
-        <Title text=assistant.name.clone() />
-        <nav aria-label="Breadcrumb" class="mb-2 text-sm">
-            <a href="/dashboard" class="text-slate-500 hover:text-slate-800">"← Assistants"</a>
-        </nav>
-        <PageHeader title=assistant.name.clone() subtitle=assistant.company_name.clone() />
         <div class="grid gap-6 lg:grid-cols-3">
             <section class="min-w-0 self-start rounded-xl border border-slate-200 bg-white p-6 shadow-sm lg:col-span-2" aria-labelledby="settings-heading">
                 <h2 id="settings-heading" class="text-lg font-semibold text-slate-900">"Settings"</h2>

@@ -461,6 +461,8 @@ async fn run(
                 output: answered.message.output.unwrap_or_default(),
                 sources: answered.sources,
                 usage: answered.usage,
+                covered: answered.message.covered,
+                model: answered.message.model,
             })
         }
         None => chat::answer_unstored(db, provider, semantic, &assistant, &ask, deltas).await,

@@ -247,6 +247,17 @@ pub struct Question {
     pub input: String,
 }
 
+/// `POST /api/v1/chat/{id}/messages/{message_id}/feedback/`.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"rating": "down", "comment": "It cites the 2017 figure."}))]
+pub struct FeedbackInput {
+    /// Thumbs up or down.
+    pub rating: crate::model::Rating,
+    /// Why, in a few words (at most 2,000 characters; blank is none).
+    #[schema(max_length = 2000)]
+    pub comment: Option<String>,
+}
+
 /// An error of the OpenAI-compatible `/v1`, in OpenAI's shape.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"error": {"message": "The model `asst_x` does not exist or you do not have access to it.", "type": "invalid_request_error", "param": "model", "code": "model_not_found"}}))]

@@ -5,8 +5,9 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 
 use crate::assistants::{self, AssistantInput, Change};
 use crate::db::assistants::AssistantRow;
@@ -20,6 +21,7 @@ use crate::web::api::openapi::schemas::{
     BadRequest, NewAssistant, NewAssistantUpload,
 };
 use crate::web::auth::ApiAuth;
+use crate::web::export::ExportQuery;
 use crate::web::input::Input;
 
 /// An id from the path; anything that is not one is a 404, as the
@@ -358,4 +360,83 @@ pub async fn delete_assistant(
         return Err(ApiError::NotFound);
     }
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// One of the caller's assistants' conversations in a date range, as a
+/// CSV or JSON Lines file, with each answer's outcome and feedback.
+#[utoipa::path(
+    get,
+    path = "/api/v1/assistants/{id}/export/",
+    tag = "assistants",
+    operation_id = "export_conversations",
+    summary = "Export an assistant's conversations (CSV or JSON Lines)",
+    description = "Every question asked in the range (UTC days, both included; at most 366), in the order \
+they came, with its chat, origin, answer, status, whether the documents covered it, the model, the time to \
+the first word, the sources and the feedback. CSV has one row per question (cells a spreadsheet would run \
+as formulas are opened with `'`); JSON Lines one object per line.",
+    security(("token" = [])),
+    params(("id" = i64, Path, description = "The assistant's id.", minimum = 1), ExportQuery),
+    responses(
+        (status = 200, description = "The file, as an attachment.",
+            content(("text/csv"), ("application/x-ndjson"))),
+        (status = 400, description = "`format` is unknown, or a date is malformed, reversed or the range too long.",
+            body = BadRequest, example = json!({"from": ["Enter a date as YYYY-MM-DD."]})),
+    ),
+)]
+pub async fn export_conversations(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    Path(id): Path<String>,
+    Query(query): Query<ExportQuery>,
+) -> Result<Response, ApiError> {
+    let assistant = owned(&state, &auth, &id).await?;
+    let (format, range) = crate::web::export::parse(&query)?;
+    Ok(crate::web::export::download(
+        state.db.clone(),
+        &assistant,
+        format,
+        range,
+    ))
+}
+
+/// `?days=` of the analytics.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PeriodQuery {
+    /// The period in days that ends today (UTC): 7, 30 (the default) or 90.
+    #[param(required = false, value_type = Option<u32>, minimum = 7, maximum = 90, example = 30)]
+    pub days: Option<String>,
+}
+
+/// One of the caller's assistants' figures over a period.
+#[utoipa::path(
+    get,
+    path = "/api/v1/assistants/{id}/analytics/",
+    tag = "assistants",
+    operation_id = "get_analytics",
+    summary = "An assistant's figures over 7, 30 or 90 days",
+    description = "Questions per day by surface (`app`, `api`, `widget`, `openai`, `mcp`); how many were \
+answered, not covered by the documents (the refusal was given) or failed; thumbs up and down; the wait for the \
+first word (p50, p95); answers per model; the most cited documents and pages; the websites the chat ran on; and \
+the latest questions not covered and answers rated down, with their chats.",
+    security(("token" = [])),
+    params(("id" = i64, Path, description = "The assistant's id.", minimum = 1), PeriodQuery),
+    responses(
+        (status = 200, description = "The figures.", body = crate::model::analytics::Analytics),
+        (status = 400, description = "`days` is not 7, 30 or 90.",
+            body = BadRequest, example = json!({"days": ["Choose 7, 30 or 90."]})),
+    ),
+)]
+pub async fn get_analytics(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    Path(id): Path<String>,
+    Query(query): Query<PeriodQuery>,
+) -> Result<Json<crate::model::analytics::Analytics>, ApiError> {
+    let assistant = owned(&state, &auth, &id).await?;
+    let days = crate::analytics::period(query.days.as_deref())
+        .ok_or_else(|| ApiError::field("days", "Choose 7, 30 or 90."))?;
+    let today = chrono::Utc::now().date_naive();
+    let figures = crate::analytics::of_assistant(&state.db, assistant.id, today, days).await?;
+    Ok(Json(figures))
 }

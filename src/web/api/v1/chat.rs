@@ -11,11 +11,13 @@ use serde_json::Value;
 
 use super::assistants::parse_id;
 use crate::chat;
+use crate::chat::feedback::{self, FeedbackError};
 use crate::db::assistants::AssistantRow;
 use crate::db::chats::{ChatRow, MessageRow};
 use crate::error::ApiError;
+use crate::model::{Feedback, NON_FIELD_ERRORS};
 use crate::state::AppState;
-use crate::web::api::openapi::schemas::{BadRequest, Detail, NewChat, Question};
+use crate::web::api::openapi::schemas::{BadRequest, Detail, FeedbackInput, NewChat, Question};
 use crate::web::auth::ApiAuth;
 use crate::web::input::Input;
 use crate::web::sse::{self, ChatReply};
@@ -62,6 +64,8 @@ pub struct ChatMessage {
     error: Option<String>,
     #[serde(with = "crate::model::timestamp")]
     created_at: chrono::DateTime<chrono::Utc>,
+    /// The asker's feedback on the answer, if given.
+    feedback: Option<Feedback>,
 }
 
 /// A chat with its messages.
@@ -256,7 +260,10 @@ the question is kept either way.",
     )),
     responses(
         (status = 200, description = "The answer and the passages it cites; or, streamed, its events.",
-            content((ChatReply = "application/json"), ("text/event-stream"))),
+            content((ChatReply = "application/json"), ("text/event-stream")), links(
+            ("rate_message" = (operation_id = "rate_message", parameters(
+                ("id" = "$response.body#/id"), ("message_id" = "$response.body#/message_id")))),
+        )),
         (status = 400, description = "`input` is missing, blank or too long, or `assistant_id` is not the chat's assistant.",
             body = BadRequest, example = json!({"assistant_id": ["This chat belongs to another assistant."]})),
         (status = 502, description = "The language-model provider failed.", body = Detail,
@@ -359,6 +366,7 @@ pub async fn get_chat(
 
 fn message_view(row: MessageRow) -> ChatMessage {
     ChatMessage {
+        feedback: feedback::of(&row),
         id: row.id,
         input: row.input,
         output: row.output,
@@ -367,6 +375,99 @@ fn message_view(row: MessageRow) -> ChatMessage {
         error: row.error,
         created_at: row.created_at,
     }
+}
+
+/// The message of the path in the caller's chat, and the chat.
+async fn owned_message(
+    state: &AppState,
+    auth: &ApiAuth,
+    raw_chat_id: &str,
+    raw_message_id: &str,
+) -> Result<(ChatRow, i64), ApiError> {
+    let chat = owned_chat(state, auth, raw_chat_id).await?;
+    let message_id = parse_id(raw_message_id)?;
+    Ok((chat, message_id))
+}
+
+fn feedback_error(error: FeedbackError) -> ApiError {
+    match error {
+        FeedbackError::Rating => ApiError::field("rating", error.to_string()),
+        FeedbackError::CommentTooLong => ApiError::field("comment", error.to_string()),
+        FeedbackError::NotAnswered => ApiError::field(NON_FIELD_ERRORS, error.to_string()),
+        FeedbackError::NoSuchMessage => ApiError::NotFound,
+        FeedbackError::Database(error) => error.into(),
+    }
+}
+
+/// Rates an answer in the caller's chat: 200 with the message and its
+/// feedback. Rating again replaces the earlier rating.
+#[utoipa::path(
+    post,
+    path = "/api/v1/chat/{id}/messages/{message_id}/feedback/",
+    tag = "chat",
+    operation_id = "rate_message",
+    summary = "Rate an answer (thumbs up or down, with an optional comment)",
+    description = "Feedback is counted in the assistant's figures and shown in the chat's history. \
+Rating again replaces the earlier rating; `DELETE` withdraws it.",
+    security(("token" = [])),
+    params(
+        ("id" = i64, Path, description = "The chat's id.", minimum = 1),
+        ("message_id" = i64, Path, description = "The message's id (`id` of a message in `GET /api/v1/chat/{id}/`, or `message_id` of an answer).", minimum = 1),
+    ),
+    request_body(content(
+        (FeedbackInput = "application/json"),
+        (FeedbackInput = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 200, description = "The message with its feedback.", body = ChatMessage),
+        (status = 400, description = "`rating` is not `up` or `down`, the comment is too long, or the question has no answer to rate.",
+            body = BadRequest, example = json!({"rating": ["Choose \"up\" or \"down\"."]})),
+    ),
+)]
+pub async fn rate_message(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    Path((id, message_id)): Path<(String, String)>,
+    input: Input,
+) -> Result<Json<ChatMessage>, ApiError> {
+    let (chat, message_id) = owned_message(&state, &auth, &id, &message_id).await?;
+    let text = |field: &str| input.text(field).map_err(|(f, m)| ApiError::field(&f, m));
+    let given = feedback::parse(text("rating")?.as_deref(), text("comment")?.as_deref())
+        .map_err(feedback_error)?;
+    let row = feedback::record(&state.db, chat.id, message_id, Some(&given))
+        .await
+        .map_err(feedback_error)?;
+    Ok(Json(message_view(row)))
+}
+
+/// Withdraws the caller's rating of an answer: 204.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/chat/{id}/messages/{message_id}/feedback/",
+    tag = "chat",
+    operation_id = "withdraw_feedback",
+    summary = "Withdraw the rating of an answer",
+    security(("token" = [])),
+    params(
+        ("id" = i64, Path, description = "The chat's id.", minimum = 1),
+        ("message_id" = i64, Path, description = "The message's id.", minimum = 1),
+    ),
+    responses(
+        (status = 204, description = "Withdrawn (also when there was none)."),
+        (status = 400, description = "The question has no answer.", body = BadRequest,
+            example = json!({"non_field_errors": ["Only an answer can be rated, and this question has none."]})),
+    ),
+)]
+pub async fn withdraw_feedback(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    Path((id, message_id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let (chat, message_id) = owned_message(&state, &auth, &id, &message_id).await?;
+    feedback::record(&state.db, chat.id, message_id, None)
+        .await
+        .map_err(feedback_error)?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Deletes one of the caller's chats: 204.

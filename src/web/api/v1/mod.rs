@@ -52,10 +52,19 @@ pub fn router() -> Router<AppState> {
                 .delete(documents::delete_document),
         )
         .route("/assistants/{id}/search", get(documents::search_assistant))
+        .route(
+            "/assistants/{id}/export",
+            get(assistants::export_conversations),
+        )
+        .route("/assistants/{id}/analytics", get(assistants::get_analytics))
         .route("/chat", get(chat::list_chats).post(chat::create_chat))
         .route(
             "/chat/{id}",
             get(chat::get_chat).put(chat::ask).delete(chat::delete_chat),
+        )
+        .route(
+            "/chat/{id}/messages/{message_id}/feedback",
+            post(chat::rate_message).delete(chat::withdraw_feedback),
         )
         .route("/openapi.json", get(crate::web::api::openapi::openapi_json))
         .fallback(not_found)
