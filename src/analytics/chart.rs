@@ -154,8 +154,7 @@ fn describe(figures: &Analytics, total: u64, busiest: u64) -> String {
     if let Some(day) = figures
         .per_day
         .iter()
-        .filter(|d| d.total == busiest && busiest > 0)
-        .next_back()
+        .rfind(|d| d.total == busiest && busiest > 0)
     {
         let _ = write!(text, "; the busiest day was {} with {busiest}", day.date);
     }

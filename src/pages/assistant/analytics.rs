@@ -80,11 +80,9 @@ fn PeriodPicker(assistant_id: i64, current: u32) -> impl IntoView {
 }
 
 fn share(part: u64, whole: u64) -> String {
-    if whole == 0 {
-        "–".into()
-    } else {
-        format!("{}%", (part * 100 + whole / 2) / whole)
-    }
+    (part * 100 + whole / 2)
+        .checked_div(whole)
+        .map_or_else(|| "–".into(), |percent| format!("{percent}%"))
 }
 
 fn millis(ms: Option<i64>) -> String {

@@ -113,15 +113,11 @@ fn Tabs(id: Signal<i64>) -> impl IntoView {
             <ul class="flex min-w-max gap-1 text-sm font-medium">
                 {TABS.into_iter().map(|(label, path)| {
                     let href = move || format!("{}{path}", base());
-                    let current = {
-                        let href = href.clone();
-                        move || location.pathname.get().trim_end_matches('/') == href()
-                    };
-                    let current_class = current.clone();
+                    let current = move || location.pathname.get().trim_end_matches('/') == href();
                     view! {
                         <li>
                             <a href=href aria-current=move || current().then_some("page")
-                                class=move || if current_class() {
+                                class=move || if current() {
                                     "-mb-px inline-block border-b-2 border-indigo-600 px-3 py-2.5 text-indigo-700"
                                 } else {
                                     "-mb-px inline-block border-b-2 border-transparent px-3 py-2.5 text-slate-600 hover:border-slate-300 hover:text-slate-900"
