@@ -81,7 +81,7 @@ test("an answer is rated with a thumb and a comment, kept, counted, and exported
   await expect(kept.getByRole("button", { name: "Not helpful" })).toHaveAttribute("aria-pressed", "true");
   await expect(kept.getByTestId("feedback-comment")).toHaveText("“It should give the 2017 figure as well.”");
   await page.goto(assistantPath);
-  await expect(page.getByTestId("chat-ratings")).toContainText("0 helpful, 1 not helpful");
+  await expect(page.getByTestId("chat-ratings")).toHaveText("0 helpful · 1 not helpful");
 
   // The conversations download as CSV from the same page (a plain form).
   await page.getByText("Export conversations").click();

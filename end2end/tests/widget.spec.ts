@@ -307,7 +307,7 @@ test("a visitor rates an answer in the website chat, and the owner sees it in th
 
   // The owner reads it in the conversation, and cannot change it.
   await open(page, assistantPath);
-  await expect(page.getByTestId("chat-ratings")).toContainText("1 helpful, 0 not helpful");
+  await expect(page.getByTestId("chat-ratings")).toHaveText("1 helpful · 0 not helpful");
   await page.getByTestId("chat-row").getByRole("link").click();
   await expect(page.getByTestId("visitor-rating")).toHaveText("The visitor found this helpful.“Exactly the figure I needed.”");
   await expect(page.getByRole("button", { name: "Not helpful" })).toHaveCount(0);

@@ -176,8 +176,14 @@ pub async fn answer_asked(
         Some(outer) => {
             let (inner, mut pieces) = mpsc::channel::<String>(32);
             let first_word = first_word.clone();
+            // An asker who leaves closes `pieces` at once, which stops the model.
             let forwarding = tokio::spawn(async move {
-                while let Some(piece) = pieces.recv().await {
+                loop {
+                    let piece = tokio::select! {
+                        piece = pieces.recv() => piece,
+                        () = outer.closed() => break,
+                    };
+                    let Some(piece) = piece else { break };
                     first_word.get_or_init(|| asked_at.elapsed());
                     if outer.send(piece).await.is_err() {
                         break;

@@ -122,7 +122,7 @@ fn Figures(assistant_id: i64, figures: Analytics, chart: String) -> impl IntoVie
         (
             "Thumbs up",
             share(ratings.up, rated),
-            format!("👍 {} · 👎 {}", ratings.up, ratings.down),
+            format!("{} up · {} down", ratings.up, ratings.down),
         ),
         (
             "First word",

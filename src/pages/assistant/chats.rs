@@ -57,10 +57,8 @@ pub(super) fn ChatsPanel(
                                                 }
                                             })}
                                             {(chat.rated_up + chat.rated_down > 0).then(|| view! {
-                                                <span class="shrink-0 text-xs text-slate-600" data-testid="chat-ratings"
-                                                    title=format!("{} answers rated helpful, {} not helpful", chat.rated_up, chat.rated_down)>
-                                                    <span aria-hidden="true">{format!("👍 {} · 👎 {}", chat.rated_up, chat.rated_down)}</span>
-                                                    <span class="sr-only">{format!("{} helpful, {} not helpful", chat.rated_up, chat.rated_down)}</span>
+                                                <span class="shrink-0 text-xs text-slate-600" data-testid="chat-ratings">
+                                                    {format!("{} helpful · {} not helpful", chat.rated_up, chat.rated_down)}
                                                 </span>
                                             })}
                                             <span class="shrink-0 text-xs text-slate-500">{format_time(chat.updated_at)}</span>
