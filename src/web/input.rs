@@ -251,6 +251,14 @@ impl Input {
         }
     }
 
+    /// [`Input::text`] for an optional field, where `null` means none.
+    pub fn nullable_text(&self, field: &str) -> Result<Option<String>, (String, String)> {
+        match self.fields.get(field) {
+            Some(Value::Null) => Ok(None),
+            _ => self.text(field),
+        }
+    }
+
     /// Several text fields at once, or a 400 naming each field that is not text.
     pub fn texts<const N: usize>(
         &self,

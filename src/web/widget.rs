@@ -609,12 +609,10 @@ async fn rate_answer(
         return Err(WidgetError::FeedbackOff);
     }
     let input = input?;
-    let text = |field: &str| {
-        input
-            .text(field)
-            .map_err(|(field, message)| ApiError::field(&field, message))
-    };
-    let given = feedback::parse(text("rating")?.as_deref(), text("comment")?.as_deref());
+    let refuse = |(field, message): (String, String)| ApiError::field(&field, message);
+    let rating = input.text("rating").map_err(refuse)?;
+    let comment = input.nullable_text("comment").map_err(refuse)?;
+    let given = feedback::parse(rating.as_deref(), comment.as_deref());
     let given = given.map_err(|error| match error {
         FeedbackError::CommentTooLong => ApiError::field("comment", error.to_string()),
         other => ApiError::field("rating", other.to_string()),

@@ -71,6 +71,17 @@ async fn an_answer_is_rated_replaced_and_withdrawn_and_the_chat_shows_it() {
         rated["feedback"]
     );
 
+    // A null comment is none.
+    let (status, rated) = rate(
+        &app,
+        &token,
+        chat,
+        message,
+        json!({"rating": "down", "comment": null}),
+    )
+    .await;
+    assert_eq!((status, &rated["feedback"]["comment"]), (200, &Value::Null));
+
     // Rating again replaces it, comment included; a form body works too.
     let response = app
         .with_key(Method::POST, &feedback_path(chat, message), &token)

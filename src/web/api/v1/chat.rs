@@ -431,9 +431,13 @@ pub async fn rate_message(
     input: Input,
 ) -> Result<Json<ChatMessage>, ApiError> {
     let (chat, message_id) = owned_message(&state, &auth, &id, &message_id).await?;
-    let text = |field: &str| input.text(field).map_err(|(f, m)| ApiError::field(&f, m));
-    let given = feedback::parse(text("rating")?.as_deref(), text("comment")?.as_deref())
-        .map_err(feedback_error)?;
+    let rating = input
+        .text("rating")
+        .map_err(|(f, m)| ApiError::field(&f, m))?;
+    let comment = input
+        .nullable_text("comment")
+        .map_err(|(f, m)| ApiError::field(&f, m))?;
+    let given = feedback::parse(rating.as_deref(), comment.as_deref()).map_err(feedback_error)?;
     let row = feedback::record(&state.db, chat.id, message_id, Some(&given))
         .await
         .map_err(feedback_error)?;
