@@ -67,7 +67,8 @@ pub struct ExportRange {
 
 impl ExportRange {
     /// The range `from`..=`to` (`YYYY-MM-DD`); without `to`, up to `today`;
-    /// without `from`, the 30 days that end with `to`.
+    /// without `from`, the 30 days that end with `to`. A date given blank
+    /// is not a date.
     pub fn parse(
         from: Option<&str>,
         to: Option<&str>,
@@ -75,7 +76,7 @@ impl ExportRange {
     ) -> Result<Self, ExportError> {
         let date =
             |text: Option<&str>, field: &'static str| -> Result<Option<NaiveDate>, ExportError> {
-                match text.map(str::trim).filter(|t| !t.is_empty()) {
+                match text.map(str::trim) {
                     None => Ok(None),
                     Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
                         .map(Some)
@@ -273,6 +274,10 @@ mod tests {
         );
         assert_eq!(
             ExportRange::parse(None, Some("2026-02-30"), today),
+            Err(ExportError::Date { field: "to" })
+        );
+        assert_eq!(
+            ExportRange::parse(None, Some(""), today),
             Err(ExportError::Date { field: "to" })
         );
         assert_eq!(

@@ -130,6 +130,13 @@ pub async fn export_from_dashboard(
                 .into_response();
         }
     };
+    // The form's empty date fields mean "the default".
+    let given = |value: Option<String>| value.filter(|v| !v.trim().is_empty());
+    let query = ExportQuery {
+        format: given(query.format),
+        from: given(query.from),
+        to: given(query.to),
+    };
     match parse(&query) {
         Ok((format, range)) => download(state.db.clone(), &assistant, format, range),
         Err(error) => {

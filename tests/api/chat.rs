@@ -678,3 +678,38 @@ async fn a_reader_that_leaves_the_stream_stops_the_model_and_keeps_what_was_writ
     }
     panic!("the partial answer was not kept");
 }
+
+#[tokio::test]
+async fn stream_is_a_boolean_and_anything_else_is_a_400() {
+    let app = spawn_app().await;
+    let (token, assistant) = assistant_with_report(&app).await;
+    let chat = new_chat(&app, &token, assistant).await;
+    let body = json!({"assistant_id": assistant, "input": "What were dividends paid?"});
+    for (stream, status) in [
+        ("false", 200),
+        ("0", 200),
+        ("TRUE", 200),
+        ("maybe", 400),
+        ("-1.5e308", 400),
+        ("", 400),
+    ] {
+        let response = app
+            .with_key(
+                Method::PUT,
+                &format!("/api/v1/chat/{chat}/?stream={stream}"),
+                &token,
+            )
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), status, "stream={stream}");
+        if status == 400 {
+            let (_, error) = crate::helpers::status_and_json(response).await;
+            assert_eq!(
+                error["stream"][0], "Must be a valid boolean.",
+                "stream={stream}"
+            );
+        }
+    }
+}

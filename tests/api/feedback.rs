@@ -402,6 +402,7 @@ async fn the_export_range_is_checked_and_belongs_to_the_owner() {
         ("?format=xlsx", "format", "Choose \"csv\" or \"jsonl\"."),
         ("?from=yesterday", "from", "Enter a date as YYYY-MM-DD."),
         ("?to=2026-02-30", "to", "Enter a date as YYYY-MM-DD."),
+        ("?to=", "to", "Enter a date as YYYY-MM-DD."),
         (
             "?from=2026-03-02&to=2026-03-01",
             "from",

@@ -129,16 +129,24 @@ impl ListQuery {
         ))
     }
 
-    fn wants_stream(&self, headers: &HeaderMap) -> bool {
-        let asked = self
+    /// `?stream=true` (or `1`), or `Accept: text/event-stream`; a `stream`
+    /// that is not a boolean is a 400.
+    fn wants_stream(&self, headers: &HeaderMap) -> Result<bool, ApiError> {
+        let asked = match self
             .stream
             .as_deref()
-            .is_some_and(|s| matches!(s.to_ascii_lowercase().as_str(), "true" | "1" | "yes"));
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            None | Some("false" | "0") => false,
+            Some("true" | "1") => true,
+            Some(_) => return Err(ApiError::field("stream", "Must be a valid boolean.")),
+        };
         let accepts = headers
             .get(header::ACCEPT)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|accept| accept.contains("text/event-stream"));
-        asked || accepts
+        Ok(asked || accepts)
     }
 }
 
@@ -289,7 +297,7 @@ pub async fn ask(
             "This chat belongs to another assistant.",
         ));
     }
-    if !query.wants_stream(&headers) {
+    if !query.wants_stream(&headers)? {
         let answered = chat::answer(
             &state.db,
             state.provider.as_deref(),
