@@ -12,6 +12,9 @@ pub mod feedback;
 pub mod followup;
 pub mod prompt;
 
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
 use tokio::sync::mpsc;
 
 use crate::db::Db;
@@ -112,6 +115,8 @@ pub struct Reply {
     pub covered: bool,
     /// `None` when written without a model.
     pub model: Option<String>,
+    /// When its first piece was sent to the asker (streamed answers).
+    pub first_word: Option<Duration>,
 }
 
 /// The tokens of an answer: what the model was given and what it wrote
@@ -169,31 +174,7 @@ pub async fn answer_asked(
     deltas: Option<mpsc::Sender<String>>,
 ) -> Result<Answered, ChatError> {
     let message = db.insert_message(chat.id, &ask.question).await?;
-    let asked_at = std::time::Instant::now();
-    // The first piece of text sent to the asker marks their wait.
-    let first_word = std::sync::Arc::new(std::sync::OnceLock::new());
-    let (deltas, forwarding) = match deltas {
-        Some(outer) => {
-            let (inner, mut pieces) = mpsc::channel::<String>(32);
-            let first_word = first_word.clone();
-            // An asker who leaves closes `pieces` at once, which stops the model.
-            let forwarding = tokio::spawn(async move {
-                loop {
-                    let piece = tokio::select! {
-                        piece = pieces.recv() => piece,
-                        () = outer.closed() => break,
-                    };
-                    let Some(piece) = piece else { break };
-                    first_word.get_or_init(|| asked_at.elapsed());
-                    if outer.send(piece).await.is_err() {
-                        break;
-                    }
-                }
-            });
-            (Some(inner), Some(forwarding))
-        }
-        None => (None, None),
-    };
+    let asked_at = Instant::now();
     let renewing = {
         let (db, id) = (db.clone(), message.id);
         tokio::spawn(async move {
@@ -206,22 +187,20 @@ pub async fn answer_asked(
             Some(history) => history.clone(),
             None => stored_history(db, chat.id, message.id).await?,
         };
-        respond(db, provider, semantic, assistant, &history, ask, deltas).await
+        let clock = FirstWord::from(asked_at);
+        respond(
+            db, provider, semantic, assistant, &history, ask, deltas, &clock,
+        )
+        .await
     }
     .await;
     renewing.abort();
-    if let Some(forwarding) = forwarding {
-        // Every piece is on its way once the answer is written.
-        let _ = forwarding.await;
-    }
     match outcome {
         Ok(reply) => {
             let sources_json =
                 serde_json::to_string(&reply.sources).unwrap_or_else(|_| "[]".into());
-            let waited = first_word
-                .get()
-                .copied()
-                .unwrap_or_else(|| asked_at.elapsed());
+            // Not streamed: the asker waited for all of it.
+            let waited = reply.first_word.unwrap_or_else(|| asked_at.elapsed());
             let record = AnswerRecord {
                 output: &reply.output,
                 sources_json: &sources_json,
@@ -254,7 +233,11 @@ pub async fn answer_unstored(
     deltas: Option<mpsc::Sender<String>>,
 ) -> Result<Reply, ChatError> {
     let history = ask.history.clone().unwrap_or_default();
-    respond(db, provider, semantic, assistant, &history, ask, deltas).await
+    let clock = FirstWord::from(Instant::now());
+    respond(
+        db, provider, semantic, assistant, &history, ask, deltas, &clock,
+    )
+    .await
 }
 
 async fn stored_history(db: &Db, chat_id: i64, before: i64) -> sqlx::Result<Vec<Turn>> {
@@ -316,6 +299,34 @@ async fn standalone_question(
     ))
 }
 
+/// When the first piece of an answer left for the asker, counted from when
+/// they asked.
+#[derive(Debug, Clone)]
+struct FirstWord {
+    asked_at: Instant,
+    sent_after: Arc<OnceLock<Duration>>,
+}
+
+impl From<Instant> for FirstWord {
+    fn from(asked_at: Instant) -> Self {
+        Self {
+            asked_at,
+            sent_after: Arc::default(),
+        }
+    }
+}
+
+impl FirstWord {
+    fn mark(&self) {
+        self.sent_after.get_or_init(|| self.asked_at.elapsed());
+    }
+
+    fn get(&self) -> Option<Duration> {
+        self.sent_after.get().copied()
+    }
+}
+
+#[expect(clippy::too_many_arguments, reason = "the answer's inputs, each used once")]
 async fn respond(
     db: &Db,
     provider: Option<&Provider>,
@@ -324,6 +335,7 @@ async fn respond(
     history: &[Turn],
     ask: &Ask,
     deltas: Option<mpsc::Sender<String>>,
+    clock: &FirstWord,
 ) -> Result<Reply, ChatError> {
     let question = ask.question.as_str();
     let settings = db.answer_settings(assistant.id).await?;
@@ -351,11 +363,13 @@ async fn respond(
     let passages = prompt::relevant(found.clone(), &query);
 
     let send = |text: String| {
-        let deltas = deltas.clone();
+        let (deltas, clock) = (deltas.clone(), clock.clone());
         async move {
-            if let Some(deltas) = deltas {
-                // A client that left does not stop the answer being kept.
-                let _ = deltas.send(text).await;
+            // A client that left does not stop the answer being kept.
+            if let Some(deltas) = deltas
+                && deltas.send(text).await.is_ok()
+            {
+                clock.mark();
             }
         }
     };
@@ -369,6 +383,7 @@ async fn respond(
         send(refusal.clone()).await;
         return Ok(Reply {
             covered: false,
+            first_word: clock.get(),
             ..unprompted(history, ask, refusal, Vec::new())
         });
     }
@@ -383,7 +398,10 @@ async fn respond(
             prompt::offline_answer(&shown)
         };
         send(output.clone()).await;
-        return Ok(unprompted(history, ask, output, shown));
+        return Ok(Reply {
+            first_word: clock.get(),
+            ..unprompted(history, ask, output, shown)
+        });
     };
 
     let instructions = match ask.instructions.as_deref().map(str::trim) {
@@ -421,6 +439,7 @@ async fn respond(
         deltas.is_some().then_some(model_deltas),
     );
     let passage_count = passages.len();
+    let forward_clock = clock.clone();
     let forward = async move {
         let Some(deltas) = deltas else { return };
         let mut citations = prompt::Citations::new(passage_count);
@@ -432,13 +451,16 @@ async fn respond(
             };
             let Some(piece) = piece else { break };
             let text = citations.push(&piece);
-            if !text.is_empty() && deltas.send(text).await.is_err() {
-                return;
+            if !text.is_empty() {
+                if deltas.send(text).await.is_err() {
+                    return;
+                }
+                forward_clock.mark();
             }
         }
         let (rest, _) = citations.finish();
-        if !rest.is_empty() {
-            let _ = deltas.send(rest).await;
+        if !rest.is_empty() && deltas.send(rest).await.is_ok() {
+            forward_clock.mark();
         }
     };
     let (output, ()) = tokio::join!(completion, forward);
@@ -458,6 +480,7 @@ async fn respond(
                 .model_for(settings.chat_model.as_deref())
                 .to_owned(),
         ),
+        first_word: clock.get(),
     })
 }
 
@@ -480,5 +503,6 @@ fn unprompted(history: &[Turn], ask: &Ask, output: String, sources: Vec<Source>)
         sources,
         covered: true,
         model: None,
+        first_word: None,
     }
 }

@@ -463,6 +463,7 @@ async fn run(
                 usage: answered.usage,
                 covered: answered.message.covered,
                 model: answered.message.model,
+                first_word: None,
             })
         }
         None => chat::answer_unstored(db, provider, semantic, &assistant, &ask, deltas).await,
