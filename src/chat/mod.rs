@@ -326,7 +326,10 @@ impl FirstWord {
     }
 }
 
-#[expect(clippy::too_many_arguments, reason = "the answer's inputs, each used once")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the answer's inputs, each used once"
+)]
 async fn respond(
     db: &Db,
     provider: Option<&Provider>,
