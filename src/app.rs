@@ -11,7 +11,8 @@ use crate::components::layout::NavBar;
 use crate::functions::accounts::{LogOut, current_user};
 use crate::pages::{
     AccountPage, AnalyticsTab, AssistantWorkspace, ChatPage, ChatTab, DashboardPage, DocumentsTab,
-    LandingPage, LogInPage, NewAssistantPage, NotFoundPage, PublishTab, SettingsTab, SignUpPage,
+    EvaluateTab, LandingPage, LogInPage, NewAssistantPage, NotFoundPage, PublishTab, SettingsTab,
+    SignUpPage,
 };
 
 /// The document around the app, rendered on the server.
@@ -108,6 +109,7 @@ fn Layout() -> impl IntoView {
                     <Route path=path!("") view=ChatTab />
                     <Route path=path!("documents") view=DocumentsTab />
                     <Route path=path!("analytics") view=AnalyticsTab />
+                    <Route path=path!("evaluate") view=EvaluateTab />
                     <Route path=path!("publish") view=PublishTab />
                     <Route path=path!("settings") view=SettingsTab />
                 </ParentRoute>

@@ -114,7 +114,14 @@ pub async fn build_app(
     }
     let limits = Arc::new(limits);
     limits.spawn_cleanup();
-    let config_model = config.model.clone();
+    let provider = crate::llm::Provider::from_config(&config.model).map(Arc::new);
+    let evaluations = JobQueue::default();
+    let runner = crate::evaluation::run::Runner {
+        db: db.clone(),
+        provider: provider.clone(),
+        semantic: semantic.clone(),
+    };
+    crate::evaluation::run::start(runner, evaluations.clone()).await?;
     let known_keys = Arc::new(crate::auth::known_keys::KnownKeys::new(db.is_sqlite()));
     let assistant_lists = Arc::new(crate::db::commits::SinceLastCommit::new(db.is_sqlite()));
     let state = AppState {
@@ -123,7 +130,8 @@ pub async fn build_app(
         leptos_options,
         files,
         jobs,
-        provider: crate::llm::Provider::from_config(&config_model).map(Arc::new),
+        evaluations,
+        provider,
         signer,
         limits,
         known_keys,
@@ -185,6 +193,14 @@ fn router(state: AppState, sessions: SessionStorage) -> AppService {
         .route(
             "/assistants/{id}/export",
             axum::routing::get(crate::web::export::export_from_dashboard),
+        )
+        .route(
+            "/assistants/{id}/evaluate/questions.csv",
+            axum::routing::get(crate::web::dashboard::eval_questions_csv),
+        )
+        .route(
+            "/assistants/{id}/evaluate/import",
+            axum::routing::post(crate::web::dashboard::import_eval_questions),
         )
         .route(
             "/chats/{id}/messages",

@@ -20,6 +20,8 @@ pub struct AppState {
     pub files: FileStore,
     /// Wakes the document processor.
     pub jobs: JobQueue,
+    /// Wakes the evaluation runner.
+    pub evaluations: JobQueue,
     /// The language model, when one is configured.
     pub provider: Option<Arc<crate::llm::Provider>>,
     /// Signs the widget's visitor tokens (a secret all servers share).

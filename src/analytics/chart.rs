@@ -175,7 +175,8 @@ fn nice_ceiling(value: u64) -> u64 {
     if top % 2 == 1 { top + 1 } else { top }
 }
 
-fn escape(text: &str) -> String {
+/// Text made safe inside SVG markup.
+pub fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -228,7 +228,8 @@ fn covered(message: &ExportedMessage) -> &'static str {
     }
 }
 
-fn defuse(cell: String) -> String {
+/// A cell a spreadsheet would run as a formula, made plain text with a leading `'`.
+pub fn defuse(cell: String) -> String {
     if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{cell}")
     } else {

@@ -9,6 +9,7 @@ pub mod bm25;
 pub mod chats;
 pub mod commits;
 pub mod documents;
+pub mod evaluations;
 mod fts5;
 pub mod users;
 pub mod vectors;

@@ -6,6 +6,7 @@ pub mod analytics;
 pub mod api_keys;
 pub mod assistants;
 pub mod chats;
+pub mod evaluation;
 pub mod widget;
 
 #[cfg(feature = "ssr")]

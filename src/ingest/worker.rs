@@ -44,6 +44,14 @@ impl JobQueue {
     pub fn notify(&self) {
         self.wake.notify_one();
     }
+
+    /// Waits to be told of new work, for at most `at_most`.
+    pub async fn wait(&self, at_most: Duration) {
+        tokio::select! {
+            () = self.wake.notified() => {}
+            () = tokio::time::sleep(at_most) => {}
+        }
+    }
 }
 
 /// Starts the worker for as long as the process runs.
@@ -111,10 +119,7 @@ async fn run(db: Db, files: FileStore, queue: JobQueue, reading: Reading) {
             }
             Ok(None) => {
                 drop(slot);
-                tokio::select! {
-                    () = queue.wake.notified() => {}
-                    () = tokio::time::sleep(POLL) => {}
-                }
+                queue.wait(POLL).await;
             }
             Err(error) => {
                 drop(slot);

@@ -1,6 +1,7 @@
 //! Wire types shared by the UI, the server functions and the JSON API.
 
 pub mod analytics;
+pub mod evaluation;
 
 use std::collections::BTreeMap;
 

@@ -9,7 +9,7 @@ mod not_found;
 
 pub use account::AccountPage;
 pub use assistant::{
-    AnalyticsTab, AssistantList, AssistantWorkspace, ChatPage, ChatTab, DocumentsTab,
+    AnalyticsTab, AssistantList, AssistantWorkspace, ChatPage, ChatTab, DocumentsTab, EvaluateTab,
     NewAssistantPage, PublishTab, SettingsTab, assistants_resource,
 };
 pub use auth::{LogInPage, SignUpPage};

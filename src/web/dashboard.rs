@@ -20,6 +20,31 @@ fn back_with_error(id: i64, message: &str) -> Response {
     Redirect::to(&format!("/assistants/{id}/documents?{query}")).into_response()
 }
 
+/// The signed-in user of a form post from this site; otherwise the
+/// answer: to the log-in page (then back to `back`), or 403 for a post
+/// from another site.
+fn signed_in_same_site(
+    auth: AuthSession,
+    headers: &HeaderMap,
+    back: &str,
+) -> Result<crate::db::users::UserRow, Box<Response>> {
+    let Some(user) = auth.user else {
+        return Err(Box::new(
+            Redirect::to(&crate::functions::login_url(back)).into_response(),
+        ));
+    };
+    if is_cross_site(headers) {
+        return Err(Box::new(
+            (
+                axum::http::StatusCode::FORBIDDEN,
+                "Cross-site form posts are refused.",
+            )
+                .into_response(),
+        ));
+    }
+    Ok(user)
+}
+
 /// `POST /assistants/{id}/documents`: adds the files of the form to the
 /// signed-in user's assistant.
 pub async fn upload_from_dashboard(
@@ -29,19 +54,10 @@ pub async fn upload_from_dashboard(
     headers: HeaderMap,
     input: Result<Input, ApiError>,
 ) -> Response {
-    let Some(user) = auth.user else {
-        return Redirect::to(&crate::functions::login_url(&format!(
-            "/assistants/{id}/documents"
-        )))
-        .into_response();
+    let user = match signed_in_same_site(auth, &headers, &format!("/assistants/{id}/documents")) {
+        Ok(user) => user,
+        Err(refused) => return *refused,
     };
-    if is_cross_site(&headers) {
-        return (
-            axum::http::StatusCode::FORBIDDEN,
-            "Cross-site form posts are refused.",
-        )
-            .into_response();
-    }
     let assistant = match state.db.assistant_of(user.id, id).await {
         Ok(Some(assistant)) => assistant,
         Ok(None) => return (axum::http::StatusCode::NOT_FOUND, "Not found.").into_response(),
@@ -135,4 +151,97 @@ pub async fn ask_from_dashboard(
         ));
     }
     crate::web::sse::answer_with_reply(state, assistant, chat, input).await
+}
+
+/// Back to the Evaluate tab with `query` (already encoded) and an anchor.
+fn back_to_evaluate(id: i64, query: &[(&str, String)], anchor: &str) -> Response {
+    let query = serde_urlencoded::to_string(query).unwrap_or_default();
+    Redirect::to(&format!("/assistants/{id}/evaluate?{query}#{anchor}")).into_response()
+}
+
+/// `GET /assistants/{id}/evaluate/questions.csv`: the signed-in user's
+/// assistant's test questions as a CSV download.
+pub async fn eval_questions_csv(
+    auth: AuthSession,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Response {
+    let Some(user) = auth.user else {
+        return Redirect::to(&crate::functions::login_url(&format!(
+            "/assistants/{id}/evaluate"
+        )))
+        .into_response();
+    };
+    let questions = match state.db.assistant_of(user.id, id).await {
+        Ok(Some(assistant)) => crate::evaluation::questions(&state.db, assistant.id).await,
+        Ok(None) => return (axum::http::StatusCode::NOT_FOUND, "Not found.").into_response(),
+        Err(error) => Err(error),
+    };
+    match questions {
+        Ok(questions) => crate::web::api::v1::evaluation::csv_download(id, &questions),
+        Err(error) => {
+            tracing::error!(%error, "test questions: cannot read them");
+            (
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong on our side. Please try again.",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// `POST /assistants/{id}/evaluate/import`: imports the CSV file of the
+/// form into the signed-in user's assistant's test questions, then back to
+/// the Evaluate tab with what was done or every problem found.
+pub async fn import_eval_questions(
+    auth: AuthSession,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    input: Result<Input, ApiError>,
+) -> Response {
+    let user = match signed_in_same_site(auth, &headers, &format!("/assistants/{id}/evaluate")) {
+        Ok(user) => user,
+        Err(refused) => return *refused,
+    };
+    let failed = |message: String| back_to_evaluate(id, &[("import_error", message)], "import");
+    let assistant = match state.db.assistant_of(user.id, id).await {
+        Ok(Some(assistant)) => assistant,
+        Ok(None) => return (axum::http::StatusCode::NOT_FOUND, "Not found.").into_response(),
+        Err(error) => {
+            tracing::error!(%error, "import: cannot read the assistant");
+            return failed("Something went wrong on our side. Please try again.".into());
+        }
+    };
+    let file = match input {
+        Ok(input) => input.files.into_iter().next(),
+        Err(error) => return failed(error.to_string()),
+    };
+    let Some(file) = file.filter(|f| !f.bytes.is_empty()) else {
+        return failed("Choose a CSV file to import.".into());
+    };
+    let Ok(text) = String::from_utf8(file.bytes) else {
+        return failed("The file is not UTF-8 text. Save it as “CSV UTF-8” and try again.".into());
+    };
+    match crate::evaluation::import(&state.db, assistant.id, &text).await {
+        Ok(done) => back_to_evaluate(
+            id,
+            &[
+                ("added", done.added.to_string()),
+                ("updated", done.updated.to_string()),
+            ],
+            "questions",
+        ),
+        Err(crate::evaluation::EvalError::Invalid(problems)) => failed(
+            problems
+                .into_iter()
+                .map(|(_, message)| message)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+        Err(error) => {
+            tracing::error!(%error, "import failed");
+            failed("Something went wrong on our side. Please try again.".into())
+        }
+    }
 }

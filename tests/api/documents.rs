@@ -470,26 +470,30 @@ pub(crate) fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 
 /// A three-page PDF made here, with known text on each page.
 fn three_page_pdf() -> Vec<u8> {
-    use oxidize_pdf::{Document, Font, Page};
-    let pages = [
-        [
+    pdf_of_pages(&[
+        &[
             "ACME CORPORATION ANNUAL REPORT",
             "Letter to our shareholders about the year.",
         ],
-        [
+        &[
             "CONSOLIDATED STATEMENT OF CASH FLOWS",
             "Purchases of property and equipment 1,577 1,373",
         ],
-        [
+        &[
             "RISK FACTORS",
             "Roadrunner related losses remain a material risk.",
         ],
-    ];
+    ])
+}
+
+/// A PDF with a page per item, each holding its lines of text.
+pub(crate) fn pdf_of_pages(pages: &[&[&str]]) -> Vec<u8> {
+    use oxidize_pdf::{Document, Font, Page};
     let mut document = Document::new();
     for lines in pages {
         let mut page = Page::a4();
         let mut y = 750.0;
-        for line in lines {
+        for line in *lines {
             page.text()
                 .set_font(Font::Helvetica, 12.0)
                 .at(50.0, y)

@@ -10,6 +10,7 @@ mod cluster;
 mod crash;
 mod document_metadata;
 mod documents;
+mod evaluation;
 mod feedback;
 #[path = "../support/files.rs"]
 mod files;

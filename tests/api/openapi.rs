@@ -9,7 +9,7 @@ use crate::helpers::{TestApp, spawn_app};
 /// `/v1` (`src/web/openai/mod.rs`), as the description must list it:
 /// method, path (with its trailing slash under `/api/v1`), and whether it
 /// needs a key.
-const OPERATIONS: [(&str, &str, bool); 28] = [
+const OPERATIONS: [(&str, &str, bool); 38] = [
     ("post", "/api/v1/users/", false),
     ("post", "/api/v1/tokens/", false),
     ("delete", "/api/v1/tokens/", true),
@@ -32,6 +32,44 @@ const OPERATIONS: [(&str, &str, bool); 28] = [
     ("get", "/api/v1/assistants/{id}/search/", true),
     ("get", "/api/v1/assistants/{id}/export/", true),
     ("get", "/api/v1/assistants/{id}/analytics/", true),
+    ("get", "/api/v1/assistants/{id}/evaluation/questions/", true),
+    (
+        "post",
+        "/api/v1/assistants/{id}/evaluation/questions/",
+        true,
+    ),
+    (
+        "get",
+        "/api/v1/assistants/{id}/evaluation/questions/csv/",
+        true,
+    ),
+    (
+        "post",
+        "/api/v1/assistants/{id}/evaluation/questions/csv/",
+        true,
+    ),
+    (
+        "get",
+        "/api/v1/assistants/{id}/evaluation/questions/{question_id}/",
+        true,
+    ),
+    (
+        "put",
+        "/api/v1/assistants/{id}/evaluation/questions/{question_id}/",
+        true,
+    ),
+    (
+        "delete",
+        "/api/v1/assistants/{id}/evaluation/questions/{question_id}/",
+        true,
+    ),
+    ("get", "/api/v1/assistants/{id}/evaluation/runs/", true),
+    ("post", "/api/v1/assistants/{id}/evaluation/runs/", true),
+    (
+        "get",
+        "/api/v1/assistants/{id}/evaluation/runs/{run_id}/",
+        true,
+    ),
     ("get", "/api/v1/chat/", true),
     ("post", "/api/v1/chat/", true),
     ("get", "/api/v1/chat/{id}/", true),

@@ -9,6 +9,7 @@ use super::super::format_time;
 use crate::components::layout::Loading;
 use crate::functions::analytics::assistant_analytics;
 use crate::model::analytics::{Analytics, ToReview, origin_name};
+use crate::model::evaluation::add_question_url;
 
 const CARD: &str = "rounded-xl border border-slate-200 bg-white p-5 shadow-sm";
 const TABLE: &str = "mt-3 w-full text-left text-sm";
@@ -261,9 +262,13 @@ fn ReviewList(
                         {items.into_iter().map(|item| view! {
                             <li class="py-2">
                                 <a href=format!("/assistants/{assistant_id}/chats/{}#m{}", item.chat_id, item.message_id)
-                                    class="text-sm font-medium text-indigo-700 hover:underline">{item.question}</a>
+                                    class="text-sm font-medium text-indigo-700 hover:underline">{item.question.clone()}</a>
                                 {item.comment.map(|c| view! { <p class="mt-0.5 text-xs italic text-slate-600">{format!("“{c}”")}</p> })}
-                                <p class="mt-0.5 text-xs text-slate-500">{format!("{} · {}", origin_name(&item.origin), format_time(item.asked_at))}</p>
+                                <p class="mt-0.5 text-xs text-slate-500">
+                                    {format!("{} · {} · ", origin_name(&item.origin), format_time(item.asked_at))}
+                                    <a href=add_question_url(assistant_id, &item.question) data-testid="add-to-evaluation"
+                                        class="font-medium text-indigo-700 hover:underline">"Add to evaluation"</a>
+                                </p>
                             </li>
                         }).collect_view()}
                     </ul>

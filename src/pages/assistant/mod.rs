@@ -1,12 +1,13 @@
 //! An assistant's pages: the list, making one, and its workspace: the
 //! assistant's name over a tab per task (Chat, Documents, Analytics,
-//! Publish, Settings), each its own page with its own URL, one component
+//! Evaluate, Publish, Settings), each its own page with its own URL, one component
 //! family per file.
 
 mod analytics;
 mod chat;
 mod chats;
 mod documents;
+mod evaluate;
 mod list;
 mod new;
 mod publish;
@@ -15,6 +16,7 @@ mod settings;
 
 pub use analytics::AnalyticsTab;
 pub use chat::ChatPage;
+pub use evaluate::EvaluateTab;
 pub use list::{AssistantList, assistants_resource};
 pub use new::NewAssistantPage;
 
@@ -52,10 +54,11 @@ fn assistant_id() -> impl Fn() -> i64 + Clone + Send + Sync + 'static {
 }
 
 /// The workspace's tabs: label, path under `/assistants/{id}`.
-const TABS: [(&str, &str); 5] = [
+const TABS: [(&str, &str); 6] = [
     ("Chat", ""),
     ("Documents", "/documents"),
     ("Analytics", "/analytics"),
+    ("Evaluate", "/evaluate"),
     ("Publish", "/publish"),
     ("Settings", "/settings"),
 ];

@@ -319,3 +319,35 @@ pub enum StopSequences {
     One(String),
     Many(Vec<String>),
 }
+
+/// `POST /api/v1/assistants/{id}/evaluation/questions/`: a test question and
+/// what a good answer needs (at least one of `document`, `pages`, `phrases`).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"question": "What were 3M's capital expenditures in 2018?", "document": "3M_2018_10K.pdf", "pages": [60], "phrases": ["1,577"]}))]
+pub struct EvalQuestionInput {
+    /// The question, as a user would ask it (at most 2,000 characters).
+    #[schema(min_length = 1, max_length = 2000)]
+    pub question: String,
+    /// The name of one of the assistant's documents the answer must come from.
+    #[schema(max_length = 255)]
+    pub document: Option<String>,
+    /// Pages (1-based), one of which must be among the passages found: a
+    /// list, or text such as `61, 62-64`.
+    #[schema(max_items = 50)]
+    pub pages: Option<Vec<u32>>,
+    /// Phrases the answer must contain (case and spacing aside): a list, or
+    /// text with one per line.
+    #[schema(max_items = 20)]
+    pub phrases: Option<Vec<String>>,
+}
+
+/// `POST /api/v1/assistants/{id}/evaluation/questions/csv/`: the CSV as a
+/// file, or as text.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EvalImportInput {
+    /// The CSV file (multipart).
+    #[schema(format = Binary, content_media_type = "text/csv")]
+    pub file: Option<String>,
+    /// The CSV as text (JSON).
+    pub csv: Option<String>,
+}

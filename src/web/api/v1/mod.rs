@@ -5,6 +5,7 @@
 pub(crate) mod assistants;
 pub(crate) mod chat;
 pub(crate) mod documents;
+pub(crate) mod evaluation;
 pub(crate) mod me;
 pub(crate) mod tokens;
 pub(crate) mod users;
@@ -57,6 +58,28 @@ pub fn router() -> Router<AppState> {
             get(assistants::export_conversations),
         )
         .route("/assistants/{id}/analytics", get(assistants::get_analytics))
+        .route(
+            "/assistants/{id}/evaluation/questions",
+            get(evaluation::list_questions).post(evaluation::add_question),
+        )
+        .route(
+            "/assistants/{id}/evaluation/questions/csv",
+            get(evaluation::export_questions).post(evaluation::import_questions),
+        )
+        .route(
+            "/assistants/{id}/evaluation/questions/{question_id}",
+            get(evaluation::get_question)
+                .put(evaluation::replace_question)
+                .delete(evaluation::delete_question),
+        )
+        .route(
+            "/assistants/{id}/evaluation/runs",
+            get(evaluation::list_runs).post(evaluation::start_run),
+        )
+        .route(
+            "/assistants/{id}/evaluation/runs/{run_id}",
+            get(evaluation::get_run),
+        )
         .route("/chat", get(chat::list_chats).post(chat::create_chat))
         .route(
             "/chat/{id}",
