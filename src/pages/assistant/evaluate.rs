@@ -20,8 +20,7 @@ use crate::model::evaluation::{
 };
 
 const CARD: &str = "rounded-xl border border-slate-200 bg-white p-5 shadow-sm";
-const HEAD: &str =
-    "border-b border-slate-200 pb-1 text-xs font-semibold uppercase tracking-wide text-slate-500";
+const HEAD: &str = "border-b border-slate-200 pb-1 pr-2 text-xs font-semibold uppercase tracking-wide text-slate-500";
 const SECONDARY: &str = "inline-flex items-center gap-2 rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm font-semibold text-slate-700 shadow-sm hover:bg-slate-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600";
 
 fn in_progress(run: &EvalRun) -> bool {
@@ -73,15 +72,24 @@ pub fn EvaluateTab() -> impl IntoView {
             set_timeout(move || runs.refetch(), std::time::Duration::from_secs(1));
         }
     });
-    let query = use_query_map();
-    let prefill = query.with_untracked(|q| q.get("question"));
-    let import_error = query.with_untracked(|q| q.get("import_error"));
-    let imported = query.with_untracked(|q| {
-        Some((
-            q.get("added")?.parse::<usize>().ok()?,
-            q.get("updated")?.parse::<usize>().ok()?,
-        ))
+    // A question saved: the form is emptied for the next one (the page is
+    // redrawn in place, which leaves what was typed in the fields).
+    Effect::new(move || {
+        if let Some(Ok(())) = save.value().get() {
+            reset_form("question-form");
+        }
     });
+    let query = use_query_map();
+    let prefill = move || query.read().get("question");
+    let import_error = move || query.read().get("import_error");
+    let imported = move || {
+        query.with(|q| {
+            Some((
+                q.get("added")?.parse::<usize>().ok()?,
+                q.get("updated")?.parse::<usize>().ok()?,
+            ))
+        })
+    };
     let editing = move || query.read().get("edit").and_then(|e| e.parse::<i64>().ok());
     let assistant = id.clone();
     view! {
@@ -108,9 +116,9 @@ pub fn EvaluateTab() -> impl IntoView {
         </Transition>
         <Transition fallback=|| view! { <Loading /> }>
             {
-                let (id, prefill, import_error) = (id.clone(), prefill.clone(), import_error.clone());
+                let id = id.clone();
                 move || {
-                    let (assistant_id, prefill, import_error) = (id(), prefill.clone(), import_error.clone());
+                    let (assistant_id, prefill, import_error, imported) = (id(), prefill(), import_error(), imported());
                     let editing = editing();
                     Suspend::new(async move {
                         match questions.await {
@@ -124,6 +132,28 @@ pub fn EvaluateTab() -> impl IntoView {
             }
         </Transition>
     }
+}
+
+/// Empties the form inside the element `id` (in the browser; nothing on the server).
+fn reset_form(id: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let form = web_sys::window()
+            .and_then(|window| window.document())
+            .and_then(|document| {
+                document
+                    .query_selector(&format!("#{id} form"))
+                    .ok()
+                    .flatten()
+            })
+            .and_then(|element| element.dyn_into::<web_sys::HtmlFormElement>().ok());
+        if let Some(form) = form {
+            form.reset();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = id;
 }
 
 /// The latest run (progress, or its summary and results) and the history.

@@ -331,14 +331,26 @@ pub struct EvalQuestionInput {
     /// The name of one of the assistant's documents the answer must come from.
     #[schema(max_length = 255)]
     pub document: Option<String>,
-    /// Pages (1-based), one of which must be among the passages found: a
-    /// list, or text such as `61, 62-64`.
-    #[schema(max_items = 50)]
-    pub pages: Option<Vec<u32>>,
-    /// Phrases the answer must contain (case and spacing aside): a list, or
-    /// text with one per line.
-    #[schema(max_items = 20)]
-    pub phrases: Option<Vec<String>>,
+    /// Pages (1-based), one of which must be among the passages found.
+    pub pages: Option<EvalPages>,
+    /// Phrases the answer must contain (case and spacing aside).
+    pub phrases: Option<EvalPhrases>,
+}
+
+/// Pages: a list of numbers, or text such as `61, 62-64` (as a form sends them).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum EvalPages {
+    List(Vec<u32>),
+    Text(String),
+}
+
+/// Phrases: a list, or text with one phrase per line.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum EvalPhrases {
+    List(Vec<String>),
+    Text(String),
 }
 
 /// `POST /api/v1/assistants/{id}/evaluation/questions/csv/`: the CSV as a
