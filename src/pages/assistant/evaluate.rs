@@ -197,7 +197,10 @@ fn LatestRun(latest: EvalRunDetail, model_configured: bool) -> impl IntoView {
         let answers = if run.answers_checked > 0 {
             (
                 format!("{} of {}", run.answers_passed, run.answers_checked),
-                "held the phrases and cited the page".to_owned(),
+                format!(
+                    "held the phrases and cited the page · {}",
+                    run.model.clone().unwrap_or_default()
+                ),
             )
         } else if model_configured || run.model.is_some() {
             (
