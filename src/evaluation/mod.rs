@@ -33,6 +33,10 @@ pub const PHRASE_MAX_CHARS: usize = 300;
 pub const TOP: i64 = 5;
 /// Runs shown in the history.
 pub const HISTORY: i64 = 30;
+/// Runs one user may have waiting or running at once, over all their
+/// assistants: runs take turns on the server, and no one may hold the
+/// queue for everyone else.
+pub const MAX_RUNS_IN_PROGRESS: i64 = 2;
 
 /// Why an evaluation request was refused.
 #[derive(Debug, thiserror::Error)]
@@ -535,19 +539,31 @@ pub async fn import(db: &Db, assistant_id: i64, text: &str) -> Result<Imported, 
 pub enum StartError {
     #[error("Add test questions before running the evaluation.")]
     NoQuestions,
+    #[error(
+        "You already have {MAX_RUNS_IN_PROGRESS} evaluation runs waiting or running. Start another when one of them has finished."
+    )]
+    TooMany,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }
 
 /// Starts a run of the assistant's questions, or gives the run already
-/// waiting or running (one at a time): `(run, started)`.
+/// waiting or running (one at a time): `(run, started)`. `user_id` owns
+/// the assistant.
 pub async fn start(
     db: &Db,
     queue: &crate::ingest::worker::JobQueue,
+    user_id: i64,
     assistant_id: i64,
 ) -> Result<(EvalRun, bool), StartError> {
+    if let Some(run) = db.eval_run_in_progress(assistant_id).await? {
+        return Ok((run_view(assistant_id, run), false));
+    }
     if db.eval_questions(assistant_id).await?.is_empty() {
         return Err(StartError::NoQuestions);
+    }
+    if db.eval_runs_in_progress_of_user(user_id).await? >= MAX_RUNS_IN_PROGRESS {
+        return Err(StartError::TooMany);
     }
     loop {
         if let Some(run) = db.start_eval_run(assistant_id).await? {

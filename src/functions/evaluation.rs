@@ -139,9 +139,12 @@ pub async fn start_eval_run(assistant_id: i64) -> Result<(), AppError> {
         let user = require_user().await?;
         let state = state();
         let assistant = found(state.db.assistant_of(user.id, assistant_id).await)?;
-        match crate::evaluation::start(&state.db, &state.evaluations, assistant.id).await {
+        match crate::evaluation::start(&state.db, &state.evaluations, user.id, assistant.id).await {
             Ok(_) => {}
-            Err(error @ crate::evaluation::StartError::NoQuestions) => {
+            Err(
+                error @ (crate::evaluation::StartError::NoQuestions
+                | crate::evaluation::StartError::TooMany),
+            ) => {
                 return Err(AppError::field(
                     crate::model::NON_FIELD_ERRORS,
                     error.to_string(),

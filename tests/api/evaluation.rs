@@ -567,3 +567,65 @@ async fn a_run_cut_off_by_kill_9_goes_on_where_it_was_after_the_restart() {
         "questions checked before the kill are not asked again: {asked_after} asked after, {checked} were checked"
     );
 }
+
+#[tokio::test]
+async fn one_user_has_at_most_two_runs_waiting_or_running() {
+    let mock = MockModel::start().await;
+    let app = spawn_app_with(with_model(&mock)).await;
+    let (token, first) = assistant_with_report(&app, "ada").await;
+    let mut assistants = vec![first];
+    for _ in 0..2 {
+        let form = Form::new()
+            .text("name", "Another helper")
+            .text("company_name", "Acme")
+            .text("instructions", "Cite pages.")
+            .part("files", Part::bytes(report_pdf()).file_name(REPORT));
+        let (status, created) = status_and_json(app.post_assistant_form(&token, form).await).await;
+        assert_eq!(status, 201, "{created}");
+        let id = created["id"].as_i64().unwrap();
+        app.wait_until_ready(&token, id).await;
+        assistants.push(id);
+    }
+    for assistant in &assistants {
+        let (status, body) = add(
+            &app,
+            &token,
+            *assistant,
+            json!({"question": "What were purchases of property, plant and equipment in 2018?", "pages": [2], "phrases": ["$1,577 million"]}),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    mock.then([Behaviour::Answer {
+        pieces: vec!["$1,577 million [1].".into()],
+        delay: Duration::from_millis(800),
+    }]);
+    let (status, first_run) = start_run(&app, &token, assistants[0]).await;
+    assert_eq!(status, 201, "{first_run}");
+    let (status, second_run) = start_run(&app, &token, assistants[1]).await;
+    assert_eq!(status, 201, "{second_run}");
+    let (status, refused) = start_run(&app, &token, assistants[2]).await;
+    assert_eq!(status, 400, "{refused}");
+    assert_eq!(
+        refused["non_field_errors"],
+        json!([
+            "You already have 2 evaluation runs waiting or running. Start another when one of them has finished."
+        ])
+    );
+    // Asking again for a run in progress gives it, whatever the cap.
+    let (status, same) = start_run(&app, &token, assistants[1]).await;
+    assert_eq!(status, 200, "{same}");
+    assert_eq!(same["id"], second_run["id"]);
+
+    finished_run(&app, &token, first_run["url"].as_str().unwrap()).await;
+    let (status, third_run) = start_run(&app, &token, assistants[2]).await;
+    assert_eq!(
+        status, 201,
+        "once one finished, another may start: {third_run}"
+    );
+    // Runs take turns: each finishes.
+    for run in [&second_run, &third_run] {
+        let done = finished_run(&app, &token, run["url"].as_str().unwrap()).await;
+        assert_eq!(done["passed"], 1, "{done}");
+    }
+}

@@ -381,13 +381,13 @@ pub async fn list_runs(
     description = "Checks every test question in the background: whether an expected page is among the five \
 passages retrieved (hit@5) and, with a model configured, whether the answer contains the phrases and cites the \
 page. One run at a time per assistant: while one is waiting or running, this answers 200 with it instead of \
-starting another. Follow it with `GET` on its `url` until `status` is `done`.",
+starting another; and at most two runs of one user's assistants wait or run at once. Follow it with `GET` on its `url` until `status` is `done`.",
     security(("token" = [])),
     params(("id" = i64, Path, description = "The assistant's id.", minimum = 1)),
     responses(
         (status = 201, description = "The run, started.", body = EvalRun),
         (status = 200, description = "The run already waiting or running.", body = EvalRun),
-        (status = 400, description = "The assistant has no test questions.", body = BadRequest,
+        (status = 400, description = "The assistant has no test questions, or two runs of the caller's assistants are already waiting or running.", body = BadRequest,
             example = json!({"non_field_errors": ["Add test questions before running the evaluation."]})),
     ),
 )]
@@ -397,10 +397,12 @@ pub async fn start_run(
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<EvalRun>), ApiError> {
     let assistant = owned(&state, &auth, &id).await?;
-    match evaluation::start(&state.db, &state.evaluations, assistant.id).await {
+    match evaluation::start(&state.db, &state.evaluations, auth.user_id, assistant.id).await {
         Ok((run, true)) => Ok((StatusCode::CREATED, Json(run))),
         Ok((run, false)) => Ok((StatusCode::OK, Json(run))),
-        Err(error @ StartError::NoQuestions) => Err(ApiError::non_field(error.to_string())),
+        Err(error @ (StartError::NoQuestions | StartError::TooMany)) => {
+            Err(ApiError::non_field(error.to_string()))
+        }
         Err(StartError::Database(error)) => Err(error.into()),
     }
 }
