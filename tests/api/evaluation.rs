@@ -41,16 +41,22 @@ fn report_pdf() -> Vec<u8> {
 
 async fn assistant_with_report(app: &TestApp, username: &str) -> (String, i64) {
     let (_, token) = app.user_with_token(username).await;
+    let id = report_assistant(app, &token).await;
+    (token, id)
+}
+
+/// Another assistant of the same user with the report, read and ready.
+async fn report_assistant(app: &TestApp, token: &str) -> i64 {
     let form = Form::new()
         .text("name", "Report helper")
         .text("company_name", "Acme")
         .text("instructions", "Answer for investors, citing pages.")
         .part("files", Part::bytes(report_pdf()).file_name(REPORT));
-    let (status, created) = status_and_json(app.post_assistant_form(&token, form).await).await;
+    let (status, created) = status_and_json(app.post_assistant_form(token, form).await).await;
     assert_eq!(status, 201, "{created}");
     let id = created["id"].as_i64().expect("id");
-    app.wait_until_ready(&token, id).await;
-    (token, id)
+    app.wait_until_ready(token, id).await;
+    id
 }
 
 fn questions_path(assistant: i64) -> String {
@@ -575,16 +581,7 @@ async fn one_user_has_at_most_two_runs_waiting_or_running() {
     let (token, first) = assistant_with_report(&app, "ada").await;
     let mut assistants = vec![first];
     for _ in 0..2 {
-        let form = Form::new()
-            .text("name", "Another helper")
-            .text("company_name", "Acme")
-            .text("instructions", "Cite pages.")
-            .part("files", Part::bytes(report_pdf()).file_name(REPORT));
-        let (status, created) = status_and_json(app.post_assistant_form(&token, form).await).await;
-        assert_eq!(status, 201, "{created}");
-        let id = created["id"].as_i64().unwrap();
-        app.wait_until_ready(&token, id).await;
-        assistants.push(id);
+        assistants.push(report_assistant(&app, &token).await);
     }
     for assistant in &assistants {
         let (status, body) = add(
