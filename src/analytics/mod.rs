@@ -53,12 +53,7 @@ pub async fn of_assistant(
     days: u32,
 ) -> sqlx::Result<Analytics> {
     let (from, to) = days_ending(today, days);
-    let start = from.and_time(chrono::NaiveTime::MIN).and_utc();
-    let end = to
-        .checked_add_days(Days::new(1))
-        .unwrap_or(to)
-        .and_time(chrono::NaiveTime::MIN)
-        .and_utc();
+    let (start, end) = crate::chat::export::ExportRange { from, to }.instants();
     let mut tally = Tally::default();
     let mut after = 0;
     loop {
