@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use crate::binary::start_binary;
 use crate::chat::with_model;
 use crate::documents::pdf_of_pages;
-use crate::helpers::{TestApp, spawn_app, spawn_app_with, status_and_json};
+use crate::helpers::{TestApp, location, sign_up, spawn_app, spawn_app_with, status_and_json};
 use crate::mock_model::{Behaviour, MockModel};
 
 const REPORT: &str = "acme_2018.pdf";
@@ -416,6 +416,13 @@ async fn a_run_without_a_model_checks_that_the_expected_page_is_found() {
     assert_eq!(results[2]["hit"], Value::Null);
     assert_eq!(results[2]["answer"], Value::Null);
 
+    // Another account reaches neither the run nor the list.
+    let (_, mallory) = app.user_with_token("mallory").await;
+    for target in [url.clone(), runs_path(assistant)] {
+        let (status, body) = app.call(&mallory, Method::GET, &target, None).await;
+        assert_eq!(status, 404, "{target}: {body}");
+    }
+
     // The run's questions are not conversations: no chat, no query counted.
     let (_, chats) = app.call(&token, Method::GET, "/api/v1/chat/", None).await;
     assert_eq!(chats, json!([]));
@@ -625,4 +632,84 @@ async fn one_user_has_at_most_two_runs_waiting_or_running() {
         let done = finished_run(&app, &token, run["url"].as_str().unwrap()).await;
         assert_eq!(done["passed"], 1, "{done}");
     }
+}
+
+#[tokio::test]
+async fn the_dashboard_downloads_and_imports_the_csv_for_its_owner_only() {
+    let app = spawn_app().await;
+    let owner = app.browser();
+    sign_up(&app, &owner, "ada").await;
+    let token = app.token_for("ada").await;
+    let assistant = report_assistant(&app, &token).await;
+    let csv_page = format!("/assistants/{assistant}/evaluate/questions.csv");
+    let import_page = format!("/assistants/{assistant}/evaluate/import");
+    let import = |client: &reqwest::Client, csv: &str, site: &'static str| {
+        let form = Form::new().part(
+            "file",
+            Part::bytes(csv.as_bytes().to_vec()).file_name("questions.csv"),
+        );
+        client
+            .post(app.url(&import_page))
+            .header("Sec-Fetch-Site", site)
+            .multipart(form)
+            .send()
+    };
+
+    let response = import(
+        &owner,
+        "question,pages\nCapex?,2\nBroken?,p.3\n",
+        "same-origin",
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 303);
+    let back = location(&response);
+    assert!(
+        back.starts_with(&format!("/assistants/{assistant}/evaluate?import_error=")),
+        "{back}"
+    );
+    assert!(
+        back.ends_with("#import") && back.contains("Line+3%2C+pages"),
+        "{back}"
+    );
+    let response = import(&owner, "question,pages\nCapex?,2\n", "same-origin")
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(
+        location(&response),
+        format!("/assistants/{assistant}/evaluate?added=1&updated=0#questions")
+    );
+    let response = owner.get(app.url(&csv_page)).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.text().await.unwrap(),
+        "question,document,pages,phrases\r\nCapex?,,2,\r\n"
+    );
+
+    // From another site: refused, nothing imported.
+    let response = import(&owner, "question,pages\nOther?,2\n", "cross-site")
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    // Another account: not found; signed out: to log in.
+    let mallory = app.browser();
+    sign_up(&app, &mallory, "mallory").await;
+    let response = mallory.get(app.url(&csv_page)).send().await.unwrap();
+    assert_eq!(response.status(), 404);
+    let response = import(&mallory, "question,pages\nOther?,2\n", "same-origin")
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    let response = app.browser().get(app.url(&csv_page)).send().await.unwrap();
+    assert_eq!(response.status(), 303);
+    assert!(location(&response).starts_with("/login?next="));
+    let (_, listed) = app
+        .call(&token, Method::GET, &questions_path(assistant), None)
+        .await;
+    assert_eq!(
+        listed.as_array().unwrap().len(),
+        1,
+        "only the owner's own import: {listed}"
+    );
 }
