@@ -4,15 +4,18 @@
 //! become their description (no requests to addresses a model chose).
 //! In answers, the citations `[n]` of the sources become links.
 
+#[cfg(feature = "ssr")]
 use pulldown_cmark::{
     CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, TextMergeStream, html,
 };
 
+#[cfg(feature = "ssr")]
 /// Safe HTML for `markdown`.
 pub fn to_safe_html(markdown: &str) -> String {
     answer_html(markdown, 0, "")
 }
 
+#[cfg(feature = "ssr")]
 /// Safe HTML for an answer citing `sources` sources: each `[n]` with
 /// `1 <= n <= sources` (also in groups, `[1, 3]`) links to `#{anchor}-{n}`
 /// and carries `data-cite="n"`.
@@ -90,6 +93,7 @@ pub fn answer_html(markdown: &str, sources: usize, anchor: &str) -> String {
     out
 }
 
+#[cfg(feature = "ssr")]
 /// `text` with its citations of `1..=sources` as links (raw HTML events
 /// built only from digits and `anchor`; the rest stays escaped text).
 fn link_citations(text: &str, sources: usize, anchor: &str) -> Vec<Event<'static>> {
@@ -138,6 +142,7 @@ fn link_citations(text: &str, sources: usize, anchor: &str) -> Vec<Event<'static
     events
 }
 
+#[cfg(feature = "ssr")]
 fn is_safe_url(url: &str) -> bool {
     let lower = url.trim().to_ascii_lowercase();
     lower.starts_with("https://")
@@ -162,7 +167,7 @@ pub fn escape_html(text: &str) -> String {
     out
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "ssr"))]
 mod tests {
     use super::{answer_html, to_safe_html};
 

@@ -19,11 +19,16 @@ test("changing the password keeps this browser signed in and signs the others ou
   await expect(card.getByText("Your current password is not correct.")).toBeVisible();
   await expect(page.getByTestId("password-changed")).toHaveCount(0);
 
+  // Passwords typed are never sent back to the page: each try types them all.
+  await expect(card.getByLabel("New password", { exact: true })).toHaveValue("");
   await card.getByLabel("Current password").fill(PASSWORD);
+  await card.getByLabel("New password", { exact: true }).fill(NEW_PASSWORD);
   await card.getByLabel("New password, again").fill("a much longer passphrasE");
   await card.getByRole("button", { name: "Change password" }).click();
   await expect(card.getByText("The two passwords do not match.")).toBeVisible();
 
+  await card.getByLabel("Current password").fill(PASSWORD);
+  await card.getByLabel("New password", { exact: true }).fill(NEW_PASSWORD);
   await card.getByLabel("New password, again").fill(NEW_PASSWORD);
   await card.getByRole("button", { name: "Change password" }).click();
   await expect(page.getByTestId("password-changed")).toBeVisible();

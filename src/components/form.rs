@@ -4,6 +4,13 @@ use leptos::prelude::*;
 
 use crate::error::AppError;
 
+/// True when the page was reached back from a form that saved `what`
+/// (`?saved={what}`, see `functions::context::back_saying_saved`).
+pub fn saved(what: &'static str) -> bool {
+    leptos_router::hooks::use_query_map()
+        .with_untracked(|query| query.get("saved").as_deref() == Some(what))
+}
+
 /// The messages of `field` in the latest error of an action.
 pub fn field_errors<T, I>(action: ServerAction<T>, field: &'static str) -> Signal<Vec<String>>
 where

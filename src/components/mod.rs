@@ -4,3 +4,4 @@ pub mod auth;
 pub mod form;
 pub mod guard;
 pub mod layout;
+pub mod live;

@@ -134,6 +134,7 @@ pub async fn change_password(
         // A new session id with the new auth hash keeps this browser in.
         sign_in(&mut auth, &updated).await.map_err(internal)?;
         tracing::info!(user_id = updated.id, "password changed");
+        super::context::back_saying_saved("password");
         Ok(())
     })
     .await

@@ -134,6 +134,7 @@ pub async fn update_assistant(
             crate::documents::views_of(&state.db, state.semantic.as_deref(), row.id).await
         }
         .map_err(internal)?;
+        super::context::back_saying_saved("assistant");
         Ok(assistants::to_view(row, documents))
     })
     .await
@@ -226,6 +227,7 @@ pub async fn correct_document(
                 CorrectionError::NotReady => AppError::field(NON_FIELD_ERRORS, error.to_string()),
                 CorrectionError::Database(error) => internal(error),
             })?;
+        super::context::back_saying_saved("document");
         view_of(&state.db, state.semantic.as_deref(), corrected)
             .await
             .map_err(internal)

@@ -112,14 +112,22 @@ pub async fn chat_messages(chat_id: i64) -> Result<Vec<MessageView>, AppError> {
             .map_err(internal)?;
         Ok(rows
             .into_iter()
-            .map(|row| MessageView {
-                feedback: crate::chat::feedback::of(&row),
-                id: row.id,
-                input: row.input,
-                output: row.output,
-                sources: serde_json::from_str(&row.sources).unwrap_or_default(),
-                status: row.status,
-                error: row.error,
+            .map(|row| {
+                let sources: Vec<crate::model::Source> =
+                    serde_json::from_str(&row.sources).unwrap_or_default();
+                MessageView {
+                    feedback: crate::chat::feedback::of(&row),
+                    id: row.id,
+                    input: row.input,
+                    html: crate::markdown::answer_html(
+                        row.output.as_deref().unwrap_or_default(),
+                        sources.len(),
+                        &format!("m{}", row.id),
+                    ),
+                    sources,
+                    status: row.status,
+                    error: row.error,
+                }
             })
             .collect())
     })
@@ -179,6 +187,7 @@ pub async fn delete_chat(chat_id: i64) -> Result<(), AppError> {
             .await
             .map_err(internal)?
         {
+            super::context::back_saying_saved("answers");
             Ok(())
         } else {
             Err(AppError::NotFound)
@@ -270,6 +279,7 @@ pub async fn save_answer_settings(
             .await
             .map_err(internal)?
         {
+            super::context::back_saying_saved("answers");
             Ok(())
         } else {
             Err(AppError::NotFound)

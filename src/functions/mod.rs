@@ -134,6 +134,42 @@ pub(crate) mod context {
         }
     }
 
+    /// After a plain form post that succeeded: sends the browser back to
+    /// the page the form was on with `?saved={what}`, which that page shows
+    /// as "Saved". Only the path and query of the `Referer` are kept, so the
+    /// redirect stays on this site; without one the browser stays put.
+    pub fn back_saying_saved(what: &str) {
+        if !is_plain_form_post() {
+            return;
+        }
+        let Some(referer) = use_context::<Parts>().and_then(|parts| {
+            parts
+                .headers
+                .get(axum::http::header::REFERER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        }) else {
+            return;
+        };
+        let Ok(mut back) = url::Url::parse(&referer) else {
+            return;
+        };
+        let kept: Vec<(String, String)> = back
+            .query_pairs()
+            .filter(|(key, _)| !matches!(key.as_ref(), "saved" | "__path" | "__err"))
+            .map(|(key, value)| (key.into_owned(), value.into_owned()))
+            .collect();
+        back.query_pairs_mut()
+            .clear()
+            .extend_pairs(kept)
+            .append_pair("saved", what);
+        redirect(&format!(
+            "{}?{}",
+            back.path(),
+            back.query().unwrap_or_default()
+        ));
+    }
+
     /// Redirects the browser to `path` once the function returns. A path
     /// that cannot be a `Location` header (control characters) goes to the
     /// dashboard instead: leptos_axum would panic on it.

@@ -151,6 +151,7 @@ pub async fn save_widget(
                 .save_widget(user.id, assistant_id, &settings, &crate::widget::new_key())
                 .await,
         )?;
+        super::context::back_saying_saved("publishing");
         Ok(server::view_of(&state, row))
     })
     .await

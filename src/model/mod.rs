@@ -270,7 +270,9 @@ impl std::fmt::Debug for WidgetPreview {
 pub struct MessageView {
     pub id: i64,
     pub input: String,
-    pub output: Option<String>,
+    /// The answer as safe HTML, its citations linked to `#m{id}-{n}`
+    /// (rendered on the server: no Markdown parser in the browser).
+    pub html: String,
     pub sources: Vec<Source>,
     /// `pending`, `answered` or `failed`.
     pub status: String,

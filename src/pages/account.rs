@@ -1,7 +1,6 @@
 //! The account page: who you are, your API keys, your password, and
 //! deleting the account.
 
-use leptos::html::Form;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -11,6 +10,7 @@ use crate::components::form::{
 };
 use crate::components::guard::RequireUser;
 use crate::components::layout::{Card, Loading, PageHeader};
+use crate::components::live::CopyButton;
 use crate::functions::accounts::{ChangePassword, DeleteAccount};
 use crate::functions::api_keys::{CreateApiKey, RevokeApiKey, list_api_keys, take_new_api_key};
 use crate::functions::assistants::list_assistants;
@@ -50,22 +50,16 @@ pub fn AccountPage() -> impl IntoView {
 #[component]
 fn ChangePasswordCard() -> impl IntoView {
     let change = ServerAction::<ChangePassword>::new();
-    let form = NodeRef::<Form>::new();
-    let changed = move || matches!(change.value().get(), Some(Ok(())));
-    Effect::new(move || {
-        if let (Some(Ok(())), Some(form)) = (change.value().get(), form.get()) {
-            form.reset();
-        }
-    });
+    let changed = crate::components::form::saved("password");
     view! {
         <Card
             title="Password"
             description="Changing it signs you out everywhere else: other browsers and devices must log in again. Your API keys keep working; revoke any you suspect above."
         >
-            <ActionForm action=change node_ref=form>
+            <ActionForm action=change>
                 <div class="max-w-md space-y-4">
                     <FormAlert messages=general_errors(change) />
-                    <Show when=changed>
+                    <Show when=move || changed>
                         <p role="status" class="rounded-lg border border-emerald-200 bg-emerald-50 px-4 py-3 text-sm text-emerald-800" data-testid="password-changed">
                             "Password changed. Every other session has been signed out."
                         </p>
@@ -167,12 +161,6 @@ fn ApiKeys(data: ApiKeysData) -> impl IntoView {
         flashed,
         assistants,
     } = data;
-    let form = NodeRef::<Form>::new();
-    Effect::new(move || {
-        if let (Some(Ok(_)), Some(form)) = (create.value().get(), form.get()) {
-            form.reset();
-        }
-    });
 
     view! {
         <section id="api-keys" class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
@@ -191,7 +179,7 @@ fn ApiKeys(data: ApiKeysData) -> impl IntoView {
                     })
                 }}
             </Transition>
-            <ActionForm action=create node_ref=form>
+            <ActionForm action=create>
                 <div class="mt-6 space-y-4">
                     <FormAlert messages=general_errors(create) />
                     <div class="grid gap-4 sm:grid-cols-3">
@@ -373,39 +361,20 @@ fn KeyTable(
 /// The whole key, shown once, with a copy button.
 #[component]
 fn NewKeyNotice(created: CreatedApiKey) -> impl IntoView {
-    let copied = RwSignal::new(false);
-    let token = created.token.clone();
     view! {
         <div role="status" class="mt-5 rounded-lg border border-emerald-200 bg-emerald-50 p-4" data-testid="new-key">
             <p class="text-sm font-semibold text-emerald-900">{format!("Key “{}” created.", created.key.name)}</p>
             <p class="mt-1 text-sm text-emerald-800">"Copy it now: for your safety it will not be shown again."</p>
             <div class="mt-3 flex flex-col gap-2 sm:flex-row sm:items-center">
                 <code class="block break-all rounded-md border border-emerald-200 bg-white px-3 py-2 font-mono text-sm text-slate-900" data-testid="new-key-value">
-                    {created.token}
+                    {created.token.clone()}
                 </code>
-                <button
-                    type="button"
-                    on:click=move |_| copy_to_clipboard(&token, copied)
-                    class="shrink-0 rounded-md bg-emerald-600 px-3 py-2 text-sm font-semibold text-white hover:bg-emerald-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-600"
-                >
-                    {move || if copied.get() { "Copied" } else { "Copy" }}
-                </button>
+                <CopyButton
+                    text=created.token
+                    label="Copy".to_owned()
+                    class="shrink-0 rounded-md bg-emerald-600 px-3 py-2 text-sm font-semibold text-white hover:bg-emerald-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-600".to_owned()
+                />
             </div>
         </div>
     }
-}
-
-/// Puts `text` on the clipboard and sets `done` when it is there.
-pub(crate) fn copy_to_clipboard(text: &str, done: RwSignal<bool>) {
-    #[cfg(feature = "hydrate")]
-    {
-        let promise = window().navigator().clipboard().write_text(text);
-        leptos::task::spawn_local(async move {
-            if wasm_bindgen_futures::JsFuture::from(promise).await.is_ok() {
-                done.set(true);
-            }
-        });
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (text, done);
 }

@@ -150,7 +150,7 @@ pub async fn ask_from_dashboard(
             "The question is too long or holds characters that cannot be stored.",
         ));
     }
-    crate::web::sse::answer_with_reply(state, assistant, chat, input).await
+    crate::web::sse::answer_with_html(state, assistant, chat, input).await
 }
 
 /// Back to the Evaluate tab with `query` (already encoded) and an anchor.

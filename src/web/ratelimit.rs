@@ -152,8 +152,32 @@ impl Refused {
     }
 }
 
+/// A plain form's refusal: back to the page the form was on, with the
+/// message as the server function's error (the form shows it as it shows
+/// its own), or the message alone when the browser sent no `Referer`.
+fn back_to_the_form(path: &str, headers: &HeaderMap, message: String) -> Response {
+    use leptos::server_fn::error::ServerFnUrlError;
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|referer| {
+            ServerFnUrlError::new(path, AppError::field(NON_FIELD_ERRORS, message.clone()))
+                .to_url(referer)
+                .ok()
+        })
+        .map(|url| match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_owned(),
+        })
+        .and_then(|location| HeaderValue::from_str(&location).ok());
+    match back {
+        Some(location) => (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response(),
+        None => (StatusCode::TOO_MANY_REQUESTS, message).into_response(),
+    }
+}
+
 /// The 429 for `path`, in the shape its caller reads.
-fn too_many(path: &str, wants_html: bool, refused: Refused) -> Response {
+fn too_many(path: &str, headers: &HeaderMap, wants_html: bool, refused: Refused) -> Response {
     let retry_after = refused.wait();
     let mut response = if path.starts_with("/v1/") {
         return crate::web::openai::OpenAiError::rate_limited(retry_after).into_response();
@@ -182,7 +206,7 @@ fn too_many(path: &str, wants_html: bool, refused: Refused) -> Response {
             ),
         };
         if wants_html {
-            (StatusCode::TOO_MANY_REQUESTS, message).into_response()
+            back_to_the_form(path, headers, message)
         } else {
             // The server function's own error shape: the form shows it.
             (
@@ -223,7 +247,7 @@ pub async fn limit_requests(
     if is_keyed_api(&path) {
         let api_key = api_key_in(request.headers());
         if let Err(wait) = state.limits.check_api(api_key, &address).await {
-            return too_many(&path, wants_html, Refused::Api(wait));
+            return too_many(&path, request.headers(), wants_html, Refused::Api(wait));
         }
     }
     if request.method() != Method::POST || !LOGIN_PATHS.contains(&path.as_str()) {
@@ -240,7 +264,7 @@ pub async fn limit_requests(
     };
     if let Err(refused) = state.limits.check_login(&address, &attempt.username).await {
         tracing::warn!(path = %path, ?refused, "log-in attempts limited");
-        return too_many(&path, wants_html, Refused::Login(refused));
+        return too_many(&path, &parts.headers, wants_html, Refused::Login(refused));
     }
     let mut request = Request::from_parts(parts, Body::from(bytes));
     if let Some(input) = attempt.input {
@@ -299,6 +323,7 @@ mod tests {
     async fn the_log_in_form_is_told_which_limit_and_how_long() {
         let refused = too_many(
             "/fn/log_in",
+            &HeaderMap::new(),
             false,
             Refused::Login(LoginRefused::Address(90)),
         );
@@ -314,5 +339,44 @@ mod tests {
                 "Too many log-in attempts from your network. Please wait about 2 minutes and try again."
             ]
         );
+    }
+
+    #[test]
+    fn a_plain_log_in_form_goes_back_to_its_page_with_the_message() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::REFERER,
+            HeaderValue::from_static("https://chat.example.com/login?next=%2Faccount"),
+        );
+        let refused = too_many(
+            "/fn/log_in",
+            &headers,
+            true,
+            Refused::Login(LoginRefused::Address(90)),
+        );
+        assert_eq!(refused.status(), StatusCode::SEE_OTHER);
+        let location = refused.headers()[header::LOCATION].to_str().unwrap();
+        assert!(location.starts_with("/login?next=%2Faccount&__path=%2Ffn%2Flog_in&__err="));
+        let query = location.split_once('?').unwrap().1;
+        let encoded = url::form_urlencoded::parse(query.as_bytes())
+            .find_map(|(key, value)| (key == "__err").then(|| value.into_owned()))
+            .unwrap();
+        let error: AppError =
+            leptos::server_fn::error::ServerFnUrlError::<AppError>::decode_err(&encoded);
+        assert_eq!(
+            error.general_messages(),
+            [
+                "Too many log-in attempts from your network. Please wait about 2 minutes and try again."
+            ]
+        );
+
+        // Without a Referer there is no page to go back to: the message alone.
+        let alone = too_many(
+            "/fn/log_in",
+            &HeaderMap::new(),
+            true,
+            Refused::Login(LoginRefused::Address(90)),
+        );
+        assert_eq!(alone.status(), StatusCode::TOO_MANY_REQUESTS);
     }
 }

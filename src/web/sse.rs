@@ -66,7 +66,57 @@ pub async fn answer_with_reply(
     let render = |chat: &ChatRow, answered: Answered| {
         serde_json::to_value(reply(chat, answered)).unwrap_or_default()
     };
-    answer(state, assistant, chat, question, Box::new(render)).await
+    answer(
+        state,
+        assistant,
+        chat,
+        question,
+        Box::new(render),
+        Deltas::Text,
+    )
+    .await
+}
+
+/// [`answer_with_reply`] for the dashboard's chat, whose page has no
+/// Markdown parser: each `delta` also carries the answer so far as safe
+/// HTML, and `done` the final answer's HTML with its citations linked to
+/// `#m{message_id}-{n}`.
+pub async fn answer_with_html(
+    state: AppState,
+    assistant: AssistantRow,
+    chat: ChatRow,
+    question: String,
+) -> Result<Response, ApiError> {
+    let render = |chat: &ChatRow, answered: Answered| {
+        let reply = reply(chat, answered);
+        let html = crate::markdown::answer_html(
+            &reply.output,
+            reply.sources.len(),
+            &format!("m{}", reply.message_id),
+        );
+        let mut body = serde_json::to_value(reply).unwrap_or_default();
+        body["html"] = Value::String(html);
+        body
+    };
+    answer(
+        state,
+        assistant,
+        chat,
+        question,
+        Box::new(render),
+        Deltas::WithHtml,
+    )
+    .await
+}
+
+/// What each `delta` event carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deltas {
+    /// `{"text": piece}`: the API's and the website chat's.
+    Text,
+    /// `{"text": pieces, "html": the answer so far as safe HTML}`; pieces
+    /// that arrived together are sent as one event.
+    WithHtml,
 }
 
 /// What the `done` event of a stream carries for an answer.
@@ -83,6 +133,7 @@ pub async fn answer(
     chat: ChatRow,
     question: String,
     render: RenderDone,
+    deltas: Deltas,
 ) -> Result<Response, ApiError> {
     let (delta_tx, mut delta_rx) = mpsc::channel::<String>(64);
     let (done_tx, done_rx) = oneshot::channel::<Result<Answered, ChatError>>();
@@ -114,9 +165,25 @@ pub async fn answer(
     };
 
     let stream = async_stream::stream! {
-        yield delta_event(&first);
-        while let Some(text) = delta_rx.recv().await {
-            yield delta_event(&text);
+        match deltas {
+            Deltas::Text => {
+                yield delta_event(&first);
+                while let Some(text) = delta_rx.recv().await {
+                    yield delta_event(&text);
+                }
+            }
+            Deltas::WithHtml => {
+                let mut written = String::new();
+                let mut next = Some(first);
+                while let Some(mut piece) = next {
+                    while let Ok(more) = delta_rx.try_recv() {
+                        piece.push_str(&more);
+                    }
+                    written.push_str(&piece);
+                    yield delta_with_html_event(&piece, &written);
+                    next = delta_rx.recv().await;
+                }
+            }
         }
         match done_rx.await {
             Ok(Ok(answered)) => yield done_event(&chat, answered, render),
@@ -131,6 +198,13 @@ fn delta_event(text: &str) -> Result<Event, Infallible> {
     Ok(Event::default()
         .event("delta")
         .data(serde_json::json!({ "text": text }).to_string()))
+}
+
+fn delta_with_html_event(text: &str, written: &str) -> Result<Event, Infallible> {
+    let html = crate::markdown::to_safe_html(written);
+    Ok(Event::default()
+        .event("delta")
+        .data(serde_json::json!({ "text": text, "html": html }).to_string()))
 }
 
 fn done_event(chat: &ChatRow, answered: Answered, render: RenderDone) -> Result<Event, Infallible> {

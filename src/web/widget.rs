@@ -570,10 +570,15 @@ async fn answer_visitor(
             "sources": view.sources,
         })
     };
-    Ok(
-        crate::web::sse::answer(state, admitted.assistant, chat, question, Box::new(render))
-            .await?,
+    Ok(crate::web::sse::answer(
+        state,
+        admitted.assistant,
+        chat,
+        question,
+        Box::new(render),
+        crate::web::sse::Deltas::Text,
     )
+    .await?)
 }
 
 /// `POST /widget/v1/{key}/messages/{message_id}/feedback`: the visitor

@@ -39,7 +39,8 @@ type Aborter = ();
 struct LiveMessage {
     key: usize,
     input: StoredValue<String>,
-    output: RwSignal<String>,
+    /// The answer so far as safe HTML (the server renders its Markdown).
+    html: RwSignal<String>,
     sources: RwSignal<Vec<Source>>,
     error: RwSignal<Option<String>>,
     streaming: RwSignal<bool>,
@@ -74,7 +75,8 @@ struct OpenSources {
 /// What opens and closes the sources panel.
 type SourcesPanelState = RwSignal<Option<OpenSources>>;
 
-/// `/assistants/:id/chats/:chat_id`.
+/// `/assistants/:id/chats/:chat_id`: rendered on the server, with the
+/// conversation itself an island that runs in the browser.
 #[component]
 pub fn ChatPage() -> impl IntoView {
     let params = use_params_map();
@@ -95,13 +97,50 @@ pub fn ChatPage() -> impl IntoView {
     let assistant = Resource::new(assistant_id, get_assistant);
     let history = Resource::new(chat_id, chat_messages);
     let summary = Resource::new(chat_id, chat_summary);
-    // A visitor's conversation from the website is read here, not continued.
-    let visitor_site = RwSignal::new(None::<String>);
-    Effect::new(move |_| {
-        if let Some(Ok(chat)) = summary.get() {
-            visitor_site.set((chat.origin == "widget").then(|| chat.site.unwrap_or_default()));
-        }
-    });
+    view! {
+        <Title text="Chat" />
+        <RequireUser render=move |_| view! {
+            <div class="mx-auto flex max-w-3xl flex-col">
+                <nav aria-label="Breadcrumb" class="mb-2 text-sm">
+                    <a href=move || format!("/assistants/{}", assistant_id()) class="font-medium text-indigo-600 hover:text-indigo-500">
+                        <Transition fallback=|| "Assistant">
+                            {move || Suspend::new(async move {
+                                assistant.await.map(|a| format!("← {}", a.name)).unwrap_or_else(|_| "← Assistant".into())
+                            })}
+                        </Transition>
+                    </a>
+                </nav>
+                <h1 class="text-2xl font-bold tracking-tight text-slate-900">"Chat"</h1>
+                <noscript><p class="mt-2 text-sm text-amber-700">"The chat needs JavaScript."</p></noscript>
+                <Transition fallback=|| view! { <Loading /> }>
+                    {move || Suspend::new(async move {
+                        match (history.await, summary.await) {
+                            (Ok(history), Ok(chat)) => {
+                                // A visitor's conversation from the website is read here, not continued.
+                                let visitor_site = (chat.origin == "widget").then(|| chat.site.unwrap_or_default());
+                                view! { <Conversation chat_id=chat.id visitor_site history /> }.into_any()
+                            }
+                            (Err(error), _) | (_, Err(error)) => view! {
+                                <p role="alert" class="mt-6 text-sm text-red-600">{error.to_string()}</p>
+                            }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </div>
+        } />
+    }
+}
+
+/// The conversation: earlier exchanges, the answers asked for here as they
+/// stream, the question box and the sources panel.
+#[island]
+fn Conversation(
+    chat_id: i64,
+    /// The site of a visitor's conversation from the website (read, not continued).
+    visitor_site: Option<String>,
+    history: Vec<MessageView>,
+) -> impl IntoView {
+    let visitor_site = RwSignal::new(visitor_site);
     let live = RwSignal::new(Vec::<LiveMessage>::new());
     let draft = RwSignal::new(String::new());
     let panel: SourcesPanelState = RwSignal::new(None);
@@ -118,7 +157,7 @@ pub fn ChatPage() -> impl IntoView {
         let message = LiveMessage {
             key: live.with_untracked(Vec::len),
             input: StoredValue::new(input.clone()),
-            output: RwSignal::new(String::new()),
+            html: RwSignal::new(String::new()),
             sources: RwSignal::new(Vec::new()),
             error: RwSignal::new(None),
             streaming: RwSignal::new(true),
@@ -127,9 +166,8 @@ pub fn ChatPage() -> impl IntoView {
             abort: StoredValue::new_local(None),
         };
         live.update(|l| l.push(message));
-        let chat = chat_id();
         leptos::task::spawn_local(async move {
-            stream_answer(chat, input, message).await;
+            stream_answer(chat_id, input, message).await;
             message.streaming.set(false);
         });
     });
@@ -142,41 +180,20 @@ pub fn ChatPage() -> impl IntoView {
     };
 
     view! {
-        <Title text="Chat" />
-        <RequireUser render=move |_| view! {
-            <div class="mx-auto flex max-w-3xl flex-col">
-                <nav aria-label="Breadcrumb" class="mb-2 text-sm">
-                    <a href=move || format!("/assistants/{}", assistant_id()) class="font-medium text-indigo-600 hover:text-indigo-500">
-                        <Transition fallback=|| "Assistant">
-                            {move || Suspend::new(async move {
-                                assistant.await.map(|a| format!("← {}", a.name)).unwrap_or_else(|_| "← Assistant".into())
-                            })}
-                        </Transition>
-                    </a>
-                </nav>
-                <h1 class="text-2xl font-bold tracking-tight text-slate-900">"Chat"</h1>
-                <noscript><p class="mt-2 text-sm text-amber-700">"The chat needs JavaScript."</p></noscript>
                 <ol class="mt-6 space-y-6" data-testid="messages" aria-live="polite">
-                    <Transition fallback=|| view! { <Loading /> }>
-                        {move || Suspend::new(async move {
-                            match history.await {
-                                Ok(messages) => messages.into_iter().map(|m| view! { <StoredMessage message=m retry=ask chat_id=chat_id() visitor=visitor_site /> }).collect_view().into_any(),
-                                Err(error) => view! { <li role="alert" class="text-sm text-red-600">{error.to_string()}</li> }.into_any(),
-                            }
-                        })}
-                    </Transition>
+                    {history.into_iter().map(|m| view! { <StoredMessage message=m retry=ask chat_id visitor=visitor_site /> }).collect_view()}
                     <For each=move || live.get() key=|m| m.key let:message>
                         <Exchange
-                            anchor=format!("live{}", message.key)
+                            anchor=Signal::derive(move || message.message_id.get().map_or_else(|| format!("live{}", message.key), |id| format!("m{id}")))
                             input=message.input.get_value()
-                            output=Signal::derive(move || message.output.get())
+                            html=Signal::derive(move || message.html.get())
                             sources=Signal::derive(move || message.sources.get())
                             error=Signal::derive(move || message.error.get())
                             streaming=Signal::derive(move || message.streaming.get())
                             stopped=Signal::derive(move || message.stopped.get())
                             retry=ask
                             rating=Signal::derive(move || message.message_id.get().map(|id| RatingTarget {
-                                chat_id: chat_id(),
+                                chat_id,
                                 message_id: id,
                                 given: None,
                                 visitor: false,
@@ -213,8 +230,6 @@ pub fn ChatPage() -> impl IntoView {
                     }}
                 </form>
                 <SourcesPanel />
-            </div>
-        } />
     }
 }
 
@@ -261,9 +276,9 @@ fn StoredMessage(
     };
     view! {
         <Exchange
-            anchor=format!("m{}", message.id)
+            anchor=Signal::stored(format!("m{}", message.id))
             input=message.input
-            output=Signal::stored(message.output.unwrap_or_default())
+            html=Signal::stored(message.html)
             sources=Signal::stored(message.sources)
             error=Signal::stored(failed)
             streaming=Signal::stored(false)
@@ -278,9 +293,9 @@ fn StoredMessage(
 /// are anchored at `#{anchor}-{n}`.
 #[component]
 fn Exchange(
-    anchor: String,
+    anchor: Signal<String>,
     input: String,
-    output: Signal<String>,
+    html: Signal<String>,
     sources: Signal<Vec<Source>>,
     error: Signal<Option<String>>,
     streaming: Signal<bool>,
@@ -290,16 +305,11 @@ fn Exchange(
 ) -> impl IntoView {
     let panel = expect_context::<SourcesPanelState>();
     let question = StoredValue::new(input.clone());
-    let anchor = StoredValue::new(anchor);
     let open = move |selected: usize| {
         panel.set(Some(OpenSources {
             sources: sources.get_untracked(),
             selected,
         }));
-    };
-    let html = move || {
-        let count = sources.with(Vec::len);
-        anchor.with_value(|anchor| crate::markdown::answer_html(&output.get(), count, anchor))
     };
     view! {
         <li class="space-y-3" data-testid="exchange">
@@ -313,7 +323,7 @@ fn Exchange(
                         }
                     }
                 ></div>
-                {move || (streaming.get() && output.with(String::is_empty)).then(|| view! { <span class="text-sm text-slate-400">"Thinking…"</span> })}
+                {move || (streaming.get() && html.with(String::is_empty)).then(|| view! { <span class="text-sm text-slate-400">"Thinking…"</span> })}
                 {move || stopped.get().then(|| view! { <p class="mt-2 text-xs text-slate-500">"Stopped."</p> })}
                 {move || error.get().map(|message| view! {
                     <div role="alert" class="mt-2 flex flex-wrap items-center gap-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-700" data-testid="answer-error">
@@ -329,7 +339,7 @@ fn Exchange(
                             <p class="text-xs font-semibold uppercase tracking-wide text-slate-500">"Sources"</p>
                             <ul class="mt-1 flex flex-wrap gap-1.5">
                                 {list.into_iter().enumerate().map(|(index, source)| view! {
-                                    <li data-testid="source" id=anchor.with_value(|a| format!("{a}-{}", index + 1))>
+                                    <li data-testid="source" id=anchor.with(|a| format!("{a}-{}", index + 1))>
                                         <button type="button" on:click=move |_| open(index)
                                             class="rounded-full border border-slate-200 bg-slate-50 px-2.5 py-0.5 text-xs text-indigo-700 hover:border-indigo-300 hover:bg-indigo-50">
                                             {format!("[{}] {}", index + 1, place(&source))}
@@ -622,13 +632,13 @@ async fn stream_answer(chat_id: i64, input: String, message: LiveMessage) {
             let data: serde_json::Value = serde_json::from_str(&data).unwrap_or_default();
             match name.as_str() {
                 "delta" => {
-                    if let Some(text) = data["text"].as_str() {
-                        message.output.update(|o| o.push_str(text));
+                    if let Some(html) = data["html"].as_str() {
+                        message.html.set(html.to_owned());
                     }
                 }
                 "done" => {
-                    if let Some(output) = data["output"].as_str() {
-                        message.output.set(output.to_owned());
+                    if let Some(html) = data["html"].as_str() {
+                        message.html.set(html.to_owned());
                     }
                     message.message_id.set(data["message_id"].as_i64());
                     let sources: Vec<Source> =

@@ -5,8 +5,16 @@ use leptos::prelude::*;
 use super::new::ACCEPTED_FILES;
 use crate::components::form::{FormAlert, general_errors};
 use crate::components::layout::Loading;
+use crate::components::live::KeepFresh;
 use crate::functions::assistants::{CorrectDocument, DeleteDocument};
 use crate::model::DocumentView;
+
+/// True while a document is being read or its semantic index built.
+fn in_progress(document: &DocumentView) -> bool {
+    document.status == "pending"
+        || document.status == "processing"
+        || (document.status == "ready" && document.semantic.is_some_and(|s| s.done < s.total))
+}
 
 /// A document's size for people: `1.2 MB`, `340 KB`.
 fn human_size(bytes: i64) -> String {
@@ -49,11 +57,15 @@ pub(super) fn DocumentsPanel(
                         Ok(list) if list.is_empty() => view! {
                             <p class="mt-6 text-sm text-slate-500" data-testid="no-documents">"No documents yet."</p>
                         }.into_any(),
-                        Ok(list) => view! {
-                            <ul class="mt-6 divide-y divide-slate-100">
-                                {list.into_iter().map(|document| view! { <DocumentRow assistant_id document delete documents /> }).collect_view()}
-                            </ul>
-                        }.into_any(),
+                        Ok(list) => {
+                            let busy = list.iter().any(in_progress);
+                            view! {
+                                <ul id="document-list" data-busy=busy.to_string() class="mt-6 divide-y divide-slate-100">
+                                    {list.into_iter().map(|document| view! { <DocumentRow assistant_id document delete /> }).collect_view()}
+                                </ul>
+                                {busy.then(|| view! { <KeepFresh region="document-list".to_owned() /> })}
+                            }.into_any()
+                        }
                         Err(error) => view! { <p role="alert" class="mt-6 text-sm text-red-600">{error.to_string()}</p> }.into_any(),
                     }
                 })}
@@ -84,7 +96,6 @@ fn DocumentRow(
     assistant_id: i64,
     document: DocumentView,
     delete: ServerAction<DeleteDocument>,
-    documents: Resource<Result<Vec<DocumentView>, crate::error::AppError>>,
 ) -> impl IntoView {
     let (badge, badge_class) = match document.status.as_str() {
         "ready" => ("Ready", "bg-emerald-50 text-emerald-700 ring-emerald-200"),
@@ -141,7 +152,7 @@ fn DocumentRow(
                 {document.error.clone().map(|error| view! { <p class="mt-1 text-sm text-red-600">{error}</p> })}
                 {warning.map(|text| view! { <p class="mt-1 text-sm text-amber-700">{text}</p> })}
                 {semantic_note(&document).map(|text| view! { <p class="mt-1 text-xs text-slate-500" data-testid="semantic-status">{text}</p> })}
-                {(document.status == "ready").then(|| view! { <DocumentMetadataEditor assistant_id document=document.clone() documents /> })}
+                {(document.status == "ready").then(|| view! { <DocumentMetadataEditor assistant_id document=document.clone() /> })}
             </div>
             <ActionForm action=delete>
                 <input type="hidden" name="assistant_id" value=assistant_id />
@@ -154,17 +165,8 @@ fn DocumentRow(
 
 /// What a document is (company, kind, period), and a form to correct it.
 #[component]
-fn DocumentMetadataEditor(
-    assistant_id: i64,
-    document: DocumentView,
-    documents: Resource<Result<Vec<DocumentView>, crate::error::AppError>>,
-) -> impl IntoView {
+fn DocumentMetadataEditor(assistant_id: i64, document: DocumentView) -> impl IntoView {
     let correct = ServerAction::<CorrectDocument>::new();
-    Effect::new(move || {
-        if matches!(correct.value().get(), Some(Ok(_))) {
-            documents.refetch();
-        }
-    });
     let metadata = document.metadata.clone();
     let parts: Vec<String> = [&metadata.company, &metadata.kind, &metadata.period]
         .into_iter()

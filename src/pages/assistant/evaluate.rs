@@ -12,6 +12,7 @@ use crate::components::form::{
     FormAlert, TextArea, TextField, field_errors, general_errors, typed_value,
 };
 use crate::components::layout::Loading;
+use crate::components::live::KeepFresh;
 use crate::functions::evaluation::{
     DeleteEvalQuestion, SaveEvalQuestion, StartEvalRun, evaluation_of,
 };
@@ -38,10 +39,7 @@ pub fn EvaluateTab() -> impl IntoView {
     let save = ServerAction::<SaveEvalQuestion>::new();
     let delete = ServerAction::<DeleteEvalQuestion>::new();
     let start = ServerAction::<StartEvalRun>::new();
-    // Two views of the same figures: the runs, looked at again every
-    // second while one is in progress, and the questions, left alone so
-    // that a form being filled in is not redrawn under the typist.
-    let runs = Resource::new(
+    let evaluation = Resource::new(
         {
             let id = id.clone();
             move || {
@@ -55,30 +53,6 @@ pub fn EvaluateTab() -> impl IntoView {
         },
         |(id, ..)| evaluation_of(id),
     );
-    let questions = Resource::new(
-        {
-            let id = id.clone();
-            move || (id(), save.version().get(), delete.version().get())
-        },
-        |(id, ..)| evaluation_of(id),
-    );
-    Effect::new(move || {
-        if let Some(Ok(page)) = runs.get()
-            && page
-                .latest
-                .as_ref()
-                .is_some_and(|latest| in_progress(&latest.run))
-        {
-            set_timeout(move || runs.refetch(), std::time::Duration::from_secs(1));
-        }
-    });
-    // A question saved: the form is emptied for the next one (the page is
-    // redrawn in place, which leaves what was typed in the fields).
-    Effect::new(move || {
-        if let Some(Ok(())) = save.value().get() {
-            reset_form("question-form");
-        }
-    });
     let query = use_query_map();
     let prefill = move || query.read().get("question");
     let import_error = move || query.read().get("import_error");
@@ -108,8 +82,15 @@ pub fn EvaluateTab() -> impl IntoView {
         <div class="mt-3"><FormAlert messages=general_errors(start) /></div>
         <Transition fallback=|| view! { <Loading /> }>
             {move || Suspend::new(async move {
-                match runs.await {
-                    Ok(page) => view! { <Runs page /> }.into_any(),
+                match evaluation.await {
+                    Ok(page) => {
+                        // Looked at again every second while a run is in progress.
+                        let busy = page.latest.as_ref().is_some_and(|latest| in_progress(&latest.run));
+                        view! {
+                            <div id="evaluation-runs" data-busy=busy.to_string()><Runs page /></div>
+                            {busy.then(|| view! { <KeepFresh region="evaluation-runs".to_owned() /> })}
+                        }.into_any()
+                    }
                     Err(error) => view! { <p role="alert" class="text-sm text-red-600">{error.to_string()}</p> }.into_any(),
                 }
             })}
@@ -121,7 +102,7 @@ pub fn EvaluateTab() -> impl IntoView {
                     let (assistant_id, prefill, import_error, imported) = (id(), prefill(), import_error(), imported());
                     let editing = editing();
                     Suspend::new(async move {
-                        match questions.await {
+                        match evaluation.await {
                             Ok(page) => view! {
                                 <Questions assistant_id page save delete editing prefill import_error imported />
                             }.into_any(),
@@ -132,28 +113,6 @@ pub fn EvaluateTab() -> impl IntoView {
             }
         </Transition>
     }
-}
-
-/// Empties the form inside the element `id` (in the browser; nothing on the server).
-fn reset_form(id: &str) {
-    #[cfg(feature = "hydrate")]
-    {
-        use wasm_bindgen::JsCast;
-        let form = web_sys::window()
-            .and_then(|window| window.document())
-            .and_then(|document| {
-                document
-                    .query_selector(&format!("#{id} form"))
-                    .ok()
-                    .flatten()
-            })
-            .and_then(|element| element.dyn_into::<web_sys::HtmlFormElement>().ok());
-        if let Some(form) = form {
-            form.reset();
-        }
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = id;
 }
 
 /// The latest run (progress, or its summary and results) and the history.

@@ -169,21 +169,6 @@ pub fn DocumentsTab() -> impl IntoView {
         },
         |(id, _)| list_documents(id),
     );
-    // While documents are being processed or embedded, look again every second.
-    Effect::new(move || {
-        if let Some(Ok(list)) = documents.get()
-            && list.iter().any(|d| {
-                d.status == "pending"
-                    || d.status == "processing"
-                    || (d.status == "ready" && d.semantic.is_some_and(|s| s.done < s.total))
-            })
-        {
-            set_timeout(
-                move || documents.refetch(),
-                std::time::Duration::from_secs(1),
-            );
-        }
-    });
     let query = use_query_map();
     let upload_error = query.with_untracked(|query| query.get("upload_error"));
     let question = move || query.read().get("q").unwrap_or_default();

@@ -9,6 +9,7 @@ use crate::components::form::{
     FormAlert, SubmitButton, TextArea, TextField, field_errors, general_errors, typed_value,
 };
 use crate::components::layout::Loading;
+use crate::components::live::CopyButton;
 use crate::functions::widget::{RotateWidgetKey, SaveWidget, widget_settings};
 use crate::model::WidgetView;
 
@@ -55,14 +56,6 @@ pub fn PublishPanel(assistant_id: i64, publishing: Publishing) -> impl IntoView 
         rotate,
         widget,
     } = publishing;
-    // The preview shows the saved settings: mounted again after each save.
-    Effect::new(move |_| {
-        let _ = (save.version().get(), rotate.version().get());
-        let saved_ok = save.value().with(|v| !matches!(v, Some(Err(_))));
-        if saved_ok {
-            mount_preview(assistant_id);
-        }
-    });
     view! {
         <section id="publish" class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm" aria-labelledby="publish-heading">
             <h2 id="publish-heading" class="text-lg font-semibold text-slate-900">"Publish on your website"</h2>
@@ -96,6 +89,7 @@ pub fn PublishPanel(assistant_id: i64, publishing: Publishing) -> impl IntoView 
                                 <div class="h-3 w-4/6 rounded bg-slate-100"></div>
                             </div>
                             <noscript><p class="px-6 text-sm text-slate-500">"The preview needs JavaScript."</p></noscript>
+                            <WidgetPreview assistant_id />
                         </div>
                     </div>
                 </div>
@@ -111,7 +105,7 @@ fn PublishForm(
     save: ServerAction<SaveWidget>,
     rotate: ServerAction<RotateWidgetKey>,
 ) -> impl IntoView {
-    let saved = move || matches!(save.value().get(), Some(Ok(_)));
+    let saved = crate::components::form::saved("publishing");
     let typed_or = |field: &str, current: String| {
         let typed = typed_value(save, field);
         if typed.is_empty() { current } else { typed }
@@ -132,7 +126,6 @@ fn PublishForm(
     };
     let (s1, s2, s3, s4) = (suggestion(0), suggestion(1), suggestion(2), suggestion(3));
     let snippet = current.snippet();
-    let copied = RwSignal::new(false);
     let status = if current.enabled {
         view! { <span class="rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-700 ring-1 ring-inset ring-emerald-600/20" data-testid="publish-status">"On"</span> }.into_any()
     } else {
@@ -208,7 +201,7 @@ fn PublishForm(
                 </div>
                 <div class="flex flex-wrap items-center gap-4">
                     <div class="w-64"><SubmitButton label="Save publishing settings" busy_label="Saving…" pending=save.pending() /></div>
-                    <Show when=saved>
+                    <Show when=move || saved>
                         <p role="status" class="text-sm font-medium text-emerald-700" data-testid="publish-saved">"Saved."</p>
                     </Show>
                 </div>
@@ -219,10 +212,8 @@ fn PublishForm(
             <p class="mt-1 text-sm text-slate-600">"Paste it in the pages of the allowed sites, before "<code class="font-mono text-xs">"</body>"</code>"."</p>
             <div class="mt-3 flex flex-col gap-2 sm:flex-row sm:items-start">
                 <code class="block min-w-0 flex-1 break-all rounded-md border border-slate-200 bg-slate-50 px-3 py-2 font-mono text-xs text-slate-900" data-testid="widget-snippet">{snippet.clone()}</code>
-                <button type="button" on:click=move |_| crate::pages::account::copy_to_clipboard(&snippet, copied)
-                    class="shrink-0 rounded-md border border-slate-300 bg-white px-3 py-2 text-sm font-semibold text-slate-800 shadow-sm hover:bg-slate-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600">
-                    {move || if copied.get() { "Copied" } else { "Copy snippet" }}
-                </button>
+                <CopyButton text=snippet label="Copy snippet".to_owned()
+                    class="shrink-0 rounded-md border border-slate-300 bg-white px-3 py-2 text-sm font-semibold text-slate-800 shadow-sm hover:bg-slate-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600".to_owned() />
             </div>
             <details class="mt-4">
                 <summary class="cursor-pointer text-sm font-medium text-slate-700 hover:text-slate-900">"Rotate key…"</summary>
@@ -238,32 +229,38 @@ fn PublishForm(
     }
 }
 
-/// Loads the widget into the preview box with a preview token (the
-/// dashboard's own origin needs not be among the allowed ones).
-fn mount_preview(assistant_id: i64) {
+/// The widget in the preview box, with the saved settings (each save
+/// loads the page again, and with it the preview).
+#[island]
+fn WidgetPreview(assistant_id: i64) -> impl IntoView {
     #[cfg(feature = "hydrate")]
-    leptos::task::spawn_local(async move {
-        let Ok(preview) = crate::functions::widget::start_widget_preview(assistant_id).await else {
-            return;
-        };
-        let document = document();
-        if let Some(old) = document.get_element_by_id("widget-preview-script") {
-            old.remove();
-        }
-        let (Ok(script), Some(body)) = (document.create_element("script"), document.body()) else {
-            return;
-        };
-        for (name, value) in [
-            ("id", "widget-preview-script"),
-            ("src", preview.script_url.as_str()),
-            ("data-assistant", preview.public_key.as_str()),
-            ("data-preview-token", preview.token.as_str()),
-            ("data-container", "#widget-preview-stage"),
-        ] {
-            let _ = script.set_attribute(name, value);
-        }
-        let _ = body.append_child(&script);
-    });
+    leptos::task::spawn_local(mount_preview(assistant_id));
     #[cfg(not(feature = "hydrate"))]
     let _ = assistant_id;
+}
+
+/// Loads the widget into the preview box with a preview token (the
+/// dashboard's own origin needs not be among the allowed ones).
+#[cfg(feature = "hydrate")]
+async fn mount_preview(assistant_id: i64) {
+    let Ok(preview) = crate::functions::widget::start_widget_preview(assistant_id).await else {
+        return;
+    };
+    let document = document();
+    if let Some(old) = document.get_element_by_id("widget-preview-script") {
+        old.remove();
+    }
+    let (Ok(script), Some(body)) = (document.create_element("script"), document.body()) else {
+        return;
+    };
+    for (name, value) in [
+        ("id", "widget-preview-script"),
+        ("src", preview.script_url.as_str()),
+        ("data-assistant", preview.public_key.as_str()),
+        ("data-preview-token", preview.token.as_str()),
+        ("data-container", "#widget-preview-stage"),
+    ] {
+        let _ = script.set_attribute(name, value);
+    }
+    let _ = body.append_child(&script);
 }

@@ -22,7 +22,7 @@ pub(super) fn AssistantDetail(
     update: ServerAction<UpdateAssistant>,
 ) -> impl IntoView {
     let delete = ServerAction::<DeleteAssistant>::new();
-    let saved = move || matches!(update.value().get(), Some(Ok(_)));
+    let saved = crate::components::form::saved("assistant");
     let typed_or = |field: &str, current: &str| {
         let typed = typed_value(update, field);
         if typed.is_empty() {
@@ -48,7 +48,7 @@ pub(super) fn AssistantDetail(
                         <TextArea label="Instructions" name="instructions" value=instructions_value placeholder=INSTRUCTIONS_PLACEHOLDER errors=field_errors(update, "instructions") />
                         <div class="flex flex-wrap items-center gap-4">
                             <div class="w-40"><SubmitButton label="Save changes" busy_label="Saving…" pending=update.pending() /></div>
-                            <Show when=saved>
+                            <Show when=move || saved>
                                 <p role="status" class="text-sm font-medium text-emerald-700" data-testid="saved">"Saved."</p>
                             </Show>
                         </div>
@@ -97,7 +97,7 @@ pub(super) fn AnswerSettingsPanel(
     settings: Resource<Result<crate::model::AnswerSettingsView, crate::error::AppError>>,
     save: ServerAction<SaveAnswerSettings>,
 ) -> impl IntoView {
-    let saved = move || matches!(save.value().get(), Some(Ok(())));
+    let saved = crate::components::form::saved("answers");
     view! {
         <section id="answers" class="mt-6 rounded-xl border border-slate-200 bg-white p-6 shadow-sm" aria-labelledby="answers-heading">
             <h2 id="answers-heading" class="text-lg font-semibold text-slate-900">"Answers"</h2>
@@ -172,7 +172,7 @@ pub(super) fn AnswerSettingsPanel(
                                         </div>
                                         <div class="flex flex-wrap items-center gap-4">
                                             <div class="w-40"><SubmitButton label="Save answers" busy_label="Saving…" pending=save.pending() /></div>
-                                            <Show when=saved>
+                                            <Show when=move || saved>
                                                 <p role="status" class="text-sm font-medium text-emerald-700" data-testid="answers-saved">"Saved."</p>
                                             </Show>
                                         </div>
