@@ -89,6 +89,14 @@ test("each document shows what it is, the owner corrects it, and search explains
   // as the server does).
   await nike.getByLabel("Edit the details of nike.md").click();
   await expect(nike.getByLabel("Company")).toHaveAttribute("maxlength", "200");
+  // A refused value: the page comes back with this document's editor
+  // open, its error and what was typed; the other editor stays closed.
+  await nike.getByLabel("Company").fill("Nike\tInc.");
+  await nike.getByRole("button", { name: "Save details" }).click();
+  await expect(nike.getByTestId("error-company")).toHaveText("Control characters are not allowed.");
+  await expect(nike.getByLabel("Company")).toHaveValue("Nike\tInc.");
+  await expect(walmart.getByTestId("error-company")).toHaveCount(0);
+  await expect(walmart.getByLabel("Company")).toBeHidden();
   await nike.getByLabel("Company").fill("Nike Incorporated");
   await nike.getByLabel("Period").fill("FY2023 (year to May 31)");
   await nike.getByRole("button", { name: "Save details" }).click();

@@ -77,9 +77,19 @@ pub fn history(runs: &[EvalRun]) -> String {
             share * 100.0
         );
     }
-    for (colour, share_of) in [
-        (PASSED, pass_rate as fn(&EvalRun) -> Option<f64>),
-        (HIT, |r: &EvalRun| r.hit_at_5),
+    // Passed is drawn wide and hit@5 dashed over it: equal figures still
+    // show both lines.
+    for (colour, style, share_of) in [
+        (
+            PASSED,
+            r#"stroke-width="4""#,
+            pass_rate as fn(&EvalRun) -> Option<f64>,
+        ),
+        (
+            HIT,
+            r#"stroke-width="2" stroke-dasharray="6 4""#,
+            |r: &EvalRun| r.hit_at_5,
+        ),
     ] {
         let points: Vec<String> = done
             .iter()
@@ -89,7 +99,7 @@ pub fn history(runs: &[EvalRun]) -> String {
         if points.len() > 1 {
             let _ = write!(
                 svg,
-                r#"<polyline points="{}" fill="none" stroke="{colour}" stroke-width="2"/>"#,
+                r#"<polyline points="{}" fill="none" stroke="{colour}" {style}/>"#,
                 points.join(" ")
             );
         }

@@ -205,7 +205,10 @@ pub async fn correct_document(
     respond(async move {
         let document = owned_document(assistant_id, id).await?;
         let state = state();
+        // The document's id goes back with what was typed, so that a form
+        // posted without script opens the right editor with its errors.
         let values = [
+            ("id", id.to_string()),
             ("company", company.clone()),
             ("kind", kind.clone()),
             ("period", period.clone()),
@@ -224,7 +227,8 @@ pub async fn correct_document(
                     fields,
                     values: values.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
                 },
-                CorrectionError::NotReady => AppError::field(NON_FIELD_ERRORS, error.to_string()),
+                CorrectionError::NotReady => AppError::field(NON_FIELD_ERRORS, error.to_string())
+                    .with_values([("id", id.to_string().as_str())]),
                 CorrectionError::Database(error) => internal(error),
             })?;
         super::context::back_saying_saved("document");

@@ -374,18 +374,7 @@ async fn assistants_are_created_without_javascript_and_hidden_from_other_users()
     let app = spawn_app().await;
     let ada = app.browser();
     sign_up(&app, &ada, "ada").await;
-    let response = post_form(
-        &app,
-        &ada,
-        "/fn/create_assistant",
-        "/assistants/new",
-        &[
-            ("name", "Contracts"),
-            ("company_name", "Acme"),
-            ("instructions", "Quote the clause."),
-        ],
-    )
-    .await;
+    let response = new_contracts(&app, &ada).await;
     assert_eq!(response.status(), 302);
     // A new assistant opens on its Documents, to add them.
     let documents_path = location(&response);
@@ -429,19 +418,7 @@ async fn documents_are_uploaded_from_the_dashboard_with_a_plain_form() {
     let app = spawn_app().await;
     let ada = app.browser();
     sign_up(&app, &ada, "ada").await;
-    let response = post_form(
-        &app,
-        &ada,
-        "/fn/create_assistant",
-        "/assistants/new",
-        &[
-            ("name", "Contracts"),
-            ("company_name", "Acme"),
-            ("instructions", "Quote the clause."),
-        ],
-    )
-    .await;
-    let page_path = location(&response);
+    let page_path = location(&new_contracts(&app, &ada).await);
     assert!(page_path.ends_with("/documents"), "{page_path}");
     let upload = |client: &Client, name: &str, bytes: &[u8]| {
         client
@@ -520,44 +497,7 @@ async fn answer_settings_are_checked_saved_and_used_by_the_in_app_chat() {
     .await;
     let ada = app.browser();
     sign_up(&app, &ada, "ada").await;
-    let response = post_form(
-        &app,
-        &ada,
-        "/fn/create_assistant",
-        "/assistants/new",
-        &[
-            ("name", "Contracts"),
-            ("company_name", "Acme"),
-            ("instructions", "Quote the clause."),
-        ],
-    )
-    .await;
-    // A new assistant opens on its Documents, where the upload form posts.
-    let page_path = location(&response);
-    let id = page_path
-        .trim_start_matches("/assistants/")
-        .trim_end_matches("/documents")
-        .to_owned();
-    let upload = reqwest::multipart::Form::new().part(
-        "files",
-        reqwest::multipart::Part::bytes(
-            b"# Payment\n\nInvoices are due within 30 days of delivery.\n".to_vec(),
-        )
-        .file_name("terms.md"),
-    );
-    let response = ada
-        .post(app.url(&page_path))
-        .multipart(upload)
-        .send()
-        .await
-        .expect("upload");
-    assert_eq!(response.status(), 303);
-    for _ in 0..100 {
-        if page(&app, &ada, &page_path).await.1.contains("Ready") {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let (id, page_path) = contracts_with_terms(&app, &ada).await;
 
     let save = |temperature: &'static str, grounded: bool| {
         let mut fields = vec![
@@ -585,16 +525,7 @@ async fn answer_settings_are_checked_saved_and_used_by_the_in_app_chat() {
     let response = save("0.2", true).await.expect("request");
     assert_eq!(response.status(), 200, "{:?}", response.text().await);
 
-    let response = post_form(
-        &app,
-        &ada,
-        "/fn/start_chat",
-        &page_path,
-        &[("assistant_id", &id)],
-    )
-    .await;
-    let chat_path = location(&response);
-    let chat_id = chat_path.rsplit('/').next().unwrap_or_default().to_owned();
+    let (chat_path, chat_id) = start_chat(&app, &ada, &id, &page_path).await;
     let ask = |question: &'static str| {
         ada.post(app.url(&format!("/chats/{chat_id}/messages")))
             .header("Origin", app.url(""))
@@ -664,4 +595,243 @@ async fn answer_settings_are_checked_saved_and_used_by_the_in_app_chat() {
         .await
         .expect("request");
     assert_eq!(response.status(), 403);
+}
+
+#[tokio::test]
+async fn the_in_app_chat_receives_answers_as_safe_html_rendered_on_the_server() {
+    let mock = crate::mock_model::MockModel::start().await;
+    let base_url = mock.base_url.clone();
+    let app = crate::helpers::spawn_app_with(move |config| {
+        config.model.base_url = Some(base_url);
+    })
+    .await;
+    let ada = app.browser();
+    sign_up(&app, &ada, "ada").await;
+    let (id, page_path) = contracts_with_terms(&app, &ada).await;
+    let (chat_path, chat_id) = start_chat(&app, &ada, &id, &page_path).await;
+
+    // Markdown in pieces, with HTML a model should not get onto the page.
+    mock.then([crate::mock_model::Behaviour::answer(&[
+        "**Within ",
+        "30 days** [1]. <script>alert(1)</script>",
+    ])]);
+    let body = ada
+        .post(app.url(&format!("/chats/{chat_id}/messages")))
+        .header("Origin", app.url(""))
+        .json(&serde_json::json!({ "input": "When are invoices due?" }))
+        .send()
+        .await
+        .expect("ask")
+        .text()
+        .await
+        .expect("body");
+    let events: Vec<(String, serde_json::Value)> = body
+        .split("\n\n")
+        .filter_map(|block| {
+            let name = block.lines().find_map(|l| l.strip_prefix("event: "))?;
+            let data = block.lines().find_map(|l| l.strip_prefix("data: "))?;
+            Some((name.to_owned(), serde_json::from_str(data).ok()?))
+        })
+        .collect();
+    let deltas: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|(name, _)| name == "delta")
+        .map(|(_, data)| data)
+        .collect();
+    // Each delta carries its text and the whole answer so far as HTML.
+    let pieces: String = deltas.iter().filter_map(|d| d["text"].as_str()).collect();
+    assert!(pieces.contains("30 days**"), "{body}");
+    let so_far = deltas.last().expect("a delta")["html"]
+        .as_str()
+        .expect("html");
+    assert!(
+        so_far.contains("<strong>Within 30 days</strong>"),
+        "{so_far}"
+    );
+    assert!(!so_far.contains("<script>"), "{so_far}");
+    let (_, done) = events
+        .iter()
+        .find(|(name, _)| name == "done")
+        .expect("done");
+    let message_id = done["message_id"].as_i64().expect("message id");
+    let html = done["html"].as_str().expect("html");
+    assert!(html.contains("<strong>Within 30 days</strong>"), "{html}");
+    assert!(
+        html.contains(&format!("href=\"#m{message_id}-1\"")) && html.contains("data-cite=\"1\""),
+        "the citation links to its source: {html}"
+    );
+    assert!(
+        html.contains("&lt;script&gt;") && !html.contains("<script>"),
+        "{html}"
+    );
+    // The Markdown itself is still there, as the API gives it.
+    assert!(
+        done["output"]
+            .as_str()
+            .is_some_and(|o| o.starts_with("**Within"))
+    );
+
+    // Opened again, the chat page shows the answer rendered by the server.
+    let (status, chat_page) = page(&app, &ada, &chat_path).await;
+    assert_eq!(status, 200);
+    assert!(
+        chat_page.contains("<strong>Within 30 days</strong>"),
+        "{chat_page}"
+    );
+    assert!(
+        !chat_page.contains("<script>alert(1)"),
+        "no script from the answer"
+    );
+}
+
+/// Ada's "Contracts" assistant with one ready document, the payment terms:
+/// its id and its Documents page.
+async fn contracts_with_terms(
+    app: &crate::helpers::TestApp,
+    ada: &reqwest::Client,
+) -> (String, String) {
+    // A new assistant opens on its Documents, where the upload form posts.
+    let page_path = location(&new_contracts(app, ada).await);
+    let id = page_path
+        .trim_start_matches("/assistants/")
+        .trim_end_matches("/documents")
+        .to_owned();
+    let upload = reqwest::multipart::Form::new().part(
+        "files",
+        reqwest::multipart::Part::bytes(
+            b"# Payment\n\nInvoices are due within 30 days of delivery.\n".to_vec(),
+        )
+        .file_name("terms.md"),
+    );
+    let response = ada
+        .post(app.url(&page_path))
+        .multipart(upload)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(response.status(), 303);
+    for _ in 0..100 {
+        if page(app, ada, &page_path).await.1.contains("Ready") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    (id, page_path)
+}
+
+/// Makes Ada's "Contracts" assistant with a plain form post; the answer
+/// sends the browser to its page.
+async fn new_contracts(app: &crate::helpers::TestApp, ada: &reqwest::Client) -> reqwest::Response {
+    post_form(
+        app,
+        ada,
+        "/fn/create_assistant",
+        "/assistants/new",
+        &[
+            ("name", "Contracts"),
+            ("company_name", "Acme"),
+            ("instructions", "Quote the clause."),
+        ],
+    )
+    .await
+}
+
+/// Starts a chat from the assistant's page with a plain form post: the
+/// chat's page and its id.
+async fn start_chat(
+    app: &crate::helpers::TestApp,
+    ada: &reqwest::Client,
+    assistant_id: &str,
+    from: &str,
+) -> (String, String) {
+    let response = post_form(
+        app,
+        ada,
+        "/fn/start_chat",
+        from,
+        &[("assistant_id", assistant_id)],
+    )
+    .await;
+    let chat_path = location(&response);
+    let chat_id = chat_path.rsplit('/').next().unwrap_or_default().to_owned();
+    (chat_path, chat_id)
+}
+
+#[tokio::test]
+async fn a_form_that_saved_goes_back_to_its_page_which_says_so() {
+    let app = spawn_app().await;
+    let ada = app.browser();
+    sign_up(&app, &ada, "ada").await;
+    let page_path = location(&new_contracts(&app, &ada).await);
+    let id = page_path
+        .trim_start_matches("/assistants/")
+        .trim_end_matches("/documents")
+        .to_owned();
+    let settings = format!("/assistants/{id}/settings?tab=1&saved=old");
+    let response = post_form(
+        &app,
+        &ada,
+        "/fn/update_assistant",
+        &settings,
+        &[
+            ("id", &id),
+            ("name", "Contracts 2"),
+            ("company_name", "Acme"),
+            ("instructions", "Quote the clause."),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), 302);
+    // Back to the same page, its own query kept, saying once what was saved.
+    let back = location(&response);
+    assert_eq!(
+        back,
+        format!("/assistants/{id}/settings?tab=1&saved=assistant")
+    );
+    let (status, html) = page(&app, &ada, &back).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("data-testid=\"saved\""), "{html}");
+    assert!(html.contains("Contracts 2"));
+    let (_, html) = page(&app, &ada, &format!("/assistants/{id}/settings")).await;
+    assert!(
+        !html.contains("data-testid=\"saved\""),
+        "only when just saved"
+    );
+
+    // A Referer from another site does not send the browser there.
+    let response = ada
+        .post(app.url("/fn/update_assistant"))
+        .header("Accept", "text/html")
+        .header("Referer", "https://evil.example/phish?x=1")
+        .form(&[
+            ("id", id.as_str()),
+            ("name", "Contracts 3"),
+            ("company_name", "Acme"),
+            ("instructions", "Quote the clause."),
+        ])
+        .send()
+        .await
+        .expect("request");
+    let back = location(&response);
+    assert!(back.starts_with("/phish?x=1&saved=assistant"), "{back}");
+
+    // A refused save goes back with its errors, not a "Saved".
+    let response = post_form(
+        &app,
+        &ada,
+        "/fn/update_assistant",
+        &format!("/assistants/{id}/settings"),
+        &[
+            ("id", &id),
+            ("name", ""),
+            ("company_name", "Acme"),
+            ("instructions", "Quote the clause."),
+        ],
+    )
+    .await;
+    let back = location(&response);
+    assert!(
+        back.contains("__err=") && !back.contains("saved="),
+        "{back}"
+    );
 }

@@ -167,6 +167,10 @@ fn DocumentRow(
 #[component]
 fn DocumentMetadataEditor(assistant_id: i64, document: DocumentView) -> impl IntoView {
     let correct = ServerAction::<CorrectDocument>::new();
+    // The editor a refused correction came from opens with its errors (a
+    // page holds one editor per document).
+    let refused_here =
+        crate::components::form::typed_value(correct, "id") == document.id.to_string();
     let metadata = document.metadata.clone();
     let parts: Vec<String> = [&metadata.company, &metadata.kind, &metadata.period]
         .into_iter()
@@ -186,19 +190,24 @@ fn DocumentMetadataEditor(assistant_id: i64, document: DocumentView) -> impl Int
                       placeholder: &'static str| {
         let input_id = format!("document-{}-{name}", document.id);
         let errors = crate::components::form::field_errors(correct, name);
+        let value = if refused_here {
+            crate::components::form::typed_value(correct, name)
+        } else {
+            value.unwrap_or_default()
+        };
         view! {
             <div>
                 <label for=input_id.clone() class="block text-xs font-medium text-slate-700">{label}</label>
-                <input id=input_id name=name type="text" maxlength="200" value=value.unwrap_or_default() placeholder=placeholder
+                <input id=input_id name=name type="text" maxlength="200" value=value placeholder=placeholder
                     class="mt-1 block w-full rounded-md border border-slate-300 px-2 py-1.5 text-sm text-slate-900 shadow-sm placeholder:text-slate-400 focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30" />
-                {move || errors.get().into_iter().map(|message| view! { <p class="mt-1 text-xs text-red-600">{message}</p> }).collect_view()}
+                {refused_here.then(|| errors.get_untracked().into_iter().map(|message| view! { <p class="mt-1 text-xs text-red-600" data-testid=format!("error-{name}")>{message}</p> }).collect_view())}
             </div>
         }
     };
     let label = format!("Edit the details of {}", document.name);
     view! {
         <p class="mt-1 text-xs text-slate-700" data-testid="document-metadata">{summary}</p>
-        <details class="mt-1" data-testid="document-metadata-editor">
+        <details class="mt-1" data-testid="document-metadata-editor" open=refused_here>
             <summary class="cursor-pointer text-xs font-medium text-indigo-700 hover:text-indigo-500" aria-label=label>"Edit details"</summary>
             <ActionForm action=correct>
                 <input type="hidden" name="assistant_id" value=assistant_id />
@@ -209,7 +218,7 @@ fn DocumentMetadataEditor(assistant_id: i64, document: DocumentView) -> impl Int
                     {field("period", "Period", metadata.period.clone(), "e.g. FY2023, 2023 Q3")}
                     {field("title", "Title", metadata.title.clone(), "e.g. Apple 10-Q, third quarter 2023")}
                 </div>
-                <FormAlert messages=general_errors(correct) />
+                {refused_here.then(|| view! { <FormAlert messages=general_errors(correct) /> })}
                 <button type="submit" class="mt-3 rounded-md bg-indigo-600 px-3 py-1.5 text-xs font-semibold text-white hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600">"Save details"</button>
                 <p class="mt-1 text-xs text-slate-500">"Questions that name a company, year, quarter or kind of document read the matching documents first."</p>
             </ActionForm>
