@@ -525,7 +525,7 @@ async fn answer_settings_are_checked_saved_and_used_by_the_in_app_chat() {
     let response = save("0.2", true).await.expect("request");
     assert_eq!(response.status(), 200, "{:?}", response.text().await);
 
-    let (chat_path, chat_id) = start_chat(&app, &ada, &id, &page_path).await;
+    let (_, chat_id) = start_chat(&app, &ada, &id, &page_path).await;
     let ask = |question: &'static str| {
         ada.post(app.url(&format!("/chats/{chat_id}/messages")))
             .header("Origin", app.url(""))
