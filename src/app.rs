@@ -8,6 +8,7 @@ use leptos_router::{SsrMode, path};
 
 use crate::components::auth::Auth;
 use crate::components::layout::NavBar;
+use crate::components::live::BusyForms;
 use crate::functions::accounts::{LogOut, current_user};
 use crate::pages::{
     AccountPage, AnalyticsTab, AssistantWorkspace, ChatPage, ChatTab, DashboardPage, DocumentsTab,
@@ -90,6 +91,7 @@ fn Layout() -> impl IntoView {
             "Skip to content"
         </a>
         <NavBar />
+        <BusyForms />
         <main id="main" class="mx-auto w-full max-w-6xl px-4 pb-16 pt-8 sm:px-6 lg:px-8">
             <Routes fallback=|| view! { <NotFoundPage /> }>
                 <Route path=path!("") view=LandingPage ssr=SsrMode::Async />

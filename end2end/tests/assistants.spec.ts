@@ -27,8 +27,17 @@ test("create, edit and delete an assistant from the dashboard", async ({ page, r
   await expect(page).toHaveURL(/\/assistants\/\d+\/settings$/);
 
   await page.getByLabel("Name", { exact: true }).fill("10-K helper");
+  // While a form is on its way its button says so and cannot send it
+  // twice. (The page keeps this sending back, to look at that moment.)
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await page.evaluate(() => window.addEventListener("submit", (event) => event.preventDefault(), { once: true }));
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await expect(page.getByRole("button", { name: "Saving…" })).toBeDisabled();
+  await page.reload();
+  await page.getByLabel("Name", { exact: true }).fill("10-K helper");
   await page.getByRole("button", { name: "Save changes" }).click();
   await expect(page.getByTestId("saved")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Save changes" })).toBeEnabled();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("10-K helper");
 
   await page.getByRole("link", { name: "← Assistants" }).click();

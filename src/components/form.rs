@@ -129,20 +129,20 @@ pub fn FormAlert(#[prop(into)] messages: Signal<Vec<String>>) -> impl IntoView {
     }
 }
 
-/// The main button of a form; says so while the form is being sent.
+/// The main button of a form; says `busy_label` while the form is being
+/// sent (see `live::BusyForms`).
 #[component]
 pub fn SubmitButton(
     #[prop(into)] label: String,
     #[prop(into)] busy_label: String,
-    #[prop(into)] pending: Signal<bool>,
 ) -> impl IntoView {
     view! {
         <button
             type="submit"
-            disabled=move || pending.get()
+            data-busy-label=busy_label
             class="inline-flex w-full items-center justify-center gap-2 rounded-lg bg-indigo-600 px-4 py-2.5 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 disabled:cursor-wait disabled:opacity-70"
         >
-            {move || if pending.get() { busy_label.clone() } else { label.clone() }}
+            {label}
         </button>
     }
 }

@@ -128,3 +128,79 @@ fn copy_to_clipboard(text: &str, done: RwSignal<bool>) {
     #[cfg(not(feature = "hydrate"))]
     let _ = (text, done);
 }
+
+/// Forms post without script, so a page cannot tell while one is being
+/// sent: this island, once on every page, shows it. A submit button with
+/// `data-busy-label` (see `form::SubmitButton`) then says so and is
+/// disabled, so a second click does not send the form twice; it is itself
+/// again when the browser shows the page from its history.
+#[island]
+pub fn BusyForms() -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    busy::listen();
+}
+
+#[cfg(feature = "hydrate")]
+mod busy {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::prelude::Closure;
+
+    pub fn listen() {
+        let document = leptos::prelude::document();
+        let on_submit =
+            Closure::<dyn FnMut(web_sys::SubmitEvent)>::new(|event: web_sys::SubmitEvent| {
+                // An island that sends its form itself says so itself.
+                if event.default_prevented() {
+                    return;
+                }
+                let Some(button) = event
+                    .submitter()
+                    .and_then(|b| b.dyn_into::<web_sys::HtmlButtonElement>().ok())
+                else {
+                    return;
+                };
+                let Some(busy) = button.get_attribute("data-busy-label") else {
+                    return;
+                };
+                // After the browser has read the form: a disabled button's
+                // own name and value would not be sent.
+                leptos::prelude::set_timeout(
+                    move || {
+                        if button.get_attribute("data-label").is_none() {
+                            let label = button.text_content().unwrap_or_default();
+                            let _ = button.set_attribute("data-label", &label);
+                        }
+                        button.set_disabled(true);
+                        button.set_text_content(Some(&busy));
+                    },
+                    std::time::Duration::ZERO,
+                );
+            });
+        let _ =
+            document.add_event_listener_with_callback("submit", on_submit.as_ref().unchecked_ref());
+        on_submit.forget();
+        let on_show = Closure::<dyn FnMut()>::new(|| {
+            let Ok(buttons) = leptos::prelude::document().query_selector_all("button[data-label]")
+            else {
+                return;
+            };
+            for index in 0..buttons.length() {
+                let Some(button) = buttons
+                    .get(index)
+                    .and_then(|b| b.dyn_into::<web_sys::HtmlButtonElement>().ok())
+                else {
+                    continue;
+                };
+                let label = button.get_attribute("data-label").unwrap_or_default();
+                button.set_disabled(false);
+                button.set_text_content(Some(&label));
+                let _ = button.remove_attribute("data-label");
+            }
+        });
+        if let Some(window) = web_sys::window() {
+            let _ = window
+                .add_event_listener_with_callback("pageshow", on_show.as_ref().unchecked_ref());
+        }
+        on_show.forget();
+    }
+}

@@ -68,7 +68,7 @@ fn ChangePasswordCard() -> impl IntoView {
                     <TextField label="New password" name="new_password" kind="password" autocomplete="new-password" hint="At least 8 characters." errors=field_errors(change, "new_password") />
                     <TextField label="New password, again" name="new_password_confirm" kind="password" autocomplete="new-password" errors=field_errors(change, "new_password_confirm") />
                     <div class="sm:w-48">
-                        <SubmitButton label="Change password" busy_label="Changing…" pending=change.pending() />
+                        <SubmitButton label="Change password" busy_label="Changing…" />
                     </div>
                 </div>
             </ActionForm>
@@ -98,10 +98,10 @@ fn DeleteAccountCard() -> impl IntoView {
                         <TextField label="Enter your password to confirm" name="password" kind="password" autocomplete="current-password" errors=field_errors(delete, "password") />
                         <button
                             type="submit"
-                            disabled=move || delete.pending().get()
+                            data-busy-label="Deleting…"
                             class="inline-flex items-center justify-center rounded-lg bg-red-600 px-4 py-2.5 text-sm font-semibold text-white shadow-sm hover:bg-red-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-red-600 disabled:cursor-wait disabled:opacity-70"
                         >
-                            {move || if delete.pending().get() { "Deleting…" } else { "Delete my account permanently" }}
+                            "Delete my account permanently"
                         </button>
                     </div>
                 </ActionForm>
@@ -216,7 +216,7 @@ fn ApiKeys(data: ApiKeysData) -> impl IntoView {
                         })}
                     </Transition>
                     <div class="sm:w-40">
-                        <SubmitButton label="Create key" busy_label="Creating…" pending=create.pending() />
+                        <SubmitButton label="Create key" busy_label="Creating…" />
                     </div>
                 </div>
             </ActionForm>

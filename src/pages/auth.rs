@@ -86,7 +86,7 @@ pub fn SignUpPage() -> impl IntoView {
                         autocomplete="new-password"
                         errors=field_errors(action, "password_confirm")
                     />
-                    <SubmitButton label="Create account" busy_label="Creating your account…" pending=action.pending() />
+                    <SubmitButton label="Create account" busy_label="Creating your account…" />
                 </div>
             </ActionForm>
             <p class="mt-6 text-center text-sm text-slate-600">
@@ -124,7 +124,7 @@ pub fn LogInPage() -> impl IntoView {
                         autocomplete="current-password"
                         errors=field_errors(action, "password")
                     />
-                    <SubmitButton label="Log in" busy_label="Logging in…" pending=action.pending() />
+                    <SubmitButton label="Log in" busy_label="Logging in…" />
                 </div>
             </ActionForm>
             <p class="mt-6 text-center text-sm text-slate-600">

@@ -74,8 +74,8 @@ pub fn EvaluateTab() -> impl IntoView {
             </div>
             <ActionForm action=start>
                 <input type="hidden" name="assistant_id" value=assistant />
-                <button type="submit" class=PRIMARY data-testid="run-evaluation" disabled=move || start.pending().get()>
-                    {move || if start.pending().get() { "Starting…" } else { "Run evaluation" }}
+                <button type="submit" class=PRIMARY data-testid="run-evaluation" data-busy-label="Starting…">
+                    "Run evaluation"
                 </button>
             </ActionForm>
         </div>
@@ -431,7 +431,7 @@ fn Questions(
                             <TextField label="Pages" name="pages" value=pages required=false placeholder="e.g. 60, 61-62" hint="One of them must be among the five passages found." errors=field_errors(save, "pages") />
                             <TextArea label="Phrases the answer must contain" name="phrases" value=phrases rows=2 required=false placeholder="One per line, e.g. $1,577 million" hint="Checked in the answer when a language model is configured; case and spacing do not matter." errors=field_errors(save, "phrases") />
                             <div class="flex items-center gap-3">
-                                <button type="submit" class=PRIMARY disabled=move || save.pending().get()>
+                                <button type="submit" class=PRIMARY data-busy-label="Saving…">
                                     {if edited.is_some() { "Save the question" } else { "Add the question" }}
                                 </button>
                                 {edited.is_some().then(|| view! { <a href=format!("/assistants/{assistant_id}/evaluate#questions") class="text-sm text-slate-600 hover:text-slate-900">"Cancel"</a> })}

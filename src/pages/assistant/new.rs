@@ -37,7 +37,7 @@ pub fn NewAssistantPage() -> impl IntoView {
                             />
                             <DocumentsToSend />
                             <div class="flex flex-wrap items-center gap-3">
-                                <div class="w-48"><SubmitButton label="Create assistant" busy_label="Creating…" pending=action.pending() /></div>
+                                <div class="w-48"><SubmitButton label="Create assistant" busy_label="Creating…" /></div>
                                 <a href="/dashboard" class="text-sm font-medium text-slate-600 hover:text-slate-900">"Cancel"</a>
                             </div>
                         </div>

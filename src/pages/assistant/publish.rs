@@ -200,7 +200,7 @@ fn PublishForm(
                     <TextField label="Messages per assistant per day" name="daily_limit" kind="number" value=daily hint="All visitors together, over the last 24 hours." errors=field_errors(save, "daily_limit") />
                 </div>
                 <div class="flex flex-wrap items-center gap-4">
-                    <div class="w-64"><SubmitButton label="Save publishing settings" busy_label="Saving…" pending=save.pending() /></div>
+                    <div class="w-64"><SubmitButton label="Save publishing settings" busy_label="Saving…" /></div>
                     <Show when=move || saved>
                         <p role="status" class="text-sm font-medium text-emerald-700" data-testid="publish-saved">"Saved."</p>
                     </Show>

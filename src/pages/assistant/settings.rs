@@ -47,7 +47,7 @@ pub(super) fn AssistantDetail(
                         <TextField label="Company name" name="company_name" value=company_value errors=field_errors(update, "company_name") />
                         <TextArea label="Instructions" name="instructions" value=instructions_value placeholder=INSTRUCTIONS_PLACEHOLDER errors=field_errors(update, "instructions") />
                         <div class="flex flex-wrap items-center gap-4">
-                            <div class="w-40"><SubmitButton label="Save changes" busy_label="Saving…" pending=update.pending() /></div>
+                            <div class="w-40"><SubmitButton label="Save changes" busy_label="Saving…" /></div>
                             <Show when=move || saved>
                                 <p role="status" class="text-sm font-medium text-emerald-700" data-testid="saved">"Saved."</p>
                             </Show>
@@ -171,7 +171,7 @@ pub(super) fn AnswerSettingsPanel(
                                             <TextField label="Temperature" name="temperature" value=temperature required=false placeholder="e.g. 0.2" hint="0 (precise) to 2 (creative); empty for the model's default." errors=field_errors(save, "temperature") />
                                         </div>
                                         <div class="flex flex-wrap items-center gap-4">
-                                            <div class="w-40"><SubmitButton label="Save answers" busy_label="Saving…" pending=save.pending() /></div>
+                                            <div class="w-40"><SubmitButton label="Save answers" busy_label="Saving…" /></div>
                                             <Show when=move || saved>
                                                 <p role="status" class="text-sm font-medium text-emerald-700" data-testid="answers-saved">"Saved."</p>
                                             </Show>
