@@ -45,6 +45,18 @@ setup_build_tools() {
   fi
 }
 
+# Scanned pages are read by OCR: Tesseract (with English, German, French
+# and Spanish) and poppler's pdftoppm, from Debian. Without them the app
+# still runs, and says of scanned pages that OCR is not installed.
+setup_ocr_tools() {
+  if command -v tesseract >/dev/null && command -v pdftoppm >/dev/null \
+    && tesseract --list-langs 2>/dev/null | grep -qx eng; then
+    return
+  fi
+  apt_install tesseract-ocr tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-fra \
+    tesseract-ocr-spa poppler-utils
+}
+
 setup_browser_tests() {
   if [ ! -x /usr/bin/chromium ]; then
     apt_install chromium

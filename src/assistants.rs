@@ -33,6 +33,9 @@ pub struct AssistantInput {
     pub new_name: Option<String>,
     pub company_name: Option<String>,
     pub instructions: Option<String>,
+    /// The OCR languages, as typed (`eng+deu`, `eng, deu`); optional on
+    /// every change: a new assistant reads English.
+    pub ocr_languages: Option<String>,
 }
 
 /// How a request changes an assistant.
@@ -107,16 +110,78 @@ pub fn apply(
         .as_deref(),
         INSTRUCTIONS_MAX,
     );
-    match (name, company_name, instructions) {
-        (Some(name), Some(company_name), Some(instructions)) if errors.is_empty() => {
+    let ocr_languages = match &input.ocr_languages {
+        Some(raw) => match ocr_languages(raw, installed_ocr_languages()) {
+            Ok(codes) => Some(codes),
+            Err(message) => {
+                errors
+                    .entry("ocr_languages".into())
+                    .or_default()
+                    .push(message);
+                None
+            }
+        },
+        None => Some(current.map_or_else(
+            || crate::ingest::ocr::DEFAULT_LANGUAGES.to_owned(),
+            |c| c.ocr_languages.clone(),
+        )),
+    };
+    match (name, company_name, instructions, ocr_languages) {
+        (Some(name), Some(company_name), Some(instructions), Some(ocr_languages))
+            if errors.is_empty() =>
+        {
             Ok(AssistantFields {
                 name,
                 company_name,
                 instructions,
+                ocr_languages,
             })
         }
         _ => Err(errors),
     }
+}
+
+/// The languages this server's OCR reads (none when OCR is not installed),
+/// asked of Tesseract once.
+pub fn installed_ocr_languages() -> &'static [String] {
+    static INSTALLED: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    INSTALLED.get_or_init(|| crate::ingest::ocr::installed_languages(&Default::default()))
+}
+
+/// OCR languages as typed (codes separated by `+`, commas or spaces), as
+/// stored (`eng+deu`), or what is wrong. With `installed` known, each
+/// must be one of them.
+pub fn ocr_languages(raw: &str, installed: &[String]) -> Result<String, String> {
+    use crate::ingest::ocr::{MAX_LANGUAGES, is_language_code};
+    let mut codes: Vec<String> = Vec::new();
+    for code in raw
+        .split(|c: char| c == '+' || c == ',' || c.is_whitespace())
+        .filter(|code| !code.is_empty())
+    {
+        let code = code.to_ascii_lowercase();
+        let shown: String = code.chars().take(20).collect();
+        if !is_language_code(&code) {
+            return Err(format!(
+                "\"{shown}\" is not a language code: use Tesseract's three-letter codes, such as eng, deu or fra."
+            ));
+        }
+        if !installed.is_empty() && !installed.contains(&code) {
+            return Err(format!(
+                "\"{shown}\" is not installed on this server. Installed: {}.",
+                installed.join(", ")
+            ));
+        }
+        if !codes.contains(&code) {
+            codes.push(code);
+        }
+    }
+    if codes.is_empty() {
+        return Err("Choose at least one language.".into());
+    }
+    if codes.len() > MAX_LANGUAGES {
+        return Err(format!("Choose at most {MAX_LANGUAGES} languages."));
+    }
+    Ok(codes.join("+"))
 }
 
 /// The model an assistant is set to, from what a form or a request sent:
@@ -218,6 +283,7 @@ pub fn to_view(row: AssistantRow, documents: Vec<DocumentView>) -> AssistantView
         query_count: row.query_count,
         file: documents.last().map(|document| document.url.clone()),
         documents,
+        ocr_languages: row.ocr_languages,
     }
 }
 
@@ -236,6 +302,7 @@ mod tests {
             new_name: new_name.map(str::to_owned),
             company_name: company.map(str::to_owned),
             instructions: instructions.map(str::to_owned),
+            ocr_languages: None,
         }
     }
 
@@ -244,7 +311,56 @@ mod tests {
             name: "Old".into(),
             company_name: "3M".into(),
             instructions: "Be brief.".into(),
+            ocr_languages: "eng".into(),
         }
+    }
+
+    #[test]
+    fn ocr_languages_are_codes_of_installed_languages() {
+        let installed = ["deu".to_owned(), "eng".to_owned(), "fra".to_owned()];
+        assert_eq!(ocr_languages("eng", &installed).unwrap(), "eng");
+        assert_eq!(
+            ocr_languages(" ENG, deu+eng ", &installed).unwrap(),
+            "eng+deu"
+        );
+        assert_eq!(
+            ocr_languages("spa", &installed).unwrap_err(),
+            "\"spa\" is not installed on this server. Installed: deu, eng, fra."
+        );
+        assert!(
+            ocr_languages("eng;rm", &installed)
+                .unwrap_err()
+                .contains("not a language code")
+        );
+        assert_eq!(
+            ocr_languages(" ", &installed).unwrap_err(),
+            "Choose at least one language."
+        );
+        // Without OCR installed, the shape alone is checked.
+        assert_eq!(ocr_languages("spa", &[]).unwrap(), "spa");
+        let patched = apply(
+            Change::Patch,
+            &AssistantInput {
+                ocr_languages: Some("fra".into()),
+                ..AssistantInput::default()
+            },
+            Some(&current()),
+        );
+        if installed_ocr_languages().is_empty()
+            || installed_ocr_languages().contains(&"fra".to_owned())
+        {
+            assert_eq!(patched.unwrap().ocr_languages, "fra");
+        }
+        let created = apply(
+            Change::Create,
+            &input(Some("A"), None, Some("B"), Some("C")),
+            None,
+        );
+        assert_eq!(
+            created.unwrap().ocr_languages,
+            "eng",
+            "English unless chosen"
+        );
     }
 
     #[test]

@@ -64,6 +64,8 @@ pub fn to_view(row: DocumentRow, semantic: Option<SemanticProgressView>) -> Docu
         pages: row.pages,
         pages_done: row.pages_done,
         empty_pages: row.empty_pages,
+        ocr_pages: row.ocr_pages,
+        notice: row.notice,
         status: row.status,
         error: row.error,
         semantic,

@@ -14,6 +14,8 @@ pub struct AssistantRow {
     pub name: String,
     pub company_name: String,
     pub instructions: String,
+    /// Tesseract's codes for scanned pages, joined by `+`.
+    pub ocr_languages: String,
     pub query_count: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -26,6 +28,7 @@ impl AssistantRow {
             name: self.name.clone(),
             company_name: self.company_name.clone(),
             instructions: self.instructions.clone(),
+            ocr_languages: self.ocr_languages.clone(),
         }
     }
 }
@@ -36,10 +39,12 @@ pub struct AssistantFields {
     pub name: String,
     pub company_name: String,
     pub instructions: String,
+    /// The languages scanned pages are read in (Tesseract's codes joined by `+`).
+    pub ocr_languages: String,
 }
 
-const COLUMNS: &str =
-    "id, user_id, public_id, name, company_name, instructions, query_count, created_at, updated_at";
+const COLUMNS: &str = "id, user_id, public_id, name, company_name, instructions, ocr_languages, \
+    query_count, created_at, updated_at";
 
 impl Db {
     /// Creates an assistant for `user_id` with a new public id.
@@ -51,8 +56,8 @@ impl Db {
     ) -> sqlx::Result<AssistantRow> {
         let now = Utc::now();
         let sql = format!(
-            "INSERT INTO assistants (user_id, public_id, name, company_name, instructions, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING {COLUMNS}"
+            "INSERT INTO assistants (user_id, public_id, name, company_name, instructions, created_at, updated_at, ocr_languages) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING {COLUMNS}"
         );
         on_pool!(self, |pool| sqlx::query_as(&sql)
             .bind(user_id)
@@ -61,6 +66,7 @@ impl Db {
             .bind(&fields.company_name)
             .bind(&fields.instructions)
             .bind(now)
+            .bind(&fields.ocr_languages)
             .fetch_one(pool)
             .await)
     }
@@ -117,8 +123,8 @@ impl Db {
         fields: &AssistantFields,
     ) -> sqlx::Result<Option<AssistantRow>> {
         let sql = format!(
-            "UPDATE assistants SET name = $1, company_name = $2, instructions = $3, updated_at = $4 \
-             WHERE id = $5 AND user_id = $6 RETURNING {COLUMNS}"
+            "UPDATE assistants SET name = $1, company_name = $2, instructions = $3, updated_at = $4, \
+             ocr_languages = $7 WHERE id = $5 AND user_id = $6 RETURNING {COLUMNS}"
         );
         on_pool!(self, |pool| sqlx::query_as(&sql)
             .bind(&fields.name)
@@ -127,6 +133,7 @@ impl Db {
             .bind(Utc::now())
             .bind(id)
             .bind(user_id)
+            .bind(&fields.ocr_languages)
             .fetch_optional(pool)
             .await)
     }

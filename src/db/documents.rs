@@ -23,6 +23,8 @@ pub struct DocumentRow {
     pub pages: Option<i64>,
     pub pages_done: i64,
     pub empty_pages: i64,
+    pub ocr_pages: i64,
+    pub notice: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub company: Option<String>,
@@ -89,9 +91,32 @@ pub struct FoundChunk {
 
 /// A document read: ready, with its page counts and metadata.
 const FINISHED: &str = "UPDATE documents SET status = 'ready', error = NULL, pages = $1, pages_done = $1, \
-     empty_pages = $2, updated_at = $3, company = $5, kind = $6, period = $7, title = $8 WHERE id = $4";
+     empty_pages = $2, updated_at = $3, company = $5, kind = $6, period = $7, title = $8, \
+     ocr_pages = $9, notice = $10 WHERE id = $4";
 
-const COLUMNS: &str = "id, assistant_id, name, content_type, size, sha256, status, error, pages, pages_done, empty_pages, created_at, updated_at, company, kind, period, title";
+const COLUMNS: &str = "id, assistant_id, name, content_type, size, sha256, status, error, pages, pages_done, empty_pages, ocr_pages, notice, created_at, updated_at, company, kind, period, title";
+
+/// What reading a document found of its pages.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageCounts {
+    pub pages: i64,
+    /// Pages without text.
+    pub empty: i64,
+    /// Pages whose text was read by OCR.
+    pub ocr: i64,
+    /// Something the owner should know about its pages.
+    pub notice: Option<String>,
+}
+
+impl PageCounts {
+    /// Pages, none of them empty or scanned.
+    pub fn all_text(pages: i64) -> Self {
+        Self {
+            pages,
+            ..Self::default()
+        }
+    }
+}
 
 impl Db {
     /// Adds a document to an assistant, `pending`; `None` when the assistant
@@ -362,18 +387,21 @@ impl Db {
             .map(|_| ()))
     }
 
-    /// Records progress through a document's pages.
+    /// Records progress through a document's pages (and its scanned pages
+    /// read by OCR so far).
     pub async fn set_document_progress(
         &self,
         id: i64,
         pages_done: i64,
         pages: i64,
+        ocr_pages: i64,
     ) -> sqlx::Result<()> {
-        let sql = "UPDATE documents SET pages_done = $1, pages = $2 WHERE id = $3";
+        let sql = "UPDATE documents SET pages_done = $1, pages = $2, ocr_pages = $4 WHERE id = $3";
         on_pool!(self, |pool| sqlx::query(sql)
             .bind(pages_done)
             .bind(pages)
             .bind(id)
+            .bind(ocr_pages)
             .execute(pool)
             .await
             .map(|_| ()))
@@ -398,8 +426,7 @@ impl Db {
         &self,
         document: &DocumentRow,
         chunks: &[NewChunk],
-        pages: i64,
-        empty_pages: i64,
+        counts: &PageCounts,
         metadata: &DocumentMetadata,
     ) -> sqlx::Result<()> {
         let now = Utc::now();
@@ -454,14 +481,16 @@ impl Db {
                     .await?;
                 }
                 sqlx::query(FINISHED)
-                    .bind(pages)
-                    .bind(empty_pages)
+                    .bind(counts.pages)
+                    .bind(counts.empty)
                     .bind(now)
                     .bind(document.id)
                     .bind(&metadata.company)
                     .bind(&metadata.kind)
                     .bind(&metadata.period)
                     .bind(&metadata.title)
+                    .bind(counts.ocr)
+                    .bind(&counts.notice)
                     .execute(&mut *tx)
                     .await?;
                 tx.commit().await
@@ -489,14 +518,16 @@ impl Db {
                 }
                 count_document_lexemes(&mut tx, document).await?;
                 sqlx::query(FINISHED)
-                    .bind(pages)
-                    .bind(empty_pages)
+                    .bind(counts.pages)
+                    .bind(counts.empty)
                     .bind(now)
                     .bind(document.id)
                     .bind(&metadata.company)
                     .bind(&metadata.kind)
                     .bind(&metadata.period)
                     .bind(&metadata.title)
+                    .bind(counts.ocr)
+                    .bind(&counts.notice)
                     .execute(&mut *tx)
                     .await?;
                 tx.commit().await

@@ -372,6 +372,7 @@ mod tests {
             name: name.into(),
             company_name: String::new(),
             instructions: "-".into(),
+            ocr_languages: "eng".into(),
         };
         let assistant = db
             .insert_assistant(user.id, &format!("asst_{name}"), &fields)
@@ -397,9 +398,14 @@ mod tests {
                 keyword: crate::search::index::keyword_entry(text.clone()),
             })
             .collect();
-        db.finish_document(&document, &chunks, 1, 0, &Default::default())
-            .await
-            .expect("indexed");
+        db.finish_document(
+            &document,
+            &chunks,
+            &crate::db::documents::PageCounts::all_text(1),
+            &Default::default(),
+        )
+        .await
+        .expect("indexed");
         assistant.id
     }
 

@@ -12,14 +12,16 @@ fn checked_fields(
     name: &str,
     company_name: &str,
     instructions: &str,
+    current: Option<&crate::db::assistants::AssistantFields>,
 ) -> Result<crate::db::assistants::AssistantFields, AppError> {
     let input = crate::assistants::AssistantInput {
         name: Some(name.to_owned()),
         new_name: None,
         company_name: Some(company_name.to_owned()),
         instructions: Some(instructions.to_owned()),
+        ocr_languages: None,
     };
-    crate::assistants::apply(change, &input, None).map_err(|fields| {
+    crate::assistants::apply(change, &input, current).map_err(|fields| {
         AppError::Invalid {
             fields,
             values: Default::default(),
@@ -94,7 +96,7 @@ pub async fn create_assistant(
 
     respond(async move {
         let user = require_user().await?;
-        let fields = checked_fields(Change::Create, &name, &company_name, &instructions)?;
+        let fields = checked_fields(Change::Create, &name, &company_name, &instructions, None)?;
         let row = state()
             .db
             .insert_assistant(user.id, &assistants::new_public_id(), &fields)
@@ -122,7 +124,19 @@ pub async fn update_assistant(
 
     respond(async move {
         let user = require_user().await?;
-        let fields = checked_fields(Change::Replace, &name, &company_name, &instructions)?;
+        let current = state()
+            .db
+            .assistant_of(user.id, id)
+            .await
+            .map_err(internal)?
+            .ok_or(AppError::NotFound)?;
+        let fields = checked_fields(
+            Change::Replace,
+            &name,
+            &company_name,
+            &instructions,
+            Some(&current.fields()),
+        )?;
         let row = state()
             .db
             .update_assistant(user.id, id, &fields)
@@ -312,6 +326,64 @@ pub async fn search_documents(
                 },
             })
             .collect())
+    })
+    .await
+}
+
+/// The OCR languages this server offers, as (code, name), and whether OCR
+/// is installed at all.
+#[server(prefix = "/fn", endpoint = "ocr_choices")]
+pub async fn ocr_choices() -> Result<crate::model::OcrChoices, AppError> {
+    use super::context::{require_user, respond};
+
+    respond(async move {
+        require_user().await?;
+        let installed = crate::assistants::installed_ocr_languages();
+        Ok(crate::model::OcrChoices {
+            installed: !installed.is_empty(),
+            languages: installed
+                .iter()
+                .map(|code| (code.clone(), crate::model::language_name(code)))
+                .collect(),
+        })
+    })
+    .await
+}
+
+/// Saves the languages an assistant's scanned pages are read in (boxes
+/// ticked on its settings page: `languages[0]=eng&languages[2]=fra`).
+#[server(prefix = "/fn", endpoint = "save_ocr_languages")]
+pub async fn save_ocr_languages(
+    assistant_id: i64,
+    #[server(default)] languages: Vec<String>,
+) -> Result<(), AppError> {
+    use crate::assistants::{self, AssistantInput, Change};
+    use crate::functions::context::{back_saying_saved, internal, require_user, respond, state};
+
+    respond(async move {
+        let user = require_user().await?;
+        let db = state().db;
+        let current = db
+            .assistant_of(user.id, assistant_id)
+            .await
+            .map_err(internal)?
+            .ok_or(AppError::NotFound)?;
+        let input = AssistantInput {
+            ocr_languages: Some(languages.join("+")),
+            ..AssistantInput::default()
+        };
+        let fields = assistants::apply(Change::Patch, &input, Some(&current.fields())).map_err(
+            |fields| AppError::Invalid {
+                fields,
+                values: Default::default(),
+            },
+        )?;
+        db.update_assistant(user.id, current.id, &fields)
+            .await
+            .map_err(internal)?
+            .ok_or(AppError::NotFound)?;
+        back_saying_saved("ocr");
+        Ok(())
     })
     .await
 }

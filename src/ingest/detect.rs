@@ -9,6 +9,14 @@ use serde::Serialize;
 pub enum Format {
     Pdf,
     Docx,
+    Xlsx,
+    Xls,
+    Ods,
+    Pptx,
+    Odt,
+    Epub,
+    Rtf,
+    Eml,
     Text,
     Markdown,
     Html,
@@ -16,8 +24,27 @@ pub enum Format {
 }
 
 /// The formats accepted, as said in a 415.
-pub const SUPPORTED: &str =
-    "PDF (.pdf), Word (.docx), plain text (.txt), Markdown (.md), HTML (.html) and CSV (.csv)";
+pub const SUPPORTED: &str = "PDF (.pdf), Word (.docx), spreadsheets (.xlsx, .xls, .ods), \
+    PowerPoint (.pptx), OpenDocument text (.odt), e-books (.epub), rich text (.rtf), e-mails (.eml), plain text (.txt), \
+    Markdown (.md), HTML (.html) and CSV (.csv)";
+
+/// Every format, in the order they are listed.
+const ALL: [Format; 14] = [
+    Format::Pdf,
+    Format::Docx,
+    Format::Xlsx,
+    Format::Xls,
+    Format::Ods,
+    Format::Pptx,
+    Format::Odt,
+    Format::Epub,
+    Format::Rtf,
+    Format::Eml,
+    Format::Text,
+    Format::Markdown,
+    Format::Html,
+    Format::Csv,
+];
 
 impl Format {
     /// The MIME type a document of this format is stored and served with.
@@ -25,6 +52,16 @@ impl Format {
         match self {
             Self::Pdf => "application/pdf",
             Self::Docx => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            Self::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            Self::Xls => "application/vnd.ms-excel",
+            Self::Ods => "application/vnd.oasis.opendocument.spreadsheet",
+            Self::Pptx => {
+                "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+            }
+            Self::Odt => "application/vnd.oasis.opendocument.text",
+            Self::Epub => "application/epub+zip",
+            Self::Rtf => "application/rtf",
+            Self::Eml => "message/rfc822",
             Self::Text => "text/plain",
             Self::Markdown => "text/markdown",
             Self::Html => "text/html",
@@ -34,16 +71,7 @@ impl Format {
 
     /// The format of a stored content type.
     pub fn from_content_type(content_type: &str) -> Option<Self> {
-        [
-            Self::Pdf,
-            Self::Docx,
-            Self::Text,
-            Self::Markdown,
-            Self::Html,
-            Self::Csv,
-        ]
-        .into_iter()
-        .find(|f| f.content_type() == content_type)
+        ALL.into_iter().find(|f| f.content_type() == content_type)
     }
 }
 
@@ -61,8 +89,17 @@ pub fn detect(bytes: &[u8], file_name: &str, declared: Option<&str>) -> Option<F
     if start.windows(5).any(|window| window == b"%PDF-") {
         return Some(Format::Pdf);
     }
-    if super::docx::is_docx(bytes) {
-        return Some(Format::Docx);
+    if bytes.starts_with(b"PK\x03\x04") {
+        return package_format(bytes);
+    }
+    if bytes.starts_with(OLE_MAGIC) {
+        return is_workbook(bytes).then_some(Format::Xls);
+    }
+    if bytes.starts_with(b"{\\rtf") {
+        return Some(Format::Rtf);
+    }
+    if super::email::looks_like_email(bytes) {
+        return Some(Format::Eml);
     }
     let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).ok()?;
     if text.contains('\0') {
@@ -95,6 +132,52 @@ pub fn detect(bytes: &[u8], file_name: &str, declared: Option<&str>) -> Option<F
         return Some(Format::Markdown);
     }
     Some(Format::Text)
+}
+
+/// The start of an OLE compound file (.xls, and .doc and .ppt too).
+const OLE_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
+
+/// What a zip package holds, from the names of its parts (and the
+/// `mimetype` part of OpenDocument files and e-books), without inflating
+/// anything but that one short part.
+fn package_format(bytes: &[u8]) -> Option<Format> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).ok()?;
+    let has = |name: &str| archive.index_for_name(name).is_some();
+    if has("word/document.xml") {
+        return Some(Format::Docx);
+    }
+    if has("xl/workbook.xml") {
+        return Some(Format::Xlsx);
+    }
+    if has(super::slides::PRESENTATION_PART) {
+        return Some(Format::Pptx);
+    }
+    let mut declared = String::new();
+    std::io::Read::read_to_string(
+        &mut std::io::Read::take(archive.by_name("mimetype").ok()?, 100),
+        &mut declared,
+    )
+    .ok()?;
+    match declared.trim() {
+        "application/vnd.oasis.opendocument.text" => Some(Format::Odt),
+        "application/vnd.oasis.opendocument.spreadsheet" => Some(Format::Ods),
+        "application/epub+zip" => Some(Format::Epub),
+        _ => None,
+    }
+}
+
+/// Whether an OLE compound file holds a workbook stream (its directory
+/// names it in UTF-16: "Workbook", or "Book" in Excel 95 files).
+fn is_workbook(bytes: &[u8]) -> bool {
+    let utf16 =
+        |name: &str| -> Vec<u8> { name.encode_utf16().flat_map(u16::to_le_bytes).collect() };
+    let (workbook, book) = (utf16("Workbook\0"), utf16("Book\0"));
+    bytes
+        .windows(workbook.len())
+        .any(|window| window == workbook.as_slice())
+        || bytes
+            .windows(book.len())
+            .any(|window| window == book.as_slice())
 }
 
 /// Several lines with the same number of commas (at least one).

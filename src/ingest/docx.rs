@@ -7,22 +7,17 @@
 //! (`w:lastRenderedPageBreak`), or else the explicit page breaks; a document
 //! with neither has one page without a number.
 
-use std::io::{Cursor, Read};
-
 use roxmltree::{Document, Node};
 
 use super::markup::nests_too_deeply;
-use super::page::{Block, ExtractError, MAX_DOCUMENT_XML_BYTES, Page};
+use super::package::Package;
+use super::page::{Block, ExtractError, Page, normalize, normalize_lines, pages_between_breaks};
+
+/// What it is, as said to its owner.
+const KIND: &str = "Word document";
 
 const DOCUMENT_PART: &str = "word/document.xml";
 const WORD_NS: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
-
-/// Whether `bytes` are a zip holding a Word document part.
-pub fn is_docx(bytes: &[u8]) -> bool {
-    bytes.starts_with(b"PK\x03\x04")
-        && zip::ZipArchive::new(Cursor::new(bytes))
-            .is_ok_and(|archive| archive.index_for_name(DOCUMENT_PART).is_some())
-}
 
 /// The pages of a Word document.
 pub fn docx_pages(bytes: &[u8]) -> Result<Vec<Page>, ExtractError> {
@@ -31,13 +26,14 @@ pub fn docx_pages(bytes: &[u8]) -> Result<Vec<Page>, ExtractError> {
     if nests_too_deeply(&xml, false) {
         return Err(ExtractError::TooDeep);
     }
-    let document = Document::parse(&xml)
-        .map_err(|error| ExtractError::BadDocx(format!("its text is not valid XML: {error}")))?;
+    let document = Document::parse(&xml).map_err(|error| {
+        ExtractError::Unreadable(KIND, format!("its text is not valid XML: {error}"))
+    })?;
     let body = document
         .root_element()
         .children()
         .find(|node| is_word(node, "body"))
-        .ok_or_else(|| ExtractError::BadDocx("it has no document body".into()))?;
+        .ok_or_else(|| ExtractError::Unreadable(KIND, "it has no document body".into()))?;
     let rendered_breaks = document
         .descendants()
         .any(|node| is_word(&node, "lastRenderedPageBreak"));
@@ -46,25 +42,12 @@ pub fn docx_pages(bytes: &[u8]) -> Result<Vec<Page>, ExtractError> {
     Ok(pages.finish())
 }
 
-/// The document part, decompressed, refusing to read past the limit
-/// whatever size the archive declares.
+/// The document part, decompressed within the package's budget.
 fn document_xml(bytes: &[u8]) -> Result<String, ExtractError> {
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
-        .map_err(|error| ExtractError::BadDocx(format!("it is not a readable zip ({error})")))?;
-    let part = archive
-        .by_name(DOCUMENT_PART)
-        .map_err(|_| ExtractError::BadDocx("it has no word/document.xml".into()))?;
-    if part.size() > MAX_DOCUMENT_XML_BYTES {
-        return Err(ExtractError::DocxTooLarge);
-    }
-    let mut xml = Vec::new();
-    part.take(MAX_DOCUMENT_XML_BYTES + 1)
-        .read_to_end(&mut xml)
-        .map_err(|error| ExtractError::BadDocx(format!("it is damaged ({error})")))?;
-    if xml.len() as u64 > MAX_DOCUMENT_XML_BYTES {
-        return Err(ExtractError::DocxTooLarge);
-    }
-    String::from_utf8(xml).map_err(|_| ExtractError::BadDocx("its text is not UTF-8".into()))
+    let mut package = Package::open(bytes, KIND)?;
+    package
+        .text(DOCUMENT_PART)?
+        .ok_or_else(|| package.error("it has no word/document.xml"))
 }
 
 fn is_word(node: &Node, name: &str) -> bool {
@@ -125,20 +108,7 @@ impl PageBuilder {
     }
 
     fn finish(self) -> Vec<Page> {
-        if !self.saw_break {
-            let blocks = self.pages.into_iter().flatten().collect();
-            return vec![Page {
-                number: None,
-                blocks,
-            }];
-        }
-        (1..)
-            .zip(self.pages)
-            .map(|(number, blocks)| Page {
-                number: Some(number),
-                blocks,
-            })
-            .collect()
+        pages_between_breaks(self.pages, self.saw_break)
     }
 }
 
@@ -221,7 +191,7 @@ fn table(node: Node, pages: &mut PageBuilder) {
                     .collect::<Vec<_>>()
                     .join(" ")
             })
-            .map(|text| text.split_whitespace().collect::<Vec<_>>().join(" "))
+            .map(|text| normalize(&text))
             .filter(|text| !text.is_empty())
             .collect();
         if !cells.is_empty() {
@@ -230,21 +200,10 @@ fn table(node: Node, pages: &mut PageBuilder) {
     }
 }
 
-/// Whitespace runs collapsed within lines, empty lines dropped.
-fn normalize_lines(text: &str) -> String {
-    text.lines()
-        .map(|line| line.split_whitespace().collect::<Vec<_>>().join(" "))
-        .filter(|line| !line.is_empty())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 #[cfg(test)]
 pub mod fixtures {
     //! Word documents built in memory, for tests.
-    use std::io::Write;
-
-    use zip::write::SimpleFileOptions;
+    pub use crate::ingest::fixtures::zip_of;
 
     /// A .docx whose body is `body_xml` (the children of `<w:body>`).
     pub fn docx(body_xml: &str) -> Vec<u8> {
@@ -256,19 +215,6 @@ pub mod fixtures {
             ("[Content_Types].xml", CONTENT_TYPES.as_bytes()),
             ("word/document.xml", document.as_bytes()),
         ])
-    }
-
-    /// A zip of the given parts, deflated.
-    pub fn zip_of(parts: &[(&str, &[u8])]) -> Vec<u8> {
-        let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-        let options = SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated)
-            .large_file(true);
-        for (name, bytes) in parts {
-            writer.start_file(*name, options).expect("zip entry");
-            writer.write_all(bytes).expect("zip write");
-        }
-        writer.finish().expect("zip finish").into_inner()
     }
 
     const CONTENT_TYPES: &str = r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>"#;
@@ -334,19 +280,15 @@ mod tests {
     }
 
     #[test]
-    fn recognised_only_with_a_document_part() {
-        assert!(is_docx(&docx("")));
-        assert!(!is_docx(&zip_of(&[("notes.txt", b"hello")])));
-        assert!(!is_docx(b"PK\x03\x04 truncated"));
-    }
-
-    #[test]
     fn a_zip_bomb_is_refused_without_inflating_it() {
         // 200 MB of spaces deflate to a few hundred kilobytes.
         let huge = vec![b' '; 200 * 1024 * 1024];
         let bomb = zip_of(&[("word/document.xml", &huge)]);
         assert!(bomb.len() < 1024 * 1024, "{} bytes", bomb.len());
-        assert!(matches!(docx_pages(&bomb), Err(ExtractError::DocxTooLarge)));
+        assert!(matches!(
+            docx_pages(&bomb),
+            Err(ExtractError::Expands(KIND))
+        ));
     }
 
     #[test]
@@ -367,8 +309,14 @@ mod tests {
     fn entity_expansion_and_broken_xml_are_errors() {
         let laughs = br#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>&lol2;</w:t></w:r></w:p></w:body></w:document>"#;
         let bomb = zip_of(&[("word/document.xml", laughs)]);
-        assert!(matches!(docx_pages(&bomb), Err(ExtractError::BadDocx(_))));
+        assert!(matches!(
+            docx_pages(&bomb),
+            Err(ExtractError::Unreadable(KIND, _))
+        ));
         let broken = zip_of(&[("word/document.xml", b"<w:document><w:body>")]);
-        assert!(matches!(docx_pages(&broken), Err(ExtractError::BadDocx(_))));
+        assert!(matches!(
+            docx_pages(&broken),
+            Err(ExtractError::Unreadable(KIND, _))
+        ));
     }
 }

@@ -10,6 +10,7 @@ use oxidize_pdf::parser::{PdfDocument, PdfReader};
 
 use super::detect::Format;
 use super::markup::nests_too_deeply;
+use super::page::normalize;
 pub use super::page::{Block, ExtractError, MAX_NESTING, MAX_TEXT_BYTES, Page};
 
 /// A heading longer than this is cut there; the rest is read as a paragraph.
@@ -20,6 +21,9 @@ pub const MAX_HEADING_CHARS: usize = 300;
 pub struct Progress {
     pub pages_done: AtomicU32,
     pub pages_total: AtomicU32,
+    /// Scanned pages to read by OCR, and those read so far.
+    pub ocr_total: AtomicU32,
+    pub ocr_done: AtomicU32,
 }
 
 /// Reads the text of a document, reporting progress page by page.
@@ -30,6 +34,14 @@ pub fn extract(
 ) -> Result<Vec<Page>, ExtractError> {
     let pages = match format {
         Format::Pdf => pdf_pages(bytes, progress)?,
+        Format::Xlsx | Format::Xls | Format::Ods => {
+            super::sheets::spreadsheet_pages(format, bytes, progress)?
+        }
+        Format::Pptx => super::slides::pptx_pages(bytes, progress)?,
+        Format::Odt => super::opendocument::odt_pages(bytes, progress)?,
+        Format::Epub => super::epub::epub_pages(bytes, progress)?,
+        Format::Rtf => super::rtf::rtf_pages(bytes)?,
+        Format::Eml => super::email::read_email(bytes)?.0,
         Format::Docx => {
             let pages = super::docx::docx_pages(bytes)?;
             let count = u32::try_from(pages.len()).unwrap_or(u32::MAX);
@@ -52,6 +64,12 @@ pub fn extract(
             }]
         }
     };
+    if progress.pages_total.load(Ordering::Relaxed) == 0 {
+        // Formats read in one go report their pages once read.
+        let count = u32::try_from(pages.len()).unwrap_or(u32::MAX);
+        progress.pages_total.store(count, Ordering::Relaxed);
+        progress.pages_done.store(count, Ordering::Relaxed);
+    }
     within_bounds(pages)
 }
 
@@ -158,7 +176,7 @@ fn pdf_pages(bytes: &[u8], progress: &Progress) -> Result<Vec<Page>, ExtractErro
 /// A PDF page's blocks: paragraphs at blank lines, lines kept (so table
 /// rows stay whole), and short all-capitals lines or 10-K "Item 7." lines
 /// taken as headings.
-fn pdf_blocks(text: &str) -> Vec<Block> {
+pub(super) fn pdf_blocks(text: &str) -> Vec<Block> {
     let mut blocks = Vec::new();
     let mut paragraph: Vec<&str> = Vec::new();
     let flush = |paragraph: &mut Vec<&str>, blocks: &mut Vec<Block>| {
@@ -229,7 +247,9 @@ fn paragraphs(text: &str, markdown: bool) -> Vec<Block> {
     blocks
 }
 
-fn html_blocks(text: &str) -> Result<Vec<Block>, ExtractError> {
+/// The blocks of an HTML page: headings, paragraphs, list items, table
+/// rows on one line.
+pub(super) fn html_blocks(text: &str) -> Result<Vec<Block>, ExtractError> {
     // The HTML parser and the walk below take time in the square of the
     // depth: deeper documents are refused before either runs.
     if nests_too_deeply(text, true) {
@@ -306,10 +326,6 @@ fn csv_blocks(text: &str) -> Result<Vec<Block>, ExtractError> {
         }
     }
     Ok(blocks)
-}
-
-fn normalize(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

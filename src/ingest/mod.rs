@@ -7,10 +7,20 @@
 pub mod chunk;
 pub mod detect;
 pub mod docx;
+pub mod email;
+pub mod epub;
 pub mod extract;
+#[cfg(test)]
+pub mod fixtures;
 pub mod markup;
 pub mod metadata;
+pub mod ocr;
+pub mod opendocument;
+pub mod package;
 pub mod page;
+pub mod rtf;
 pub mod sandbox;
+pub mod sheets;
+pub mod slides;
 pub mod storage;
 pub mod worker;

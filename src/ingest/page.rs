@@ -27,13 +27,15 @@ pub enum ExtractError {
     NotText,
     #[error("the CSV file could not be read: {0}")]
     Csv(String),
-    #[error("the Word document could not be read: {0}")]
-    BadDocx(String),
+    /// A package (Word, spreadsheet, presentation, e-book…) that cannot be
+    /// read: what it is, and why.
+    #[error("the {0} could not be read: {1}")]
+    Unreadable(&'static str, String),
     #[error(
-        "the Word document's text expands to more than {} MB (a zip bomb?)",
-        MAX_DOCUMENT_XML_BYTES / 1024 / 1024
+        "the {0}'s text expands to more than {mb} MB (a zip bomb?)",
+        mb = MAX_DOCUMENT_XML_BYTES / 1024 / 1024
     )]
-    DocxTooLarge,
+    Expands(&'static str),
     #[error("it is nested too deeply (more than {MAX_NESTING} levels)")]
     TooDeep,
     #[error(
@@ -47,5 +49,38 @@ pub enum ExtractError {
 pub const MAX_TEXT_BYTES: usize = 32 * 1024 * 1024;
 /// The deepest nesting of elements read in XML and HTML.
 pub const MAX_NESTING: usize = 1000;
-/// The most a Word document's main XML part may expand to.
+/// The most the parts of a zipped document (Word, spreadsheet,
+/// presentation, e-book) may expand to, all together.
 pub const MAX_DOCUMENT_XML_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Whitespace runs collapsed to one space, ends trimmed.
+pub fn normalize(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Whitespace runs collapsed within lines, empty lines dropped.
+pub fn normalize_lines(text: &str) -> String {
+    text.lines()
+        .map(normalize)
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A document's pages from the blocks between its page breaks: numbered
+/// from 1 when it has breaks, else one page without a number.
+pub fn pages_between_breaks(parts: Vec<Vec<Block>>, has_breaks: bool) -> Vec<Page> {
+    if !has_breaks {
+        return vec![Page {
+            number: None,
+            blocks: parts.into_iter().flatten().collect(),
+        }];
+    }
+    (1..)
+        .zip(parts)
+        .map(|(number, blocks)| Page {
+            number: Some(number),
+            blocks,
+        })
+        .collect()
+}

@@ -20,8 +20,10 @@ use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 
 use super::detect::Format;
-use super::extract::{Progress, extract};
+use super::email::{Attachment, MAX_ATTACHMENTS, read_email};
+use super::extract::{Progress, extract, pdf_blocks};
 use super::metadata::{DocumentMetadata, read_metadata};
+use super::ocr::{MAX_OCR_PAGES, OcrReport, OcrTools, read_scanned_pages};
 use crate::db::documents::NewChunk;
 use crate::search::index::chunks_for_index;
 
@@ -29,6 +31,14 @@ use crate::search::index::chunks_for_index;
 pub const MAX_PASSAGES: usize = 50_000;
 /// The longest line the child may write (a passage with its context).
 const MAX_LINE_BYTES: u64 = 256 * 1024;
+/// The time a document may take is stretched by this much for each
+/// scanned page it has to read by OCR.
+pub const OCR_TIME_PER_PAGE: Duration = Duration::from_secs(20);
+/// The most an e-mail's attachments may hold together.
+const MAX_ATTACHMENT_BYTES: usize = 64 * 1024 * 1024;
+/// The bytes of an attachment sent per line (within [`MAX_LINE_BYTES`]
+/// once in base64).
+const ATTACHMENT_PIECE_BYTES: usize = 96 * 1024;
 /// How much of the child's standard error is kept to tell why it stopped.
 const STDERR_KEPT_BYTES: usize = 16 * 1024;
 
@@ -49,13 +59,23 @@ struct Request {
     content_type: String,
     name: String,
     company: String,
+    /// Tesseract's codes for the scanned pages' languages, joined by `+`.
+    ocr_languages: String,
+    /// The OCR programs.
+    ocr_tools: OcrTools,
 }
 
 /// One line of the child's output.
 #[derive(Debug, Serialize, Deserialize)]
 enum Line {
-    /// Pages found so far / pages read so far.
-    Pages { total: u32, done: u32 },
+    /// Pages found so far / pages read so far, and the scanned pages to
+    /// read by OCR / read so far.
+    Pages {
+        total: u32,
+        done: u32,
+        ocr_total: u32,
+        ocr_done: u32,
+    },
     /// A passage, ready for the index.
     Chunk {
         page: Option<i64>,
@@ -63,14 +83,37 @@ enum Line {
         text: String,
         indexed: String,
     },
+    /// A piece of an attachment (an e-mail's), to become a document of its
+    /// own: its name and bytes (base64), `more` until its last piece.
+    Attachment {
+        name: String,
+        data: String,
+        more: bool,
+    },
     /// The document was read: its page counts and what it is.
     Finished {
         pages: i64,
         empty_pages: i64,
+        ocr_pages: i64,
+        notice: Option<String>,
         metadata: DocumentMetadata,
     },
     /// The document cannot be read: a sentence for its owner.
     Failed(String),
+}
+
+/// The scanned pages the server waits for, at most.
+const MAX_OCR_PAGES_U32: u32 = MAX_OCR_PAGES as u32;
+
+/// A document to read, and what it is read with.
+#[derive(Debug, Clone, Copy)]
+pub struct ToRead<'a> {
+    pub content_type: &'a str,
+    pub name: &'a str,
+    /// The assistant's company, a hint for the document's metadata.
+    pub company: &'a str,
+    /// The assistant's OCR languages (Tesseract's codes joined by `+`).
+    pub ocr_languages: &'a str,
 }
 
 /// How the server runs the child.
@@ -80,6 +123,8 @@ pub struct Sandbox {
     pub program: PathBuf,
     pub memory_mb: u64,
     pub timeout: Duration,
+    /// The programs scanned pages are read with.
+    pub ocr_tools: OcrTools,
 }
 
 /// A document read by the child.
@@ -88,7 +133,14 @@ pub struct Extracted {
     pub chunks: Vec<NewChunk>,
     pub pages: i64,
     pub empty_pages: i64,
+    /// Pages whose text was read by OCR.
+    pub ocr_pages: i64,
+    /// Something its owner should know (scanned pages left unread).
+    pub notice: Option<String>,
     pub metadata: DocumentMetadata,
+    /// Files it carries that become documents of their own (an e-mail's
+    /// attachments).
+    pub attachments: Vec<Attachment>,
 }
 
 /// What reading one document cost.
@@ -121,6 +173,7 @@ impl Sandbox {
             program,
             memory_mb,
             timeout,
+            ocr_tools: OcrTools::default(),
         }
     }
 
@@ -129,17 +182,13 @@ impl Sandbox {
     /// cost.
     pub async fn read(
         &self,
-        content_type: &str,
-        name: &str,
-        company: &str,
+        document: &ToRead<'_>,
         bytes: Vec<u8>,
         progress: &Progress,
     ) -> (Result<Extracted, SandboxError>, ReadCost) {
         let started = std::time::Instant::now();
         let peak = Arc::new(std::sync::atomic::AtomicU64::new(0));
-        let outcome = self
-            .read_in_child(content_type, name, company, bytes, progress, &peak)
-            .await;
+        let outcome = self.read_in_child(document, bytes, progress, &peak).await;
         let cost = ReadCost {
             peak_memory_kb: peak.load(Ordering::Relaxed),
             elapsed: started.elapsed(),
@@ -149,9 +198,7 @@ impl Sandbox {
 
     async fn read_in_child(
         &self,
-        content_type: &str,
-        name: &str,
-        company: &str,
+        document: &ToRead<'_>,
         bytes: Vec<u8>,
         progress: &Progress,
         peak: &Arc<std::sync::atomic::AtomicU64>,
@@ -167,6 +214,13 @@ impl Sandbox {
             // arena up front, which would use up the whole allowance.
             .env_clear()
             .env("MIMALLOC_ARENA_RESERVE", "0")
+            // Where the OCR tools are, and Tesseract's data when the
+            // operator moved it.
+            .envs(
+                ["PATH", "TESSDATA_PREFIX", "TMPDIR"]
+                    .into_iter()
+                    .filter_map(|name| std::env::var_os(name).map(|value| (name, value))),
+            )
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -181,9 +235,11 @@ impl Sandbox {
             return Err(SandboxError::Internal("the child has no pipes".into()));
         };
         let request = serde_json::to_vec(&Request {
-            content_type: content_type.to_owned(),
-            name: name.to_owned(),
-            company: company.to_owned(),
+            content_type: document.content_type.to_owned(),
+            name: document.name.to_owned(),
+            company: document.company.to_owned(),
+            ocr_languages: document.ocr_languages.to_owned(),
+            ocr_tools: self.ocr_tools.clone(),
         })
         .map_err(|e| SandboxError::Internal(e.to_string()))?;
         // A child that stops reading (it failed early) makes the write
@@ -199,13 +255,28 @@ impl Sandbox {
             .id()
             .map(|pid| tokio::spawn(sample_peak_memory(pid, peak.clone())));
         let _stop_sampling = AbortOnDrop(sampling);
-        let deadline = tokio::time::Instant::now() + self.timeout;
-        let outcome =
-            tokio::time::timeout_at(deadline, read_lines(BufReader::new(stdout), progress)).await;
+        let started = tokio::time::Instant::now();
+        // Scanned pages to read stretch the time allowed.
+        let deadline = || {
+            let ocr_pages = progress.ocr_total.load(Ordering::Relaxed);
+            started + self.timeout + OCR_TIME_PER_PAGE * ocr_pages
+        };
+        let reading = read_lines(BufReader::new(stdout), progress);
+        tokio::pin!(reading);
+        let outcome = loop {
+            tokio::select! {
+                outcome = &mut reading => break Some(outcome),
+                () = tokio::time::sleep(Duration::from_millis(500)) => {
+                    if tokio::time::Instant::now() >= deadline() {
+                        break None;
+                    }
+                }
+            }
+        };
         feeding.abort();
         let outcome = match outcome {
-            Ok(outcome) => outcome,
-            Err(_) => {
+            Some(outcome) => outcome,
+            None => {
                 let _ = child.kill().await;
                 return Err(SandboxError::Unreadable(format!(
                     "This file could not be read: it took longer than {}.",
@@ -217,7 +288,7 @@ impl Sandbox {
             // Too much output or a garbled line: stop it now.
             let _ = child.kill().await;
         }
-        let status = match tokio::time::timeout_at(deadline, child.wait()).await {
+        let status = match tokio::time::timeout_at(deadline(), child.wait()).await {
             Ok(Ok(status)) => status,
             Ok(Err(e)) => return Err(SandboxError::Internal(e.to_string())),
             Err(_) => {
@@ -274,6 +345,9 @@ async fn read_lines(
     progress: &Progress,
 ) -> Result<Option<Ending>, SandboxError> {
     let mut chunks = Vec::new();
+    let mut attachments: Vec<Attachment> = Vec::new();
+    let mut attachment_bytes = 0usize;
+    let mut receiving: Option<Attachment> = None;
     let mut line = Vec::new();
     loop {
         line.clear();
@@ -297,9 +371,18 @@ async fn read_lines(
         let parsed: Line = serde_json::from_slice(&line)
             .map_err(|e| SandboxError::Internal(format!("garbled output: {e}")))?;
         match parsed {
-            Line::Pages { total, done } => {
+            Line::Pages {
+                total,
+                done,
+                ocr_total,
+                ocr_done,
+            } => {
                 progress.pages_total.store(total, Ordering::Relaxed);
                 progress.pages_done.store(done, Ordering::Relaxed);
+                progress
+                    .ocr_total
+                    .store(ocr_total.min(MAX_OCR_PAGES_U32), Ordering::Relaxed);
+                progress.ocr_done.store(ocr_done, Ordering::Relaxed);
             }
             Line::Chunk {
                 page,
@@ -317,16 +400,42 @@ async fn read_lines(
                     keyword: crate::search::index::keyword_entry(indexed),
                 });
             }
+            Line::Attachment { name, data, more } => {
+                use base64::Engine as _;
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(data)
+                    .map_err(|e| SandboxError::Internal(format!("garbled attachment: {e}")))?;
+                attachment_bytes += bytes.len();
+                if attachment_bytes > MAX_ATTACHMENT_BYTES || attachments.len() >= MAX_ATTACHMENTS {
+                    return Err(SandboxError::Unreadable(format!(
+                        "Its attachments hold more than {} MB or are more than {MAX_ATTACHMENTS}.",
+                        MAX_ATTACHMENT_BYTES / 1024 / 1024
+                    )));
+                }
+                let piece = receiving.get_or_insert_with(|| Attachment {
+                    name: name.chars().take(255).collect(),
+                    bytes: Vec::new(),
+                });
+                piece.bytes.extend_from_slice(&bytes);
+                if !more && let Some(done) = receiving.take() {
+                    attachments.push(done);
+                }
+            }
             Line::Finished {
                 pages,
                 empty_pages,
+                ocr_pages,
+                notice,
                 metadata,
             } => {
                 return Ok(Some(Ending::Finished(Extracted {
                     chunks,
                     pages,
                     empty_pages,
+                    ocr_pages,
+                    notice: notice.map(|notice| notice.chars().take(500).collect()),
                     metadata: metadata.cleaned(),
+                    attachments,
                 })));
             }
             Line::Failed(sentence) => return Ok(Some(Ending::Failed(sentence))),
@@ -500,28 +609,45 @@ fn read_document(
     let done = std::sync::atomic::AtomicBool::new(false);
     let pages = std::thread::scope(|scope| {
         scope.spawn(|| {
-            let mut last = (u32::MAX, u32::MAX);
+            let mut last = (u32::MAX, u32::MAX, u32::MAX);
             while !done.load(Ordering::Relaxed) {
                 std::thread::sleep(Duration::from_millis(250));
                 let now = (
                     progress.pages_total.load(Ordering::Relaxed),
                     progress.pages_done.load(Ordering::Relaxed),
+                    progress.ocr_done.load(Ordering::Relaxed),
                 );
                 if now != last && now.0 > 0 {
                     send(&Line::Pages {
                         total: now.0,
                         done: now.1,
+                        ocr_total: progress.ocr_total.load(Ordering::Relaxed),
+                        ocr_done: now.2,
                     });
                     last = now;
                 }
             }
         });
-        let pages = extract(format, bytes, progress);
+        let pages = extract(format, bytes, progress).map(|mut pages| {
+            let report = if format == Format::Pdf {
+                read_scanned_pages(
+                    &request.ocr_tools,
+                    bytes,
+                    &mut pages,
+                    &request.ocr_languages,
+                    progress,
+                    pdf_blocks,
+                )
+            } else {
+                OcrReport::default()
+            };
+            (pages, report)
+        });
         done.store(true, Ordering::Relaxed);
         pages
     });
-    let pages = match pages {
-        Ok(pages) => pages,
+    let (pages, ocr) = match pages {
+        Ok(read) => read,
         Err(error) => return Line::Failed(format!("The file could not be read: {error}.")),
     };
     let total = i64::try_from(pages.len()).unwrap_or(i64::MAX);
@@ -529,12 +655,29 @@ fn read_document(
     send(&Line::Pages {
         total: u32::try_from(total).unwrap_or(u32::MAX),
         done: u32::try_from(total).unwrap_or(u32::MAX),
+        ocr_total: progress.ocr_total.load(Ordering::Relaxed),
+        ocr_done: progress.ocr_done.load(Ordering::Relaxed),
     });
     let metadata = read_metadata(&request.name, &pages);
     let chunks = chunks_for_index(&pages, &request.name, &request.company, &metadata);
     drop(pages);
     if chunks.len() > MAX_PASSAGES {
         return Line::Failed(too_many_passages());
+    }
+    if format == Format::Eml
+        && let Ok((_, attachments)) = read_email(bytes)
+    {
+        use base64::Engine as _;
+        for attachment in attachments {
+            let pieces: Vec<&[u8]> = attachment.bytes.chunks(ATTACHMENT_PIECE_BYTES).collect();
+            for (index, piece) in pieces.iter().enumerate() {
+                send(&Line::Attachment {
+                    name: attachment.name.clone(),
+                    data: base64::engine::general_purpose::STANDARD.encode(piece),
+                    more: index + 1 < pieces.len(),
+                });
+            }
+        }
     }
     for chunk in chunks {
         send(&Line::Chunk {
@@ -547,6 +690,8 @@ fn read_document(
     Line::Finished {
         pages: total,
         empty_pages: empty,
+        ocr_pages: i64::from(ocr.pages),
+        notice: ocr.notice,
         metadata,
     }
 }

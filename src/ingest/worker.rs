@@ -12,11 +12,12 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, Semaphore};
 
+use super::email::Attachment;
 use super::extract::Progress;
-use super::sandbox::{Extracted, Sandbox, SandboxError};
+use super::sandbox::{Extracted, Sandbox, SandboxError, ToRead};
 use super::storage::FileStore;
 use crate::db::Db;
-use crate::db::documents::DocumentRow;
+use crate::db::documents::{DocumentRow, NewDocument, PageCounts};
 
 /// Documents processed at the same time.
 const CONCURRENT_DOCUMENTS: usize = 2;
@@ -110,9 +111,15 @@ async fn run(db: Db, files: FileStore, queue: JobQueue, reading: Reading) {
             .await
         {
             Ok(Some(document)) => {
-                let (db, files, reading) = (db.clone(), files.clone(), reading.clone());
+                let (db, files, queue, reading) =
+                    (db.clone(), files.clone(), queue.clone(), reading.clone());
                 tokio::spawn(async move {
-                    process(&db, &files, &reading.sandbox, document).await;
+                    let store = Store {
+                        db: &db,
+                        files: &files,
+                        queue: &queue,
+                    };
+                    process(&store, &reading.sandbox, document).await;
                     // The slot is freed once the reader's process is gone.
                     drop(slot);
                 });
@@ -130,7 +137,15 @@ async fn run(db: Db, files: FileStore, queue: JobQueue, reading: Reading) {
     }
 }
 
-async fn process(db: &Db, files: &FileStore, sandbox: &Sandbox, document: DocumentRow) {
+/// Where documents are kept, and the queue new ones are announced on.
+struct Store<'a> {
+    db: &'a Db,
+    files: &'a FileStore,
+    queue: &'a JobQueue,
+}
+
+async fn process(store: &Store<'_>, sandbox: &Sandbox, document: DocumentRow) {
+    let Store { db, files, .. } = *store;
     let id = document.id;
     tracing::info!(document = id, name = %document.name, "processing document");
     let renewing = {
@@ -141,7 +156,7 @@ async fn process(db: &Db, files: &FileStore, sandbox: &Sandbox, document: Docume
         })
     };
     let outcome = match files.get(&document.sha256).await {
-        Ok(bytes) => read_and_index(db, sandbox, &document, bytes).await,
+        Ok(bytes) => read_and_index(store, sandbox, &document, bytes).await,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
             tracing::error!(document = id, %error, "the original file is missing");
             Err(
@@ -173,28 +188,32 @@ async fn process(db: &Db, files: &FileStore, sandbox: &Sandbox, document: Docume
 /// Reads and cuts a document in the sandbox, then indexes it; the error is
 /// said to the user.
 async fn read_and_index(
-    db: &Db,
+    store: &Store<'_>,
     sandbox: &Sandbox,
     document: &DocumentRow,
     bytes: Vec<u8>,
 ) -> Result<(), String> {
+    let db = store.db;
     let internal = |error: &dyn std::fmt::Display| {
         tracing::error!(document = document.id, %error, "processing failed");
         "Processing failed on our side. Delete the document and upload it again.".to_owned()
     };
-    let company = db
+    let (company, ocr_languages) = db
         .assistant_by_id(document.assistant_id)
         .await
         .map_err(|e| internal(&e))?
-        .map(|assistant| assistant.company_name)
+        .map(|assistant| (assistant.company_name, assistant.ocr_languages))
         .unwrap_or_default();
     let progress = Arc::new(Progress::default());
     let reporter = tokio::spawn(report_progress(db.clone(), document.id, progress.clone()));
     let (outcome, cost) = sandbox
         .read(
-            &document.content_type,
-            &document.name,
-            &company,
+            &ToRead {
+                content_type: &document.content_type,
+                name: &document.name,
+                company: &company,
+                ocr_languages: &ocr_languages,
+            },
             bytes,
             &progress,
         )
@@ -211,43 +230,112 @@ async fn read_and_index(
         chunks,
         pages,
         empty_pages,
+        ocr_pages,
+        notice,
         metadata,
+        attachments,
     } = outcome.map_err(|error| match error {
         SandboxError::Unreadable(sentence) => sentence,
         SandboxError::Internal(_) => internal(&error),
     })?;
     if chunks.is_empty() {
-        return Err(if pages > 1 {
-            format!("None of the {pages} pages has text that can be read. Is it a scan?")
-        } else {
-            "The file contains no text.".to_owned()
+        return Err(match notice {
+            // OCR could not run: say so rather than guess.
+            Some(notice) => format!("None of the pages has text. {notice}"),
+            None if pages > 1 => {
+                format!("None of the {pages} pages has text that can be read. Is it a scan?")
+            }
+            None => "The file contains no text.".to_owned(),
         });
     }
-    db.set_document_progress(document.id, pages, pages)
+    let notice = match add_attachments(store, document.assistant_id, attachments).await {
+        Some(said) => Some(notice.map_or(said.clone(), |notice| format!("{notice} {said}"))),
+        None => notice,
+    };
+    db.set_document_progress(document.id, pages, pages, ocr_pages)
         .await
         .map_err(|e| internal(&e))?;
-    db.finish_document(document, &chunks, pages, empty_pages, &metadata)
+    let counts = PageCounts {
+        pages,
+        empty: empty_pages,
+        ocr: ocr_pages,
+        notice,
+    };
+    db.finish_document(document, &chunks, &counts, &metadata)
         .await
         .map_err(|e| internal(&e))
+}
+
+/// Adds a document's attachments (an e-mail's) to its assistant as
+/// documents of their own, queued to be read; says what became of them.
+async fn add_attachments(
+    store: &Store<'_>,
+    assistant_id: i64,
+    attachments: Vec<Attachment>,
+) -> Option<String> {
+    if attachments.is_empty() {
+        return None;
+    }
+    let (mut added, mut skipped) = (Vec::new(), Vec::new());
+    for attachment in attachments {
+        let Some(format) = super::detect::detect(&attachment.bytes, &attachment.name, None) else {
+            skipped.push(attachment.name);
+            continue;
+        };
+        let stored = match store.files.put(&attachment.bytes).await {
+            Ok(sha256) => sha256,
+            Err(error) => {
+                tracing::warn!(%error, "cannot store an attachment");
+                skipped.push(attachment.name);
+                continue;
+            }
+        };
+        let new = NewDocument {
+            name: &attachment.name,
+            content_type: format.content_type(),
+            size: i64::try_from(attachment.bytes.len()).unwrap_or(i64::MAX),
+            sha256: &stored,
+        };
+        match store.db.insert_document(assistant_id, &new).await {
+            Ok(_) => added.push(attachment.name),
+            Err(error) => {
+                tracing::warn!(%error, "cannot add an attachment");
+                skipped.push(attachment.name);
+            }
+        }
+    }
+    store.queue.notify();
+    let mut said = Vec::new();
+    if !added.is_empty() {
+        said.push(format!(
+            "Attachments added as documents: {}.",
+            added.join(", ")
+        ));
+    }
+    if !skipped.is_empty() {
+        said.push(format!(
+            "Attachments not added (not a supported document): {}.",
+            skipped.join(", ")
+        ));
+    }
+    Some(said.join(" "))
 }
 
 /// Writes a document's page progress to the database twice a second, so the
 /// API and the dashboard can show it.
 async fn report_progress(db: Db, id: i64, progress: Arc<Progress>) {
-    let mut last = (u32::MAX, u32::MAX);
+    use std::sync::atomic::Ordering::Relaxed;
+    let mut last = (u32::MAX, u32::MAX, u32::MAX);
     loop {
         tokio::time::sleep(Duration::from_millis(500)).await;
         let now = (
-            progress
-                .pages_done
-                .load(std::sync::atomic::Ordering::Relaxed),
-            progress
-                .pages_total
-                .load(std::sync::atomic::Ordering::Relaxed),
+            progress.pages_done.load(Relaxed),
+            progress.pages_total.load(Relaxed),
+            progress.ocr_done.load(Relaxed),
         );
         if now != last && now.1 > 0 {
             if let Err(error) = db
-                .set_document_progress(id, i64::from(now.0), i64::from(now.1))
+                .set_document_progress(id, i64::from(now.0), i64::from(now.1), i64::from(now.2))
                 .await
             {
                 tracing::warn!(document = id, %error, "cannot record progress");

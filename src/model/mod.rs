@@ -91,7 +91,7 @@ pub mod timestamp {
 /// An assistant as every API endpoint and the dashboard show it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "ssr", schema(example = json!({"id": 7, "openai_id": "asst_5qJ1xYz0aB3cD4eF5gH6iJ7k", "absolute_url": "/api/v1/assistants/7/", "name": "Annual report helper", "company_name": "3M", "instructions": "Answer questions about our 2018 annual report.", "created_at": "2026-11-26T19:47:45.123Z", "updated_at": "2026-11-26T19:47:45.123Z", "query_count": 0, "file": "/api/v1/assistants/7/documents/3/", "documents": [{"id": 3, "name": "3M_2018_10K.pdf", "content_type": "application/pdf", "size": 1_160_173, "pages": 128, "pages_done": 128, "empty_pages": 0, "status": "ready", "error": null, "url": "/api/v1/assistants/7/documents/3/", "semantic": {"done": 412, "total": 412}}]})))]
+#[cfg_attr(feature = "ssr", schema(example = json!({"id": 7, "openai_id": "asst_5qJ1xYz0aB3cD4eF5gH6iJ7k", "absolute_url": "/api/v1/assistants/7/", "name": "Annual report helper", "company_name": "3M", "instructions": "Answer questions about our 2018 annual report.", "created_at": "2026-11-26T19:47:45.123Z", "updated_at": "2026-11-26T19:47:45.123Z", "query_count": 0, "file": "/api/v1/assistants/7/documents/3/", "documents": [{"id": 3, "name": "3M_2018_10K.pdf", "content_type": "application/pdf", "size": 1_160_173, "pages": 128, "pages_done": 128, "empty_pages": 0, "ocr_pages": 0, "notice": null, "status": "ready", "error": null, "url": "/api/v1/assistants/7/documents/3/", "semantic": {"done": 412, "total": 412}}], "ocr_languages": "eng"})))]
 pub struct AssistantView {
     pub id: i64,
     /// The stable public identifier (`asst_…`), named as in the original API.
@@ -109,12 +109,15 @@ pub struct AssistantView {
     /// The URL of the most recently uploaded document, if any.
     pub file: Option<String>,
     pub documents: Vec<DocumentView>,
+    /// The languages scanned pages are read in by OCR: Tesseract's codes
+    /// joined by `+` (`eng`, `eng+deu`).
+    pub ocr_languages: String,
 }
 
 /// A document of an assistant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "ssr", schema(example = json!({"id": 3, "name": "3M_2018_10K.pdf", "content_type": "application/pdf", "size": 1_160_173, "pages": 128, "pages_done": 128, "empty_pages": 0, "status": "ready", "error": null, "url": "/api/v1/assistants/7/documents/3/", "semantic": null, "metadata": {"company": "3M Company", "kind": "10-K", "period": "FY2018", "title": "3M Company 10-K FY2018"}})))]
+#[cfg_attr(feature = "ssr", schema(example = json!({"id": 3, "name": "3M_2018_10K.pdf", "content_type": "application/pdf", "size": 1_160_173, "pages": 128, "pages_done": 128, "empty_pages": 0, "ocr_pages": 0, "notice": null, "status": "ready", "error": null, "url": "/api/v1/assistants/7/documents/3/", "semantic": null, "metadata": {"company": "3M Company", "kind": "10-K", "period": "FY2018", "title": "3M Company 10-K FY2018"}})))]
 pub struct DocumentView {
     pub id: i64,
     pub name: String,
@@ -125,6 +128,12 @@ pub struct DocumentView {
     pub pages_done: i64,
     /// Pages with no extractable text (scanned pages, images).
     pub empty_pages: i64,
+    /// Pages whose text was read by OCR (scanned pages), so far while
+    /// `processing`.
+    pub ocr_pages: i64,
+    /// Something the owner should know about the document's pages (for
+    /// example scanned pages left unread because OCR is not installed).
+    pub notice: Option<String>,
     /// `pending`, `processing`, `ready` or `failed`.
     pub status: String,
     /// Why processing failed, in words a user understands.
@@ -316,6 +325,48 @@ impl Rating {
 pub struct Feedback {
     pub rating: Rating,
     pub comment: Option<String>,
+}
+
+/// The OCR languages a server offers its assistants.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OcrChoices {
+    /// Whether OCR (Tesseract and pdftoppm) is installed at all.
+    pub installed: bool,
+    /// (Tesseract's code, the language's name), by code.
+    pub languages: Vec<(String, String)>,
+}
+
+/// A Tesseract language code's name in English (the code itself when it
+/// is not a common one).
+pub fn language_name(code: &str) -> String {
+    let name = match code {
+        "eng" => "English",
+        "deu" => "German",
+        "fra" => "French",
+        "spa" => "Spanish",
+        "ita" => "Italian",
+        "por" => "Portuguese",
+        "nld" => "Dutch",
+        "pol" => "Polish",
+        "swe" => "Swedish",
+        "dan" => "Danish",
+        "nor" => "Norwegian",
+        "fin" => "Finnish",
+        "ces" => "Czech",
+        "rus" => "Russian",
+        "ukr" => "Ukrainian",
+        "tur" => "Turkish",
+        "ell" => "Greek",
+        "ara" => "Arabic",
+        "heb" => "Hebrew",
+        "hin" => "Hindi",
+        "jpn" => "Japanese",
+        "kor" => "Korean",
+        "chi_sim" => "Chinese (simplified)",
+        "chi_tra" => "Chinese (traditional)",
+        _ => code,
+    };
+    name.to_owned()
 }
 
 /// How an assistant answers, as its settings form shows it.

@@ -41,6 +41,8 @@ async fn create_answers_201_with_the_contracts_shape() {
     assert_eq!(body["created_at"], body["updated_at"]);
     let mut keys: Vec<_> = body.as_object().expect("object").keys().cloned().collect();
     keys.sort();
+    // The contract's fields, and one addition: the OCR languages of
+    // scanned pages (English unless chosen).
     assert_eq!(
         keys,
         [
@@ -52,11 +54,13 @@ async fn create_answers_201_with_the_contracts_shape() {
             "id",
             "instructions",
             "name",
+            "ocr_languages",
             "openai_id",
             "query_count",
             "updated_at"
         ]
     );
+    assert_eq!(body["ocr_languages"], "eng");
 }
 
 #[tokio::test]

@@ -14,6 +14,7 @@ mod evaluation;
 mod feedback;
 #[path = "../support/files.rs"]
 mod files;
+mod formats;
 mod helpers;
 mod hostile;
 mod http;

@@ -2,8 +2,6 @@
 //! fuzz tests): nothing large is kept in the repository.
 #![allow(dead_code)]
 
-use std::io::Write;
-
 /// A PDF of `pages` pages, one line of text each, written directly (every
 /// object, the cross-reference table and the trailer), so that thousands
 /// of pages take milliseconds to make. `extra` is put in the catalog.
@@ -66,18 +64,11 @@ pub fn pdf_with_pages(pages: usize, extra: &str) -> Vec<u8> {
     out
 }
 
-/// A zip of the given parts, deflated.
-pub fn zip_of(parts: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .large_file(true);
-    for (name, bytes) in parts {
-        writer.start_file(*name, options).expect("zip entry");
-        writer.write_all(bytes).expect("zip write");
-    }
-    writer.finish().expect("zip finish").into_inner()
-}
+// Zipped documents of every format (Word, spreadsheets, presentations,
+// OpenDocument, e-books), shared with the crate's unit tests.
+#[path = "../../src/ingest/fixtures.rs"]
+mod office;
+pub use office::*;
 
 pub const WORD: &str = r#"<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>"#;
 

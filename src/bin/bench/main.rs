@@ -17,11 +17,15 @@
 //! before an answer's first words reach the client, on the filing closest
 //! to 300 pages.
 //!
-//! `cargo run --release --features ssr --bin bench -- [--per-filing] [--shared] [--sec10q] [--recall-only] [--misses]`
+//! With `--ocr-pages N` it only measures OCR: pages read per second and
+//! character accuracy on real pages rendered as scans.
+//!
+//! `cargo run --release --features ssr --bin bench -- [--per-filing] [--shared] [--sec10q] [--recall-only] [--misses] [--ocr-pages N]`
 
 mod chat;
 mod fusion_study;
 mod latency;
+mod ocr;
 mod recall;
 mod sets;
 mod vector_cache;
@@ -32,7 +36,7 @@ use std::time::{Duration, Instant};
 
 use aiconvokit::db::Db;
 use aiconvokit::db::assistants::AssistantFields;
-use aiconvokit::db::documents::NewDocument;
+use aiconvokit::db::documents::{NewDocument, PageCounts};
 use aiconvokit::embed::LocalModel;
 use aiconvokit::ingest::detect::Format;
 use aiconvokit::ingest::extract::{Page, Progress, extract};
@@ -112,6 +116,13 @@ pub struct Args {
     /// Embedding speed is measured only over passages not found in it.
     #[arg(long, default_value = "target/bench-vectors.bin")]
     vector_cache: PathBuf,
+    /// Only measure OCR, then stop: this many pages of the first filing
+    /// rendered to images and read back (pages per second, accuracy).
+    #[arg(long)]
+    ocr_pages: Option<u32>,
+    /// With --ocr-pages: the resolution the pages are rendered at.
+    #[arg(long, default_value_t = 200)]
+    ocr_dpi: u32,
     /// Sentence-embedding model folder for semantic search, or `none`.
     #[arg(long, default_value = aiconvokit::config::DEFAULT_EMBEDDING_MODEL)]
     embedding_model: String,
@@ -197,8 +208,13 @@ async fn add_other_passages(db: &Db, count: u64) -> anyhow::Result<()> {
         .insert_document(assistant, &new)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no document"))?;
-    db.finish_document(&document, &[], 1, 0, &Default::default())
-        .await?;
+    db.finish_document(
+        &document,
+        &[],
+        &PageCounts::all_text(1),
+        &Default::default(),
+    )
+    .await?;
     // Words of filings, so that common terms have long postings.
     let text = "'Total revenue net sales operating income cash flow ' || (n % 997) || \
                 ' million fiscal ' || (2015 + n % 9) || ' property plant equipment purchases ' || \
@@ -274,6 +290,7 @@ async fn new_assistant(db: &Db, user_id: i64, name: &str, company: &str) -> anyh
         name: name.to_owned(),
         company_name: company.to_owned(),
         instructions: "-".into(),
+        ocr_languages: "eng".into(),
     };
     let public_id = format!("asst_{}", name.replace(' ', "_"));
     Ok(db.insert_assistant(user_id, &public_id, &fields).await?.id)
@@ -331,8 +348,13 @@ async fn add_extracted(
     };
     let metadata = read_metadata(file_name, pages);
     let chunks = chunks_for_index(pages, file_name, company, &metadata);
-    db.finish_document(&document, &chunks, pages.len() as i64, 0, &metadata)
-        .await?;
+    db.finish_document(
+        &document,
+        &chunks,
+        &PageCounts::all_text(pages.len() as i64),
+        &metadata,
+    )
+    .await?;
     Ok(true)
 }
 
@@ -468,6 +490,14 @@ async fn run() -> anyhow::Result<()> {
     let questions = sets::financebench(&args.data)?;
     if args.model_speed {
         return model_speed(&args, &questions).await;
+    }
+    if let Some(pages) = args.ocr_pages {
+        let filing = &questions
+            .first()
+            .ok_or_else(|| anyhow::anyhow!("no questions"))?
+            .doc_name;
+        let path = args.data.join("pdfs").join(format!("{filing}.pdf"));
+        return ocr::print_speed(&path, pages, args.ocr_dpi);
     }
     if args.chat_only {
         let filing = questions

@@ -108,6 +108,14 @@ fn DocumentRow(
         "text/markdown" => "Markdown",
         "text/html" => "HTML",
         "text/csv" => "CSV",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => "Word",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        | "application/vnd.ms-excel" => "Excel",
+        "application/vnd.oasis.opendocument.spreadsheet" => "Spreadsheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation" => "PowerPoint",
+        "application/vnd.oasis.opendocument.text" => "OpenDocument",
+        "application/epub+zip" => "E-book",
+        "application/rtf" => "RTF",
         _ => "Text",
     };
     let mut details = vec![kind.to_owned(), human_size(document.size)];
@@ -118,12 +126,24 @@ fn DocumentRow(
             format!("{pages} pages")
         });
     }
+    if document.ocr_pages > 0 && document.status == "ready" {
+        details.push(format!("{} read by OCR", document.ocr_pages));
+    }
     let busy = document.status == "processing" || document.status == "pending";
     let percent = match document.pages {
         Some(total) if total > 0 => (document.pages_done * 100 / total).clamp(0, 100),
         _ => 0,
     };
-    let warning = (document.status == "ready" && document.empty_pages > 0).then(|| {
+    let ocr_progress = (busy && document.ocr_pages > 0).then(|| {
+        format!(
+            "Reading scanned pages by OCR: {} done so far",
+            document.ocr_pages
+        )
+    });
+    let warning = (document.status == "ready"
+        && document.empty_pages > 0
+        && document.notice.is_none())
+    .then(|| {
         let verb = if document.empty_pages == 1 {
             "has"
         } else {
@@ -150,7 +170,9 @@ fn DocumentRow(
                     </div>
                 })}
                 {document.error.clone().map(|error| view! { <p class="mt-1 text-sm text-red-600">{error}</p> })}
+                {ocr_progress.map(|text| view! { <p class="mt-1 text-xs text-slate-500" data-testid="ocr-progress">{text}</p> })}
                 {warning.map(|text| view! { <p class="mt-1 text-sm text-amber-700">{text}</p> })}
+                {document.notice.clone().filter(|_| document.status == "ready").map(|text| view! { <p class="mt-1 text-sm text-amber-700" data-testid="document-notice">{text}</p> })}
                 {semantic_note(&document).map(|text| view! { <p class="mt-1 text-xs text-slate-500" data-testid="semantic-status">{text}</p> })}
                 {(document.status == "ready").then(|| view! { <DocumentMetadataEditor assistant_id document=document.clone() /> })}
             </div>

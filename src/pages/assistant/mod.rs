@@ -35,7 +35,7 @@ use crate::functions::chats::{
 use chats::ChatsPanel;
 use documents::DocumentsPanel;
 use search::SearchPanel;
-use settings::{AnswerSettingsPanel, AssistantDetail};
+use settings::{AnswerSettingsPanel, AssistantDetail, OcrLanguagesPanel};
 
 pub(super) const INSTRUCTIONS_PLACEHOLDER: &str = "e.g. You answer questions about our 2023 annual report for investors. Be precise, quote figures with their units, and say so when the report does not cover a question.";
 pub(super) const PRIMARY: &str = "inline-flex items-center gap-2 rounded-lg bg-indigo-600 px-4 py-2.5 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600";
@@ -235,9 +235,11 @@ pub fn SettingsTab() -> impl IntoView {
             {move || Suspend::new(async move {
                 assistant.await.ok().map(|found| {
                     let assistant_id = found.id;
+                    let ocr_languages = found.ocr_languages.clone();
                     view! {
                         <AssistantDetail assistant=found update />
                         <AnswerSettingsPanel assistant_id settings save=save_settings />
+                        <OcrLanguagesPanel assistant_id chosen=ocr_languages />
                     }
                 })
             })}

@@ -95,7 +95,8 @@ fn DocumentsToSend() -> impl IntoView {
 }
 
 /// The file types the upload fields offer (the server checks the content).
-pub(super) const ACCEPTED_FILES: &str = ".pdf,.docx,.txt,.md,.markdown,.html,.htm,.csv";
+pub(super) const ACCEPTED_FILES: &str =
+    ".pdf,.docx,.xlsx,.xls,.ods,.pptx,.odt,.epub,.rtf,.eml,.txt,.md,.markdown,.html,.htm,.csv";
 
 #[cfg(feature = "hydrate")]
 mod send {

@@ -8,7 +8,9 @@ use crate::components::form::{
     FormAlert, SubmitButton, TextArea, TextField, field_errors, general_errors, typed_value,
 };
 use crate::components::layout::Loading;
-use crate::functions::assistants::{DeleteAssistant, UpdateAssistant};
+use crate::functions::assistants::{
+    DeleteAssistant, SaveOcrLanguages, UpdateAssistant, ocr_choices,
+};
 use crate::functions::chats::SaveAnswerSettings;
 use crate::model::AssistantView;
 
@@ -183,6 +185,69 @@ pub(super) fn AnswerSettingsPanel(
                         Err(error) => view! { <p role="alert" class="mt-4 text-sm text-red-600">{error.to_string()}</p> }.into_any(),
                     }
                 })}
+            </Transition>
+        </section>
+    }
+}
+
+/// The languages scanned pages are read in by OCR: a box for each
+/// language the server has, the assistant's ticked.
+#[component]
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "a component takes its props by value"
+)]
+pub(super) fn OcrLanguagesPanel(assistant_id: i64, chosen: String) -> impl IntoView {
+    let save = ServerAction::<SaveOcrLanguages>::new();
+    let choices = Resource::new(|| (), |()| ocr_choices());
+    let saved = crate::components::form::saved("ocr");
+    let chosen: Vec<String> = chosen.split('+').map(str::to_owned).collect();
+    view! {
+        <section id="ocr" class="mt-6 rounded-xl border border-slate-200 bg-white p-6 shadow-sm" aria-labelledby="ocr-heading">
+            <h2 id="ocr-heading" class="text-lg font-semibold text-slate-900">"Scanned pages"</h2>
+            <p class="mt-1 text-sm text-slate-600">"Pages of a PDF without text (scans, photos of paper) are read by OCR in these languages. Changes apply to documents added from now on."</p>
+            <Transition fallback=|| view! { <Loading /> }>
+                {move || {
+                    let chosen = chosen.clone();
+                    Suspend::new(async move {
+                        match choices.await {
+                            Ok(offered) if offered.installed => view! {
+                                <ActionForm action=save>
+                                    <input type="hidden" name="assistant_id" value=assistant_id />
+                                    <FormAlert messages=general_errors(save) />
+                                    <fieldset class="mt-4">
+                                        <legend class="text-sm font-medium text-slate-900">"Languages"</legend>
+                                        <div class="mt-2 grid grid-cols-2 gap-2 sm:grid-cols-3">
+                                            {offered.languages.into_iter().enumerate().map(|(index, (code, name))| {
+                                                let checked = chosen.contains(&code);
+                                                view! {
+                                                    <label class="flex items-center gap-2 text-sm text-slate-700">
+                                                        <input type="checkbox" name=format!("languages[{index}]") value=code checked=checked
+                                                            class="h-4 w-4 rounded border-slate-300 text-indigo-600 focus-visible:outline-2 focus-visible:outline-indigo-600" />
+                                                        {name}
+                                                    </label>
+                                                }
+                                            }).collect_view()}
+                                        </div>
+                                        {move || field_errors(save, "ocr_languages").get().into_iter().map(|message| view! {
+                                            <p class="mt-2 text-sm text-red-600" role="alert">{message}</p>
+                                        }).collect_view()}
+                                    </fieldset>
+                                    <div class="mt-4 flex flex-wrap items-center gap-4">
+                                        <div class="w-40"><SubmitButton label="Save languages" busy_label="Saving…" /></div>
+                                        <Show when=move || saved>
+                                            <p role="status" class="text-sm font-medium text-emerald-700" data-testid="ocr-saved">"Saved."</p>
+                                        </Show>
+                                    </div>
+                                </ActionForm>
+                            }.into_any(),
+                            Ok(_) => view! {
+                                <p class="mt-4 text-sm text-amber-700" data-testid="ocr-missing">"OCR is not installed on this server: scanned pages are kept without text. The operator can install Tesseract and poppler-utils."</p>
+                            }.into_any(),
+                            Err(error) => view! { <p class="mt-4 text-sm text-red-600">{error.to_string()}</p> }.into_any(),
+                        }
+                    })
+                }}
             </Transition>
         </section>
     }

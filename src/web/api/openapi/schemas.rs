@@ -132,7 +132,7 @@ pub struct NewAssistantUpload {
     pub company_name: String,
     #[schema(max_length = 20000, pattern = "NOT_BLANK")]
     pub instructions: String,
-    /// Documents to add: PDF, Word (.docx), plain text, Markdown, HTML or CSV.
+    /// Documents to add: PDF, Word (.docx), spreadsheets (.xlsx, .xls, .ods), PowerPoint (.pptx), OpenDocument text (.odt), e-books (.epub), rich text (.rtf), e-mails (.eml, their attachments added as documents of their own), plain text, Markdown, HTML or CSV.
     #[schema(required = false)]
     pub files: Vec<UploadFile>,
 }
@@ -202,7 +202,7 @@ pub struct AssistantChangesUpload {
 /// `POST /api/v1/assistants/{id}/documents/`: one or more files.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DocumentsUpload {
-    /// PDF, Word (.docx), plain text, Markdown, HTML or CSV.
+    /// PDF, Word (.docx), spreadsheets (.xlsx, .xls, .ods), PowerPoint (.pptx), OpenDocument text (.odt), e-books (.epub), rich text (.rtf), e-mails (.eml, their attachments added as documents of their own), plain text, Markdown, HTML or CSV.
     #[schema(min_items = 1)]
     pub files: Vec<UploadFile>,
 }

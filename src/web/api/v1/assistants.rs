@@ -34,13 +34,19 @@ pub(super) fn parse_id(raw: &str) -> Result<i64, ApiError> {
 }
 
 fn read_input(input: &Input) -> Result<AssistantInput, ApiError> {
-    let [name, new_name, company_name, instructions] =
-        input.texts(["name", "new_name", "company_name", "instructions"])?;
+    let [name, new_name, company_name, instructions, ocr_languages] = input.texts([
+        "name",
+        "new_name",
+        "company_name",
+        "instructions",
+        "ocr_languages",
+    ])?;
     Ok(AssistantInput {
         name,
         new_name,
         company_name,
         instructions,
+        ocr_languages,
     })
 }
 
@@ -178,7 +184,7 @@ Each document goes `pending` → `processing` → `ready` or `failed`.",
             example = json!({"detail": "The file \"big.pdf\" is larger than the 50 MB limit."})),
         (status = 415, description = "The body is not JSON, form or multipart, or a file is not a supported document.",
             body = crate::web::api::openapi::schemas::Detail,
-            example = json!({"detail": "The file \"photo.png\" is not a supported document. Supported: PDF, Word (.docx), plain text, Markdown, HTML, CSV."})),
+            example = json!({"detail": "The file \"photo.png\" is not a supported document. Supported: PDF, Word (.docx), spreadsheets (.xlsx, .xls, .ods), PowerPoint (.pptx), OpenDocument text (.odt), e-books (.epub), rich text (.rtf), e-mails (.eml, their attachments added as documents of their own), plain text, Markdown, HTML, CSV."})),
     ),
 )]
 pub async fn create_assistant(
@@ -282,7 +288,7 @@ async fn change_assistant(
             example = json!({"detail": "The file \"big.pdf\" is larger than the 50 MB limit."})),
         (status = 415, description = "The body is not JSON, form or multipart, or a file is not a supported document.",
             body = crate::web::api::openapi::schemas::Detail,
-            example = json!({"detail": "The file \"photo.png\" is not a supported document. Supported: PDF, Word (.docx), plain text, Markdown, HTML, CSV."})),
+            example = json!({"detail": "The file \"photo.png\" is not a supported document. Supported: PDF, Word (.docx), spreadsheets (.xlsx, .xls, .ods), PowerPoint (.pptx), OpenDocument text (.odt), e-books (.epub), rich text (.rtf), e-mails (.eml, their attachments added as documents of their own), plain text, Markdown, HTML, CSV."})),
     ),
 )]
 pub async fn replace_assistant(
@@ -317,7 +323,7 @@ pub async fn replace_assistant(
             example = json!({"detail": "The file \"big.pdf\" is larger than the 50 MB limit."})),
         (status = 415, description = "The body is not JSON, form or multipart, or a file is not a supported document.",
             body = crate::web::api::openapi::schemas::Detail,
-            example = json!({"detail": "The file \"photo.png\" is not a supported document. Supported: PDF, Word (.docx), plain text, Markdown, HTML, CSV."})),
+            example = json!({"detail": "The file \"photo.png\" is not a supported document. Supported: PDF, Word (.docx), spreadsheets (.xlsx, .xls, .ods), PowerPoint (.pptx), OpenDocument text (.odt), e-books (.epub), rich text (.rtf), e-mails (.eml, their attachments added as documents of their own), plain text, Markdown, HTML, CSV."})),
     ),
 )]
 pub async fn patch_assistant(

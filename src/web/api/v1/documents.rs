@@ -63,7 +63,9 @@ pub async fn list_documents(
     tag = "documents",
     operation_id = "upload_documents",
     summary = "Add documents",
-    description = "Formats are recognised from the content: PDF, Word (.docx), plain text, Markdown, HTML \
+    description = "Formats are recognised from the content: PDF (scanned pages read by OCR in the \
+assistant's `ocr_languages`), Word (.docx), spreadsheets (.xlsx, .xls, .ods: a sheet is a page), PowerPoint \
+(.pptx: a slide is a page, with its notes), OpenDocument text (.odt), e-books (.epub), rich text (.rtf), e-mails (.eml, their attachments added as documents of their own), plain text, Markdown, HTML \
 and CSV. The same bytes uploaded twice to one assistant are one document. Processing goes on in the background.",
     security(("token" = [])),
     params(("id" = i64, Path, description = "The assistant's id.", minimum = 1)),
@@ -75,7 +77,7 @@ and CSV. The same bytes uploaded twice to one assistant are one document. Proces
         (status = 413, description = "A file is over the per-file limit (`--max-file-mb`), or the body over the server's.",
             body = Detail, example = json!({"detail": "The file \"big.pdf\" is larger than the 50 MB limit."})),
         (status = 415, description = "A file is not a supported document, or the body is not multipart.",
-            body = Detail, example = json!({"detail": "The file \"photo.png\" is not a supported document. Supported: PDF, Word (.docx), plain text, Markdown, HTML, CSV."})),
+            body = Detail, example = json!({"detail": "The file \"photo.png\" is not a supported document. Supported: PDF, Word (.docx), spreadsheets (.xlsx, .xls, .ods), PowerPoint (.pptx), OpenDocument text (.odt), e-books (.epub), rich text (.rtf), e-mails (.eml, their attachments added as documents of their own), plain text, Markdown, HTML, CSV."})),
     ),
 )]
 pub async fn upload_documents(
