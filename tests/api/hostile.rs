@@ -14,7 +14,7 @@ use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 
 use crate::binary::{Server, start_binary};
-use crate::files::{docx, pdf_with_pages, zip_of};
+use crate::files::{docx, epub, odt, pdf_with_pages, xlsx_with_sheet_xml, zip_of};
 use crate::helpers::{TestApp, status_and_json};
 
 /// How a hostile document must end.
@@ -167,7 +167,87 @@ fn cases() -> Vec<Case> {
             bytes: many_sections.into_bytes(),
             expect: Expect::Failed("more than 50000 passages"),
         },
+        Case {
+            class: "XLSX sheet of 200,000 cells",
+            file_name: "cells.xlsx",
+            bytes: xlsx_with_sheet_xml(
+                &(1..=20_000)
+                    .map(|row| {
+                        let cells: String = (0..10)
+                            .map(|col| format!(r#"<c><v>{}</v></c>"#, row * 10 + col))
+                            .collect();
+                        format!(r#"<row r="{row}">{cells}</row>"#)
+                    })
+                    .collect::<String>(),
+            ),
+            expect: Expect::Ready,
+        },
+        Case {
+            class: "ODS claiming 17 billion repeated cells",
+            file_name: "repeated.ods",
+            bytes: zip_of(&[
+                ("mimetype", b"application/vnd.oasis.opendocument.spreadsheet"),
+                ("content.xml", br#"<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet><table:table table:name="Big"><table:table-row table:number-rows-repeated="1048576"><table:table-cell table:number-columns-repeated="16384" office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"#),
+            ]),
+            expect: Expect::Survived,
+        },
+        Case {
+            class: "PPTX zip bomb (200 MB slide)",
+            file_name: "bomb.pptx",
+            bytes: zip_of(&[
+                ("ppt/presentation.xml", br#"<p:presentation xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><p:sldIdLst><p:sldId id="256" r:id="rId1"/></p:sldIdLst></p:presentation>"#),
+                ("ppt/_rels/presentation.xml.rels", br#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="slide" Target="slides/slide1.xml"/></Relationships>"#),
+                ("ppt/slides/slide1.xml", &vec![b' '; 200 * 1024 * 1024]),
+            ]),
+            expect: Expect::Failed("expands to more than 64 MB"),
+        },
+        Case {
+            class: "EPUB chapter nested 300,000 deep",
+            file_name: "deep.epub",
+            bytes: epub(&[("Deep", &"<div>".repeat(n))]),
+            expect: Expect::Failed("nested too deeply"),
+        },
+        Case {
+            class: "ODT nested 300,000 deep",
+            file_name: "deep.odt",
+            bytes: odt(&format!("{}{}", "<text:span>".repeat(n), "</text:span>".repeat(n))),
+            expect: Expect::Failed("nested too deeply"),
+        },
+        Case {
+            class: "RTF nested 300,000 deep",
+            file_name: "deep.rtf",
+            bytes: format!("{{\\rtf1 {}", "{".repeat(n)).into_bytes(),
+            expect: Expect::Failed("nested too deeply"),
+        },
+        Case {
+            class: "e-mail nested 1,000 messages deep",
+            file_name: "nested.eml",
+            bytes: nested_email(1_000).into_bytes(),
+            expect: Expect::Survived,
+        },
+        Case {
+            class: "scanned page with a 200-inch media box",
+            file_name: "giant-page.pdf",
+            bytes: {
+                let mut document = oxidize_pdf::Document::new();
+                document.add_page(oxidize_pdf::Page::new(14_400.0, 14_400.0));
+                document.to_bytes().expect("pdf")
+            },
+            expect: Expect::Survived,
+        },
     ]
+}
+
+/// An e-mail forwarding an e-mail forwarding an e-mail… `depth` times.
+fn nested_email(depth: usize) -> String {
+    let mut message =
+        "From: a@example.com\r\nSubject: innermost\r\n\r\nThe innermost text.\r\n".to_owned();
+    for level in 0..depth {
+        message = format!(
+            "From: a@example.com\r\nSubject: level {level}\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b{level}\"\r\n\r\n--b{level}\r\nContent-Type: message/rfc822\r\n\r\n{message}\r\n--b{level}--\r\n"
+        );
+    }
+    message
 }
 
 /// Uploads one file to `assistant`: the status, and the document's id.

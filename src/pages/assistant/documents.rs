@@ -116,6 +116,7 @@ fn DocumentRow(
         "application/vnd.oasis.opendocument.text" => "OpenDocument",
         "application/epub+zip" => "E-book",
         "application/rtf" => "RTF",
+        "message/rfc822" => "E-mail",
         _ => "Text",
     };
     let mut details = vec![kind.to_owned(), human_size(document.size)];
