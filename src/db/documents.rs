@@ -91,7 +91,7 @@ pub struct FoundChunk {
 const FINISHED: &str = "UPDATE documents SET status = 'ready', error = NULL, pages = $1, pages_done = $1, \
      empty_pages = $2, updated_at = $3, company = $5, kind = $6, period = $7, title = $8 WHERE id = $4";
 
-const COLUMNS: &str = "id, assistant_id, name, content_type, size, sha256, status, error, pages, pages_done, empty_pages, created_at, updated_at, company, kind, period, title";
+pub(super) const COLUMNS: &str = "id, assistant_id, name, content_type, size, sha256, status, error, pages, pages_done, empty_pages, created_at, updated_at, company, kind, period, title";
 
 impl Db {
     /// Adds a document to an assistant, `pending`; `None` when the assistant

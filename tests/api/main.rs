@@ -34,4 +34,5 @@ mod startup;
 mod storage;
 mod tokens;
 mod users;
+mod web_sources;
 mod widget;
