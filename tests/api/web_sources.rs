@@ -184,16 +184,22 @@ async fn app_for_the_site() -> TestApp {
 /// Ada, her key and an empty assistant.
 async fn ada_with_assistant(app: &TestApp) -> (String, i64) {
     let (_, token) = app.user_with_token("ada").await;
+    let assistant = empty_assistant(app, &token).await;
+    (token, assistant)
+}
+
+/// A new assistant without documents; its id.
+async fn empty_assistant(app: &TestApp, token: &str) -> i64 {
     let (status, assistant) = app
         .call(
-            &token,
+            token,
             Method::POST,
             "/api/v1/assistants/",
             Some(json!({"name": "Docs helper", "company_name": "Acme", "instructions": "Answer from the docs."})),
         )
         .await;
     assert_eq!(status, 201, "{assistant}");
-    (token, assistant["id"].as_i64().unwrap())
+    assistant["id"].as_i64().unwrap()
 }
 
 /// Adds a source; its JSON.
@@ -750,4 +756,133 @@ async fn sources_are_their_owners_a_read_key_cannot_add_one_and_there_is_a_limit
         error,
         json!({"non_field_errors": ["An assistant can have at most 20 web sources. Remove one first."]})
     );
+}
+
+#[tokio::test]
+async fn the_dashboard_adds_syncs_and_removes_web_sources_with_plain_forms() {
+    use crate::helpers::{location, page as html_page, post_form, sign_up};
+
+    let site = TestSite::start().await;
+    site.page(
+        "/handbook",
+        &page("Handbook", "The handbook explains the gerbil policy.", &[]),
+    );
+    let app = app_for_the_site().await;
+    let ada = app.browser();
+    sign_up(&app, &ada, "ada").await;
+    let token = app.token_for("ada").await;
+    let id = empty_assistant(&app, &token).await.to_string();
+    let documents = format!("/assistants/{id}/documents");
+
+    // A refused address comes back beside its field, with what was typed.
+    let response = post_form(
+        &app,
+        &ada,
+        "/fn/add_web_source",
+        &documents,
+        &[
+            ("assistant_id", &id),
+            ("url", "ftp://example.com/x"),
+            ("kind", "page"),
+            ("schedule", "daily"),
+        ],
+    )
+    .await;
+    let back = location(&response);
+    let (_, html) = html_page(&app, &ada, back.trim_start_matches(&app.address)).await;
+    assert!(
+        html.contains("Only http and https addresses can be fetched (not ftp:)."),
+        "{html}"
+    );
+    assert!(
+        html.contains("ftp://example.com/x"),
+        "what was typed is kept"
+    );
+
+    let handbook = site.url("/handbook");
+    let response = post_form(
+        &app,
+        &ada,
+        "/fn/add_web_source",
+        &documents,
+        &[
+            ("assistant_id", &id),
+            ("url", &handbook),
+            ("kind", "page"),
+            ("schedule", "daily"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), 302);
+    assert_eq!(location(&response), format!("{documents}?saved=source"));
+    let (_, sources) = app
+        .call(
+            &token,
+            Method::GET,
+            &format!("/api/v1/assistants/{id}/sources/"),
+            None,
+        )
+        .await;
+    synced(&app, &token, &sources[0], &Value::Null).await;
+
+    // The source and its page's document are listed, the document linking
+    // to its page and saying when it was checked.
+    let (status, html) = html_page(&app, &ada, &documents).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("data-testid=\"source-row\""), "{html}");
+    assert!(html.contains("Up to date") && html.contains("1 page") && html.contains("1 added"));
+    assert!(
+        html.contains(&format!("href=\"{handbook}\"")) && html.contains(">Handbook</a>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("checked ") && html.contains(" · added"),
+        "{html}"
+    );
+
+    let source_id = sources[0]["id"].to_string();
+    let response = post_form(
+        &app,
+        &ada,
+        "/fn/sync_web_source",
+        &documents,
+        &[("assistant_id", &id), ("id", &source_id)],
+    )
+    .await;
+    assert_eq!(location(&response), format!("{documents}?saved=sync"));
+    let (_, asked) = app
+        .call(
+            &token,
+            Method::GET,
+            sources[0]["absolute_url"].as_str().unwrap(),
+            None,
+        )
+        .await;
+    synced(&app, &token, &asked, &sources[0]["last_synced_at"]).await;
+
+    // Bob cannot remove Ada's source; Ada can, and its document goes with it.
+    let bob = app.browser();
+    sign_up(&app, &bob, "bob").await;
+    let response = bob
+        .post(app.url("/fn/remove_web_source"))
+        .form(&[("assistant_id", id.as_str()), ("id", source_id.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    let response = post_form(
+        &app,
+        &ada,
+        "/fn/remove_web_source",
+        &documents,
+        &[("assistant_id", &id), ("id", &source_id)],
+    )
+    .await;
+    assert_eq!(
+        location(&response),
+        format!("{documents}?saved=source-removed")
+    );
+    let (_, html) = html_page(&app, &ada, &documents).await;
+    assert!(html.contains("No web sources yet."), "{html}");
+    assert!(!html.contains("Handbook"));
 }
