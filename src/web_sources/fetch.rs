@@ -346,3 +346,67 @@ fn header(headers: &HeaderMap, name: reqwest::header::HeaderName) -> Option<Stri
         .filter(|v| !v.is_empty() && v.len() <= 512)
         .map(str::to_owned)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fetcher(allow_private: bool) -> Fetcher {
+        Fetcher::new(FetchSettings {
+            allow_private,
+            timeout: Duration::from_secs(5),
+            max_bytes: 1024,
+            interval: Duration::ZERO,
+            user_agent: "AIConvoKit/test".into(),
+        })
+        .expect("client")
+    }
+
+    #[tokio::test]
+    async fn a_name_resolving_to_a_private_address_is_refused_at_connection() {
+        // `localhost` passes the check of the address as written (it is a
+        // name); the resolver then finds only loopback addresses.
+        let url = Url::parse("http://localhost:9/page").expect("url");
+        let refused = fetcher(false)
+            .fetch(&Ask::new(&url, Accept::Page))
+            .await
+            .expect_err("refused");
+        assert!(
+            matches!(&refused, FetchError::Address(AddressError::Private { host, .. }) if host == "localhost"),
+            "{refused:?}"
+        );
+        assert!(
+            refused
+                .to_string()
+                .ends_with("this server does not fetch private addresses."),
+            "{refused}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_private_ip_written_out_is_refused_before_any_connection() {
+        let url = Url::parse("http://169.254.169.254/latest/meta-data/").expect("url");
+        let refused = fetcher(false)
+            .fetch(&Ask::new(&url, Accept::Page))
+            .await
+            .expect_err("refused");
+        assert!(
+            matches!(
+                refused,
+                FetchError::Address(AddressError::PrivateLiteral { .. })
+            ),
+            "{refused:?}"
+        );
+    }
+
+    #[test]
+    fn only_the_expected_content_types_are_taken() {
+        assert!(Accept::Page.takes("text/html; charset=utf-8"));
+        assert!(Accept::Page.takes("application/xhtml+xml"));
+        assert!(!Accept::Page.takes("application/pdf"));
+        assert!(!Accept::Page.takes(""));
+        assert!(Accept::Sitemap.takes("application/xml"));
+        assert!(Accept::Sitemap.takes("text/plain"));
+        assert!(!Accept::Sitemap.takes("image/png"));
+    }
+}

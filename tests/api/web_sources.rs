@@ -416,7 +416,11 @@ async fn a_sync_reindexes_changed_pages_removes_gone_ones_and_leaves_unchanged_o
     };
     site.set(
         "/sitemap.xml",
-        sitemap(&["/steady", "/changing", "/doomed"]),
+        sitemap(&["/steady", "/same", "/changing", "/doomed"]),
+    );
+    site.page(
+        "/same",
+        &page("Same", "No validators, the same quetzal.", &[]),
     );
     site.set(
         "/steady",
@@ -439,10 +443,11 @@ async fn a_sync_reindexes_changed_pages_removes_gone_ones_and_leaves_unchanged_o
     )
     .await;
     let first = synced(&app, &token, &source, &Value::Null).await;
-    assert_eq!(first["summary"]["added"], 3, "{first}");
+    assert_eq!(first["summary"]["added"], 4, "{first}");
     assert_eq!(first["next_sync_at"], Value::Null, "never: only on demand");
     let before = documents(&app, &token, assistant).await;
     let steady_before = document_at(&before, &site.url("/steady")).clone();
+    let same_before = document_at(&before, &site.url("/same")).clone();
     assert_eq!(search(&app, &token, assistant, "pelican").await.len(), 1);
 
     // The site changes: one page is rewritten, one disappears.
@@ -458,10 +463,10 @@ async fn a_sync_reindexes_changed_pages_removes_gone_ones_and_leaves_unchanged_o
     let second = synced(&app, &token, &source, &first["last_synced_at"]).await;
     assert_eq!(
         second["summary"],
-        json!({"added": 0, "changed": 1, "removed": 1, "unchanged": 1, "failed": 0}),
+        json!({"added": 0, "changed": 1, "removed": 1, "unchanged": 2, "failed": 0}),
         "{second}"
     );
-    assert_eq!(second["page_count"], 2);
+    assert_eq!(second["page_count"], 3);
 
     // The changed page says what it says now, and no longer what it said.
     let found = search(&app, &token, assistant, "flamingo").await;
@@ -471,7 +476,7 @@ async fn a_sync_reindexes_changed_pages_removes_gone_ones_and_leaves_unchanged_o
     // The page gone took its document with it.
     assert!(search(&app, &token, assistant, "dodo").await.is_empty());
     let after = documents(&app, &token, assistant).await;
-    assert_eq!(after.len(), 2, "{after:#?}");
+    assert_eq!(after.len(), 3, "{after:#?}");
     assert!(after.iter().all(|d| d["web"]["url"] != site.url("/doomed")));
     assert_eq!(
         document_at(&after, &site.url("/changing"))["web"]["outcome"],
@@ -487,22 +492,50 @@ async fn a_sync_reindexes_changed_pages_removes_gone_ones_and_leaves_unchanged_o
         steady_before["web"]["checked_at"]
     );
     assert_eq!(search(&app, &token, assistant, "albatross").await.len(), 1);
+    // Without validators, the same content (its hash) leaves it as it was.
+    let same = document_at(&after, &site.url("/same"));
+    assert_eq!(same["id"], same_before["id"]);
+    assert_eq!(same["web"]["outcome"], "unchanged");
+    assert_eq!(site.requests("/same"), 2);
 }
 
 #[tokio::test]
-async fn a_page_over_the_size_limit_or_that_never_ends_fails_alone() {
+async fn hostile_pages_and_redirects_fail_alone() {
     let site = TestSite::start().await;
+    // A sitemap index naming a plain-text sitemap.
+    site.set(
+        "/sitemap_index.xml",
+        Reply::Text {
+            content_type: "application/xml",
+            body: format!(
+                "<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\"><sitemap><loc>{}</loc></sitemap></sitemapindex>",
+                site.url("/sitemap.txt")
+            ),
+        },
+    );
+    let listed: Vec<String> = [
+        "/fine",
+        "/huge",
+        "/endless",
+        "/loop",
+        "/to-file",
+        "/to-credentials",
+    ]
+    .iter()
+    .map(|path| site.url(path))
+    .collect();
     site.set(
         "/sitemap.txt",
         Reply::Text {
             content_type: "text/plain",
-            body: format!(
-                "{}\n{}\n{}\n",
-                site.url("/fine"),
-                site.url("/huge"),
-                site.url("/endless")
-            ),
+            body: listed.join("\n"),
         },
+    );
+    site.set("/loop", Reply::Redirect("/loop".into()));
+    site.set("/to-file", Reply::Redirect("file:///etc/passwd".into()));
+    site.set(
+        "/to-credentials",
+        Reply::Redirect(site.url("/fine").replace("http://", "http://user:secret@")),
     );
     site.page(
         "/fine",
@@ -512,12 +545,12 @@ async fn a_page_over_the_size_limit_or_that_never_ends_fails_alone() {
     site.set("/endless", Reply::Endless);
 
     let (app, token, assistant, source) =
-        app_with_source(json!({"kind": "sitemap", "url": site.url("/sitemap.txt")})).await;
+        app_with_source(json!({"kind": "sitemap", "url": site.url("/sitemap_index.xml")})).await;
     assert_eq!(source["schedule"], "weekly", "the default schedule");
     let source = synced(&app, &token, &source, &Value::Null).await;
     assert_eq!(source["status"], "idle", "{source}");
     assert_eq!(source["summary"]["added"], 1);
-    assert_eq!(source["summary"]["failed"], 2);
+    assert_eq!(source["summary"]["failed"], 5);
     let pages = source["pages"].as_array().unwrap();
     let detail = |path: &str| {
         pages
@@ -538,6 +571,29 @@ async fn a_page_over_the_size_limit_or_that_never_ends_fails_alone() {
     assert_eq!(
         detail("/endless"),
         (json!("failed"), "no answer within 2 seconds".to_owned())
+    );
+    assert_eq!(
+        detail("/loop"),
+        (json!("failed"), "more than 5 redirects".to_owned())
+    );
+    assert_eq!(
+        site.requests("/loop"),
+        6,
+        "the first request and 5 redirects"
+    );
+    assert_eq!(
+        detail("/to-file"),
+        (
+            json!("failed"),
+            "Only http and https addresses can be fetched (not file:).".to_owned()
+        )
+    );
+    assert_eq!(
+        detail("/to-credentials"),
+        (
+            json!("failed"),
+            "Addresses with a user name or password are not fetched.".to_owned()
+        )
     );
     assert_eq!(documents(&app, &token, assistant).await.len(), 1);
     assert_eq!(search(&app, &token, assistant, "capybara").await.len(), 1);
