@@ -942,3 +942,72 @@ async fn the_dashboard_adds_syncs_and_removes_web_sources_with_plain_forms() {
     assert!(html.contains("No web sources yet."), "{html}");
     assert!(!html.contains("Handbook"));
 }
+
+#[tokio::test]
+async fn the_website_chat_and_the_openai_api_link_a_web_page_source() {
+    use crate::widget::{SITE, Visitor, done_event, key_of, owner, publish};
+
+    let site = TestSite::start().await;
+    site.page(
+        "/kiwi",
+        &page(
+            "Kiwi care",
+            "Kiwi birds forage in deep leaf litter at night.",
+            &[],
+        ),
+    );
+    let app = app_for_the_site().await;
+    let owner = owner(&app, "ada").await;
+    let source = add_source(
+        &app,
+        &owner.token,
+        owner.assistant_id,
+        json!({"url": site.url("/kiwi")}),
+    )
+    .await;
+    synced(&app, &owner.token, &source, &Value::Null).await;
+
+    let key = key_of(&publish(&app, &owner, 20, 500).await);
+    let visitor = Visitor::on(SITE);
+    let token = visitor.token(&app, &key).await;
+    let response = visitor
+        .ask(&app, &key, &token, "Where do kiwi birds forage?")
+        .await;
+    assert_eq!(response.status(), 200);
+    let done = done_event(&response.text().await.unwrap());
+    assert_eq!(done["sources"][0]["document"], "Kiwi care", "{done}");
+    assert_eq!(done["sources"][0]["url"], site.url("/kiwi"));
+
+    let (_, assistant) = app
+        .call(
+            &owner.token,
+            Method::GET,
+            &format!("/api/v1/assistants/{}/", owner.assistant_id),
+            None,
+        )
+        .await;
+    let model = assistant["openai_id"].as_str().unwrap();
+    let (status, completion) = app
+        .call(
+            &owner.token,
+            Method::POST,
+            "/v1/chat/completions",
+            Some(json!({"model": model, "messages": [{"role": "user", "content": "Where do kiwi birds forage?"}]})),
+        )
+        .await;
+    assert_eq!(status, 200, "{completion}");
+    let sources = completion["sources"].as_array().expect("sources");
+    assert!(
+        sources.iter().any(|s| s["url"] == site.url("/kiwi")),
+        "{completion}"
+    );
+    // An uploaded file's passage has no address.
+    for source in sources {
+        let expected = if source["document"] == "Kiwi care" {
+            json!(site.url("/kiwi"))
+        } else {
+            Value::Null
+        };
+        assert_eq!(source["url"], expected, "{source}");
+    }
+}
