@@ -399,6 +399,54 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn requests_to_one_host_are_spaced_out_and_carry_no_cookie_but_our_user_agent() {
+        use std::sync::{Arc, Mutex};
+
+        use axum::http::{HeaderMap as Headers, header as h};
+
+        let seen: Arc<Mutex<Vec<Headers>>> = Arc::default();
+        let router = axum::Router::new().fallback({
+            let seen = seen.clone();
+            move |headers: Headers| async move {
+                seen.lock().unwrap().push(headers);
+                (
+                    [
+                        (h::CONTENT_TYPE, "text/html"),
+                        (h::SET_COOKIE, "session=abc"),
+                    ],
+                    "<p>hello</p>",
+                )
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        let fetcher = Fetcher::new(FetchSettings {
+            allow_private: true,
+            interval: Duration::from_millis(300),
+            ..fetcher(true).settings.as_ref().clone()
+        })
+        .unwrap();
+        let started = std::time::Instant::now();
+        for _ in 0..3 {
+            let fetched = fetcher.fetch(&Ask::new(&url, Accept::Page)).await.unwrap();
+            assert!(matches!(fetched, Fetched::Body { .. }));
+        }
+        assert!(
+            started.elapsed() >= Duration::from_millis(600),
+            "{:?}",
+            started.elapsed()
+        );
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 3);
+        for headers in seen.iter() {
+            assert_eq!(headers[h::USER_AGENT], "AIConvoKit/test");
+            assert!(headers.get(h::COOKIE).is_none(), "{headers:?}");
+            assert!(headers.get(h::AUTHORIZATION).is_none());
+        }
+    }
+
     #[test]
     fn only_the_expected_content_types_are_taken() {
         assert!(Accept::Page.takes("text/html; charset=utf-8"));
