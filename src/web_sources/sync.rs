@@ -138,7 +138,10 @@ struct Run<'a> {
 }
 
 /// What checking a page gave a crawl.
+#[derive(Default)]
 struct Checked {
+    /// Where the page was read, after redirects.
+    read_at: Option<Url>,
     /// The page's links (for a crawl).
     links: Vec<Url>,
     /// Why the page could not be read (`None` when it was).
@@ -356,6 +359,9 @@ impl Run<'_> {
         let mut queue = VecDeque::from([(start.clone(), 0_i64)]);
         let mut queued: HashSet<String> = HashSet::from([start.as_str().to_owned()]);
         let mut fetched = 0;
+        // The site whose links are followed: the start page's, after its
+        // redirects (http to https, a bare domain to www).
+        let mut site = start.clone();
         if !self.robots_allow(start) {
             return Err("The site's robots.txt does not allow fetching the start page.".to_owned());
         }
@@ -370,10 +376,14 @@ impl Run<'_> {
             }
             fetched += 1;
             let checked = self.check_page(&url, keep).await?;
-            if depth == 0
-                && let Some(reason) = checked.failure
-            {
-                return Err(format!("The start page could not be read: {reason}."));
+            if depth == 0 {
+                if let Some(reason) = checked.failure {
+                    return Err(format!("The start page could not be read: {reason}."));
+                }
+                if let Some(read_at) = checked.read_at.filter(|r| !same_site(r, start)) {
+                    self.robots = self.syncer.robots_of(&read_at).await?;
+                    site = read_at;
+                }
             }
             if depth >= max_depth {
                 continue;
@@ -382,7 +392,7 @@ impl Run<'_> {
                 if queued.len() >= limit.saturating_mul(20) {
                     break;
                 }
-                if same_site(&link, start)
+                if same_site(&link, &site)
                     && looks_like_a_page(&link)
                     && self.robots_allow(&link)
                     && queued.insert(link.as_str().to_owned())
@@ -431,6 +441,7 @@ impl Run<'_> {
                     self.remove(page).await.map_err(|e| internal(&e))?;
                 }
                 return Ok(Checked {
+                    read_at: None,
                     links: Vec::new(),
                     failure: Some(format!("the server answered {status}")),
                 });
@@ -438,6 +449,7 @@ impl Run<'_> {
             Ok(Fetched::NotModified { final_url }) => {
                 let Some(page) = known.filter(|_| has_document) else {
                     return Ok(Checked {
+                        read_at: None,
                         links: Vec::new(),
                         failure: Some("the server answered 304 to a first request".to_owned()),
                     });
@@ -445,6 +457,7 @@ impl Run<'_> {
                 self.read_at.insert(final_url.as_str().to_owned());
                 self.record_unchanged(&page).await?;
                 return Ok(Checked {
+                    read_at: Some(final_url),
                     links: parse_links(&page.links),
                     failure: None,
                 });
@@ -460,6 +473,7 @@ impl Run<'_> {
             // Another address of this sync led to the same page: kept once.
             self.seen.remove(&key);
             return Ok(Checked {
+                read_at: None,
                 links: Vec::new(),
                 failure: None,
             });
@@ -481,6 +495,7 @@ impl Run<'_> {
         let links = page.links.clone();
         if !keep {
             return Ok(Checked {
+                read_at: Some(final_url.clone()),
                 links,
                 failure: None,
             });
@@ -496,6 +511,7 @@ impl Run<'_> {
             let reason = "no text was found in the page's main content";
             self.record_failure(url, known.as_ref(), reason).await?;
             return Ok(Checked {
+                read_at: Some(final_url.clone()),
                 links,
                 failure: Some(reason.to_owned()),
             });
@@ -512,6 +528,7 @@ impl Run<'_> {
         self.store(known.as_ref().filter(|_| has_document), &page, &fresh)
             .await?;
         Ok(Checked {
+            read_at: Some(final_url),
             links,
             failure: None,
         })
@@ -633,6 +650,7 @@ impl Run<'_> {
             self.record_failure(url, known, &reason).await?;
         }
         Ok(Checked {
+            read_at: None,
             links: Vec::new(),
             failure: Some(reason),
         })

@@ -1011,3 +1011,47 @@ async fn the_website_chat_and_the_openai_api_link_a_web_page_source() {
         assert_eq!(source["url"], expected, "{source}");
     }
 }
+
+#[tokio::test]
+async fn a_start_page_that_redirects_to_another_site_is_crawled_there_under_its_robots_txt() {
+    // As `http://example.com/` sends to `https://www.example.com/`: here
+    // two sites on two ports.
+    let old = TestSite::start().await;
+    let new = TestSite::start().await;
+    old.set("/", Reply::Redirect(new.url("/")));
+    new.set(
+        "/robots.txt",
+        Reply::Text {
+            content_type: "text/plain",
+            body: "User-agent: AIConvoKit\nDisallow: /drafts/\n".into(),
+        },
+    );
+    new.page(
+        "/",
+        &page(
+            "Home",
+            "The new home of the pangolin.",
+            &["/about", "/drafts/x"],
+        ),
+    );
+    new.page("/about", &page("About", "About the tapir team.", &[]));
+    new.page(
+        "/drafts/x",
+        &page("Draft", "An unfinished narwhal draft.", &[]),
+    );
+
+    let (app, token, assistant, source) =
+        app_with_source(json!({"kind": "site", "url": old.url("/")})).await;
+    let source = synced(&app, &token, &source, &Value::Null).await;
+    assert_eq!(source["summary"]["added"], 2, "{source}");
+    assert_eq!(new.requests("/robots.txt"), 1);
+    assert_eq!(
+        new.requests("/drafts/x"),
+        0,
+        "its own robots.txt is honoured"
+    );
+    let docs = documents(&app, &token, assistant).await;
+    document_at(&docs, &new.url("/"));
+    document_at(&docs, &new.url("/about"));
+    assert_eq!(search(&app, &token, assistant, "tapir").await.len(), 1);
+}

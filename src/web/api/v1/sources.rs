@@ -155,7 +155,11 @@ ones); `robots.txt` is honoured. An assistant has at most 20 sources.",
         (WebSourceInput = "application/x-www-form-urlencoded"),
     )),
     responses(
-        (status = 201, description = "The source; its first sync is on its way.", body = WebSourceView),
+        (status = 201, description = "The source; its first sync is on its way.", body = WebSourceView, links(
+            ("get_source" = (operation_id = "get_source", parameters(("id" = "$request.path.id"), ("source_id" = "$response.body#/id")))),
+            ("sync_source" = (operation_id = "sync_source", parameters(("id" = "$request.path.id"), ("source_id" = "$response.body#/id")))),
+            ("delete_source" = (operation_id = "delete_source", parameters(("id" = "$request.path.id"), ("source_id" = "$response.body#/id")))),
+        )),
         (status = 400, description = "A field is missing or wrong (a bad address, a private one, an unknown kind or schedule, a limit out of range), or the assistant has 20 sources already.",
             body = BadRequest, example = json!({"url": ["localhost resolves to a private address (127.0.0.1); this server does not fetch private addresses."]})),
     ),
