@@ -59,7 +59,7 @@ impl Robots {
                     let agent = value.to_ascii_lowercase();
                     if agent == "*" {
                         for_any = true;
-                    } else if !agent.is_empty() && product.starts_with(&agent) {
+                    } else if agent == product {
                         for_us = true;
                         named_us = true;
                     }
@@ -203,6 +203,16 @@ mod tests {
         assert!(!robots.allows("/files/report.pdf"));
         assert!(robots.allows("/files/report.pdf.html"));
         assert!(robots.allows("/same"));
+    }
+
+    #[test]
+    fn only_our_exact_product_token_names_us() {
+        let robots = Robots::parse(
+            "User-agent: aiconvo\nDisallow: /\n\nUser-agent: *\nDisallow: /x\n",
+            PRODUCT,
+        );
+        assert!(robots.allows("/docs"));
+        assert!(!robots.allows("/x"));
     }
 
     #[test]
