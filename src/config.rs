@@ -153,6 +153,25 @@ pub struct Config {
     )]
     pub login_attempts_per_address_per_hour: std::num::NonZeroU32,
 
+    /// Let web sources fetch private, loopback and link-local addresses
+    /// (refused by default: a page address must not reach into the
+    /// server's own network).
+    #[arg(long, env = "AICONVOKIT_ALLOW_PRIVATE_FETCH", default_value_t = false)]
+    pub allow_private_fetch: bool,
+
+    /// Web sources: the least time between two requests to one site, in
+    /// milliseconds.
+    #[arg(long, env = "AICONVOKIT_FETCH_INTERVAL_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    pub fetch_interval_ms: u64,
+
+    /// Web sources: seconds one page (its redirects and its body) may take.
+    #[arg(long, env = "AICONVOKIT_FETCH_TIMEOUT_SECS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub fetch_timeout_secs: u64,
+
+    /// Web sources: the largest page read, in megabytes.
+    #[arg(long, env = "AICONVOKIT_FETCH_MAX_MB", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=50))]
+    pub fetch_max_mb: u64,
+
     /// The language model.
     #[command(flatten)]
     pub model: ModelConfig,
@@ -215,6 +234,10 @@ impl Config {
             api_rate_per_address: std::num::NonZeroU32::new(1200).expect("not zero"),
             login_attempts_per_hour: std::num::NonZeroU32::new(20).expect("not zero"),
             login_attempts_per_address_per_hour: std::num::NonZeroU32::new(100).expect("not zero"),
+            allow_private_fetch: false,
+            fetch_interval_ms: 1000,
+            fetch_timeout_secs: 20,
+            fetch_max_mb: 5,
             model: ModelConfig::default(),
             embedding_model: Some("none".into()),
         }
@@ -241,6 +264,26 @@ impl Config {
         self.database_url.clone().unwrap_or_else(|| {
             format!("sqlite://{}", self.data_dir.join("aiconvokit.db").display())
         })
+    }
+
+    /// How web sources fetch pages.
+    pub fn fetch_settings(&self) -> crate::web_sources::fetch::FetchSettings {
+        let contact = self
+            .public_url
+            .as_deref()
+            .map_or_else(|| "self-hosted".to_owned(), |url| format!("+{url}"));
+        crate::web_sources::fetch::FetchSettings {
+            allow_private: self.allow_private_fetch,
+            timeout: std::time::Duration::from_secs(self.fetch_timeout_secs),
+            max_bytes: usize::try_from(self.fetch_max_mb)
+                .unwrap_or(5)
+                .saturating_mul(1024 * 1024),
+            interval: std::time::Duration::from_millis(self.fetch_interval_ms),
+            user_agent: format!(
+                "AIConvoKit/{} ({contact}; web sources)",
+                env!("CARGO_PKG_VERSION")
+            ),
+        }
     }
 
     /// The largest single file, in bytes.

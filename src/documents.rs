@@ -7,11 +7,13 @@ use crate::db::Db;
 use crate::db::documents::KeywordEntry;
 use crate::db::documents::{DocumentRow, NewDocument};
 use crate::db::vectors::SemanticProgress;
+use crate::db::web_sources::WebPageRow;
 use crate::ingest::chunk::Passage;
 use crate::ingest::detect::{self, SUPPORTED};
 use crate::ingest::metadata::MAX_VALUE_CHARS;
 use crate::ingest::storage::FileStore;
 use crate::ingest::worker::JobQueue;
+use crate::model::web_sources::WebPageCheck;
 use crate::model::{DocumentMetadata, DocumentView, FieldErrors, SemanticProgressView};
 use crate::search::index::{keyword_entry, keyword_text};
 use crate::search::semantic::Semantic;
@@ -69,7 +71,24 @@ pub fn to_view(row: DocumentRow, semantic: Option<SemanticProgressView>) -> Docu
         status: row.status,
         error: row.error,
         semantic,
+        web: None,
     }
+}
+
+/// The last check of each web page that has a document, by document id.
+fn web_checks(pages: Vec<WebPageRow>) -> HashMap<i64, WebPageCheck> {
+    pages
+        .into_iter()
+        .filter_map(|page| {
+            let check = WebPageCheck {
+                url: page.final_url,
+                checked_at: page.checked_at,
+                outcome: page.outcome,
+                detail: page.detail,
+            };
+            page.document_id.map(|id| (id, check))
+        })
+        .collect()
 }
 
 /// An assistant's documents as views, oldest first, with their semantic
@@ -81,11 +100,16 @@ pub async fn views_of(
 ) -> sqlx::Result<Vec<DocumentView>> {
     let rows = db.documents_of(assistant_id).await?;
     let progress = semantic_progress(db, semantic, assistant_id).await?;
+    let mut checks = web_checks(db.web_pages_of_assistant(assistant_id).await?);
     Ok(rows
         .into_iter()
         .map(|row| {
             let semantic = progress.as_ref().map(|p| progress_of(p, row.id));
-            to_view(row, semantic)
+            let web = checks.remove(&row.id);
+            DocumentView {
+                web,
+                ..to_view(row, semantic)
+            }
         })
         .collect())
 }
@@ -97,12 +121,16 @@ pub async fn views_of_user(
     semantic: Option<&Semantic>,
     user_id: i64,
 ) -> sqlx::Result<HashMap<i64, Vec<DocumentView>>> {
-    let (rows, progress) = tokio::try_join!(db.documents_of_user(user_id), async {
-        match semantic {
-            Some(_) => Ok(Some(db.semantic_progress_of_user(user_id).await?)),
-            None => Ok(None),
+    let (rows, pages, progress) = tokio::try_join!(
+        db.documents_of_user(user_id),
+        db.web_pages_of_user(user_id),
+        async {
+            match semantic {
+                Some(_) => Ok(Some(db.semantic_progress_of_user(user_id).await?)),
+                None => Ok(None),
+            }
         }
-    })?;
+    )?;
     let progress: Option<HashMap<i64, SemanticProgressView>> = progress.map(|all| {
         all.into_iter()
             .map(|p| {
@@ -114,8 +142,10 @@ pub async fn views_of_user(
             })
             .collect()
     });
+    let mut checks = web_checks(pages);
     let mut views: HashMap<i64, Vec<DocumentView>> = HashMap::new();
     for row in rows {
+        let web = checks.remove(&row.id);
         let semantic = progress.as_ref().map(|p| {
             p.get(&row.id)
                 .copied()
@@ -124,7 +154,10 @@ pub async fn views_of_user(
         views
             .entry(row.assistant_id)
             .or_default()
-            .push(to_view(row, semantic));
+            .push(DocumentView {
+                web,
+                ..to_view(row, semantic)
+            });
     }
     Ok(views)
 }
@@ -137,7 +170,11 @@ pub async fn view_of(
 ) -> sqlx::Result<DocumentView> {
     let progress = semantic_progress(db, semantic, row.assistant_id).await?;
     let semantic = progress.as_ref().map(|p| progress_of(p, row.id));
-    Ok(to_view(row, semantic))
+    let mut checks = web_checks(db.web_pages_of_assistant(row.assistant_id).await?);
+    Ok(DocumentView {
+        web: checks.remove(&row.id),
+        ..to_view(row, semantic)
+    })
 }
 
 /// Semantic indexing progress, when semantic search is on.

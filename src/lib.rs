@@ -51,6 +51,8 @@ pub mod state;
 #[cfg(feature = "ssr")]
 pub mod web;
 #[cfg(feature = "ssr")]
+pub mod web_sources;
+#[cfg(feature = "ssr")]
 pub mod widget;
 
 /// The browser entry point: the page is server-rendered HTML, and the

@@ -57,6 +57,8 @@ pub enum StartError {
     EmbeddingProvider(String),
     #[error("file storage (--storage-url / AICONVOKIT_STORAGE_URL): {0}")]
     Storage(#[from] crate::ingest::storage::StoreError),
+    #[error("the web pages' HTTP client: {0}")]
+    Fetcher(#[from] reqwest::Error),
 }
 
 /// Connects the database and builds the whole app.
@@ -122,6 +124,14 @@ pub async fn build_app(
         semantic: semantic.clone(),
     };
     crate::evaluation::run::start(runner, evaluations.clone()).await?;
+    let web_syncs = JobQueue::default();
+    let syncer = crate::web_sources::sync::Syncer {
+        db: db.clone(),
+        files: files.clone(),
+        jobs: jobs.clone(),
+        fetcher: crate::web_sources::fetch::Fetcher::new(config.fetch_settings())?,
+    };
+    crate::web_sources::sync::start(syncer, web_syncs.clone()).await?;
     let known_keys = Arc::new(crate::auth::known_keys::KnownKeys::new(db.is_sqlite()));
     let assistant_lists = Arc::new(crate::db::commits::SinceLastCommit::new(db.is_sqlite()));
     let state = AppState {
@@ -131,6 +141,7 @@ pub async fn build_app(
         files,
         jobs,
         evaluations,
+        web_syncs,
         provider,
         signer,
         limits,

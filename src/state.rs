@@ -22,6 +22,8 @@ pub struct AppState {
     pub jobs: JobQueue,
     /// Wakes the evaluation runner.
     pub evaluations: JobQueue,
+    /// Wakes the web sources' syncer.
+    pub web_syncs: JobQueue,
     /// The language model, when one is configured.
     pub provider: Option<Arc<crate::llm::Provider>>,
     /// Signs the widget's visitor tokens (a secret all servers share).

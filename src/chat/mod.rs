@@ -351,18 +351,8 @@ async fn respond(
         question,
     )
     .await?;
-    let found: Vec<Source> =
-        search::search(db, semantic, assistant.id, &query, PASSAGES_PER_QUESTION)
-            .await?
-            .into_iter()
-            .map(|hit| Source {
-                document_id: hit.document_id,
-                document: hit.document,
-                page: hit.page,
-                text: hit.text,
-                score: Some(hit.score),
-            })
-            .collect();
+    let found = search::search(db, semantic, assistant.id, &query, PASSAGES_PER_QUESTION).await?;
+    let found = cited_sources(db, assistant.id, found).await?;
     let passages = prompt::relevant(found.clone(), &query);
 
     let send = |text: String| {
@@ -508,4 +498,29 @@ fn unprompted(history: &[Turn], ask: &Ask, output: String, sources: Vec<Source>)
         model: None,
         first_word: None,
     }
+}
+
+/// Passages found as citations, each with its document's web address when
+/// the document was read from a web page.
+pub async fn cited_sources(
+    db: &Db,
+    assistant_id: i64,
+    found: Vec<crate::db::documents::FoundChunk>,
+) -> sqlx::Result<Vec<Source>> {
+    let urls = if found.is_empty() {
+        std::collections::HashMap::new()
+    } else {
+        db.source_urls_of(assistant_id).await?
+    };
+    Ok(found
+        .into_iter()
+        .map(|hit| Source {
+            url: urls.get(&hit.document_id).cloned(),
+            document_id: hit.document_id,
+            document: hit.document,
+            page: hit.page,
+            text: hit.text,
+            score: Some(hit.score),
+        })
+        .collect())
 }

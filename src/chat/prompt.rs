@@ -273,6 +273,7 @@ mod tests {
             page: Some(page),
             text: text.into(),
             score: None,
+            url: None,
         }
     }
 

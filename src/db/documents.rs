@@ -94,7 +94,7 @@ const FINISHED: &str = "UPDATE documents SET status = 'ready', error = NULL, pag
      empty_pages = $2, updated_at = $3, company = $5, kind = $6, period = $7, title = $8, \
      ocr_pages = $9, notice = $10 WHERE id = $4";
 
-const COLUMNS: &str = "id, assistant_id, name, content_type, size, sha256, status, error, pages, pages_done, empty_pages, ocr_pages, notice, created_at, updated_at, company, kind, period, title";
+pub(super) const COLUMNS: &str = "id, assistant_id, name, content_type, size, sha256, status, error, pages, pages_done, empty_pages, ocr_pages, notice, created_at, updated_at, company, kind, period, title";
 
 /// What reading a document found of its pages.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

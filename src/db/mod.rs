@@ -13,6 +13,7 @@ pub mod evaluations;
 mod fts5;
 pub mod users;
 pub mod vectors;
+pub mod web_sources;
 pub mod widgets;
 
 use std::str::FromStr;

@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod assistants;
 pub mod chats;
 pub mod evaluation;
+pub mod web_sources;
 pub mod widget;
 
 #[cfg(feature = "ssr")]

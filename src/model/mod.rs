@@ -2,6 +2,7 @@
 
 pub mod analytics;
 pub mod evaluation;
+pub mod web_sources;
 
 use std::collections::BTreeMap;
 
@@ -144,6 +145,10 @@ pub struct DocumentView {
     pub semantic: Option<SemanticProgressView>,
     /// What the document is (company, kind, period, title).
     pub metadata: DocumentMetadata,
+    /// For a web page: its address and its last check; `null` for an
+    /// uploaded file.
+    #[serde(default)]
+    pub web: Option<web_sources::WebPageCheck>,
 }
 
 /// What a document is, read from its file name and first pages at ingest
@@ -205,6 +210,10 @@ pub struct Source {
     /// fused); absent on answers kept before scores were.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub score: Option<f64>,
+    /// The web address of a document read from a web page (the link to
+    /// the passage's source); absent for uploaded files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 /// A chat as the assistant's page lists it.

@@ -127,6 +127,7 @@ blockquote { margin: 4px 0; padding-left: 10px; border-left: 2px solid #cbd5e1; 
 .error { margin: 6px 0 0; padding: 6px 10px; border-radius: 8px; background: #fef2f2; color: #b91c1c; }
 .sources { margin: 8px 0 0; padding: 8px 0 0; list-style: none; border-top: 1px solid #f1f5f9; font-size: 12px; color: #475569; }
 .sources blockquote { max-height: 160px; overflow-y: auto; white-space: pre-wrap; }
+.sources a { color: inherit; text-decoration: underline; }
 .rate { display: flex; flex-wrap: wrap; align-items: center; gap: 4px; margin: 6px 0 0; font-size: 12px; color: #64748b; }
 .thumb { width: 28px; height: 28px; padding: 5px; border-radius: 8px; color: #64748b; }
 .thumb:hover { background: #f1f5f9; color: #0f172a; }
@@ -356,6 +357,9 @@ textarea:focus-visible { outline-offset: -1px; }
         const details = list.appendChild(el("li")).appendChild(el("details", { "data-part": "source" }));
         const page = source.page == null ? "" : " · page " + source.page;
         details.append(el("summary", {}, `[${index + 1}] ${source.document}${page}`), el("blockquote", {}, source.text));
+        if (/^https?:\/\//.test(source.url || "")) {
+          details.append(el("a", { href: source.url, target: "_blank", rel: "noopener noreferrer" }, "Open the page"));
+        }
         details.ontoggle = () => details.open && details.scrollIntoView({ block: "nearest" });
       });
       return list;

@@ -35,7 +35,6 @@ use crate::auth::scope::Action;
 use crate::chat;
 use crate::db::assistants::AssistantRow;
 use crate::error::ApiError;
-use crate::model::Source;
 use crate::search;
 use crate::state::AppState;
 use crate::web::auth::ApiAuth;
@@ -215,18 +214,8 @@ impl Assistants {
             i64::from(k),
         )
         .await?;
-        let passages = cited(
-            found
-                .iter()
-                .map(|hit| Source {
-                    document_id: hit.document_id,
-                    document: hit.document.clone(),
-                    page: hit.page,
-                    text: hit.text.clone(),
-                    score: Some(hit.score),
-                })
-                .collect(),
-        );
+        let passages =
+            cited(crate::chat::cited_sources(&self.state.db, assistant.id, found.clone()).await?);
         let text = if found.is_empty() {
             "No passage of the documents matches.".to_owned()
         } else {

@@ -273,6 +273,9 @@ struct VisitorSource {
     document: String,
     page: Option<i64>,
     text: String,
+    /// The web address of a document read from a web page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<String>,
 }
 
 /// An answered exchange as the widget shows it.
@@ -307,6 +310,7 @@ fn exchange(row: &MessageRow, sources: Vec<Source>, show_sources: bool) -> Excha
                 document: p.document,
                 page: p.page,
                 text: p.text,
+                url: p.url,
             })
             .collect(),
     }

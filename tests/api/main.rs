@@ -35,4 +35,5 @@ mod startup;
 mod storage;
 mod tokens;
 mod users;
+mod web_sources;
 mod widget;

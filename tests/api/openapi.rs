@@ -9,7 +9,7 @@ use crate::helpers::{TestApp, spawn_app};
 /// `/v1` (`src/web/openai/mod.rs`), as the description must list it:
 /// method, path (with its trailing slash under `/api/v1`), and whether it
 /// needs a key.
-const OPERATIONS: [(&str, &str, bool); 38] = [
+const OPERATIONS: [(&str, &str, bool); 43] = [
     ("post", "/api/v1/users/", false),
     ("post", "/api/v1/tokens/", false),
     ("delete", "/api/v1/tokens/", true),
@@ -30,6 +30,19 @@ const OPERATIONS: [(&str, &str, bool); 38] = [
         true,
     ),
     ("get", "/api/v1/assistants/{id}/search/", true),
+    ("get", "/api/v1/assistants/{id}/sources/", true),
+    ("post", "/api/v1/assistants/{id}/sources/", true),
+    ("get", "/api/v1/assistants/{id}/sources/{source_id}/", true),
+    (
+        "delete",
+        "/api/v1/assistants/{id}/sources/{source_id}/",
+        true,
+    ),
+    (
+        "post",
+        "/api/v1/assistants/{id}/sources/{source_id}/sync/",
+        true,
+    ),
     ("get", "/api/v1/assistants/{id}/export/", true),
     ("get", "/api/v1/assistants/{id}/analytics/", true),
     ("get", "/api/v1/assistants/{id}/evaluation/questions/", true),
@@ -156,6 +169,7 @@ async fn the_description_is_openapi_3_1_and_lists_every_route_of_the_router() {
         let concrete = path
             .replace("{id}", "1")
             .replace("{doc_id}", "1")
+            .replace("{source_id}", "1")
             .replace("{message_id}", "1");
         for url in [concrete.clone(), concrete.trim_end_matches('/').to_owned()] {
             let request = app.api.request(

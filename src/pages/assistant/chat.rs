@@ -535,7 +535,10 @@ fn SourcesPanel() -> impl IntoView {
                                 class=if selected { "rounded-lg border border-indigo-300 bg-indigo-50/60 p-3 ring-2 ring-indigo-500/30" } else { "rounded-lg border border-slate-200 p-3" }>
                                 <p class="flex items-baseline gap-2 text-sm">
                                     <span class="font-semibold text-indigo-700">{format!("[{}]", index + 1)}</span>
-                                    <span class="break-all font-medium text-slate-900" data-testid="panel-document">{source.document.clone()}</span>
+                                    {match source.url.clone() {
+                                        Some(url) => view! { <a href=url target="_blank" rel="noopener noreferrer" class="break-all font-medium text-indigo-700 hover:underline" data-testid="panel-document">{source.document.clone()}</a> }.into_any(),
+                                        None => view! { <span class="break-all font-medium text-slate-900" data-testid="panel-document">{source.document.clone()}</span> }.into_any(),
+                                    }}
                                 </p>
                                 <p class="mt-0.5 text-xs text-slate-500" data-testid="panel-page">
                                     {source.page.map_or_else(|| "No page numbers".to_owned(), |page| format!("Page {page}"))}

@@ -8,6 +8,7 @@ use crate::components::layout::Loading;
 use crate::components::live::KeepFresh;
 use crate::functions::assistants::{CorrectDocument, DeleteDocument};
 use crate::model::DocumentView;
+use crate::model::web_sources::WebPageCheck;
 
 /// True while a document is being read or its semantic index built.
 fn in_progress(document: &DocumentView) -> bool {
@@ -91,6 +92,19 @@ fn semantic_note(document: &DocumentView) -> Option<String> {
     })
 }
 
+/// When a web page was last checked and what that found:
+/// `checked Dec 5, 2026 10:00 UTC · changed`.
+fn web_check(web: &WebPageCheck) -> String {
+    let found = match (web.outcome.as_str(), &web.detail) {
+        ("failed", Some(why)) => format!("could not be read: {why}"),
+        (outcome, _) => outcome.to_owned(),
+    };
+    format!(
+        "checked {} · {found}",
+        crate::pages::format_time(web.checked_at)
+    )
+}
+
 #[component]
 fn DocumentRow(
     assistant_id: i64,
@@ -161,10 +175,14 @@ fn DocumentRow(
         <li class="flex flex-col gap-2 py-4 sm:flex-row sm:items-start sm:justify-between" data-testid="document-row">
             <div class="min-w-0 flex-1">
                 <div class="flex flex-wrap items-center gap-2">
-                    <p class="truncate font-medium text-slate-900">{document.name.clone()}</p>
+                    {match document.web.clone() {
+                        Some(web) => view! { <a href=web.url rel="noopener noreferrer" target="_blank" class="truncate font-medium text-indigo-700 hover:underline" data-testid="document-link">{document.name.clone()}</a> }.into_any(),
+                        None => view! { <p class="truncate font-medium text-slate-900">{document.name.clone()}</p> }.into_any(),
+                    }}
                     <span class=format!("rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset {badge_class}") data-testid="document-status">{badge}</span>
                 </div>
                 <p class="mt-0.5 text-xs text-slate-500">{details.join(" · ")}</p>
+                {document.web.as_ref().map(|web| view! { <p class="mt-0.5 text-xs text-slate-500" data-testid="document-checked">{web_check(web)}</p> })}
                 {busy.then(|| view! {
                     <div class="mt-2 h-1.5 w-full max-w-sm overflow-hidden rounded-full bg-slate-100" role="progressbar" aria-label=format!("Processing {}", document.name) aria-valuemin="0" aria-valuemax="100" aria-valuenow=percent>
                         <div class="h-full rounded-full bg-indigo-500 transition-all" style=format!("width: {}%", percent.max(5))></div>

@@ -13,6 +13,7 @@ mod new;
 mod publish;
 mod search;
 mod settings;
+mod sources;
 
 pub use analytics::AnalyticsTab;
 pub use chat::ChatPage;
@@ -32,10 +33,14 @@ use crate::functions::assistants::{
 use crate::functions::chats::{
     DeleteChat, SaveAnswerSettings, StartChat, answer_settings, list_chats,
 };
+use crate::functions::web_sources::{
+    AddWebSource, RemoveWebSource, SyncWebSource, list_web_sources,
+};
 use chats::ChatsPanel;
 use documents::DocumentsPanel;
 use search::SearchPanel;
 use settings::{AnswerSettingsPanel, AssistantDetail, OcrLanguagesPanel};
+use sources::SourcesPanel;
 
 pub(super) const INSTRUCTIONS_PLACEHOLDER: &str = "e.g. You answer questions about our 2023 annual report for investors. Be precise, quote figures with their units, and say so when the report does not cover a question.";
 pub(super) const PRIMARY: &str = "inline-flex items-center gap-2 rounded-lg bg-indigo-600 px-4 py-2.5 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600";
@@ -162,12 +167,35 @@ pub fn ChatTab() -> impl IntoView {
 pub fn DocumentsTab() -> impl IntoView {
     let id = assistant_id();
     let delete_document = ServerAction::<DeleteDocument>::new();
+    let add_source = ServerAction::<AddWebSource>::new();
+    let sync_source = ServerAction::<SyncWebSource>::new();
+    let remove_source = ServerAction::<RemoveWebSource>::new();
     let documents = Resource::new(
         {
             let id = id.clone();
-            move || (id(), delete_document.version().get())
+            move || {
+                (
+                    id(),
+                    delete_document.version().get(),
+                    remove_source.version().get(),
+                )
+            }
         },
-        |(id, _)| list_documents(id),
+        |(id, _, _)| list_documents(id),
+    );
+    let sources = Resource::new(
+        {
+            let id = id.clone();
+            move || {
+                (
+                    id(),
+                    add_source.version().get(),
+                    sync_source.version().get(),
+                    remove_source.version().get(),
+                )
+            }
+        },
+        |(id, ..)| list_web_sources(id),
     );
     let query = use_query_map();
     let upload_error = query.with_untracked(|query| query.get("upload_error"));
@@ -194,6 +222,7 @@ pub fn DocumentsTab() -> impl IntoView {
     move || {
         view! {
             <DocumentsPanel assistant_id=id() documents delete=delete_document upload_error=upload_error.clone() />
+            <SourcesPanel assistant_id=id() sources add=add_source sync=sync_source remove=remove_source />
             <SearchPanel question=question() explain=explain() hits />
         }
     }

@@ -264,6 +264,9 @@ pub struct CitedPassage {
     passage: String,
     /// How well it matched the question.
     score: Option<f64>,
+    /// The web address of a document read from a web page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<String>,
 }
 
 /// Passages as `sources` lists them (here and in the MCP tools' results).
@@ -276,6 +279,7 @@ pub fn cited(sources: Vec<Source>) -> Vec<CitedPassage> {
             page: source.page,
             passage: source.text,
             score: source.score,
+            url: source.url,
         })
         .collect()
 }

@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use utoipa::OpenApi;
 
-use super::v1::{assistants, chat, documents, evaluation, me, tokens, users};
+use super::v1::{assistants, chat, documents, evaluation, me, sources, tokens, users};
 use crate::web::openai::{completions, models};
 use conventions::{Conventions, camel_case_links, spell_out_not_blank, text_fields_take_numbers};
 use schemas::{Detail, ValidationErrors};
@@ -67,6 +67,11 @@ as `Authorization: Bearer <key>`; its errors are in OpenAI's shape \
         documents::update_document,
         documents::delete_document,
         documents::search_assistant,
+        sources::list_sources,
+        sources::add_source,
+        sources::get_source,
+        sources::sync_source,
+        sources::delete_source,
         assistants::export_conversations,
         assistants::get_analytics,
         evaluation::list_questions,
@@ -97,6 +102,7 @@ as `Authorization: Bearer <key>`; its errors are in OpenAI's shape \
         (name = "tokens", description = "API keys: log in for one, revoke it."),
         (name = "assistants", description = "Assistants and the documents they answer from."),
         (name = "documents", description = "An assistant's documents, and what it would read for a question."),
+        (name = "sources", description = "Web pages, sitemaps and sites as documents, kept in sync on a schedule and on demand."),
         (name = "evaluation", description = "An assistant's test questions and evaluation runs: hit@5, and with a model the answers' phrases and citations."),
         (name = "chat", description = "Chats with an assistant: ask, read, delete."),
         (name = "openai", description = "OpenAI-compatible: every assistant is a model at `/v1` (the base URL is this server's address followed by `/v1`), for the OpenAI client libraries and tools. Errors are in OpenAI's shape."),

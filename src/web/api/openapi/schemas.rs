@@ -363,3 +363,36 @@ pub struct EvalImportInput {
     /// The CSV as text (JSON).
     pub csv: Option<String>,
 }
+
+/// `POST /api/v1/assistants/{id}/sources/`: a web page, a sitemap or a site.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"kind": "site", "url": "http://docs.example.com/", "schedule": "weekly", "max_depth": 2, "max_pages": 50, "include": ["/guide/"], "exclude": ["/guide/old/"]}))]
+pub struct WebSourceInput {
+    /// `page` (the default), `sitemap` or `site`.
+    #[schema(pattern = "^(page|sitemap|site)$")]
+    pub kind: Option<String>,
+    /// An http or https address on the public internet (at most 2,000 characters).
+    #[schema(min_length = 1, max_length = 2000)]
+    pub url: String,
+    /// `daily`, `weekly` (the default) or `never`.
+    #[schema(pattern = "^(daily|weekly|never)$")]
+    pub schedule: Option<String>,
+    /// For a site: how many links deep from the start page (0 to 5, default 2).
+    #[schema(minimum = 0, maximum = 5)]
+    pub max_depth: Option<i64>,
+    /// The most pages fetched per sync (1 to 500, default 50).
+    #[schema(minimum = 1, maximum = 500)]
+    pub max_pages: Option<i64>,
+    /// Path patterns a page must match (`/docs/`, `/blog/*/2026`); all pages when empty.
+    pub include: Option<WebPathPatterns>,
+    /// Path patterns of pages left out.
+    pub exclude: Option<WebPathPatterns>,
+}
+
+/// Path patterns: a list, or text with one a line (as a form sends them).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum WebPathPatterns {
+    List(Vec<String>),
+    Text(String),
+}

@@ -7,6 +7,7 @@ pub(crate) mod chat;
 pub(crate) mod documents;
 pub(crate) mod evaluation;
 pub(crate) mod me;
+pub(crate) mod sources;
 pub(crate) mod tokens;
 pub(crate) mod users;
 
@@ -53,6 +54,18 @@ pub fn router() -> Router<AppState> {
                 .delete(documents::delete_document),
         )
         .route("/assistants/{id}/search", get(documents::search_assistant))
+        .route(
+            "/assistants/{id}/sources",
+            get(sources::list_sources).post(sources::add_source),
+        )
+        .route(
+            "/assistants/{id}/sources/{source_id}",
+            get(sources::get_source).delete(sources::delete_source),
+        )
+        .route(
+            "/assistants/{id}/sources/{source_id}/sync",
+            post(sources::sync_source),
+        )
         .route(
             "/assistants/{id}/export",
             get(assistants::export_conversations),
