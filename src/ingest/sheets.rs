@@ -162,8 +162,12 @@ fn checked(names: Vec<String>) -> Result<Vec<String>, ExtractError> {
 }
 
 fn unreadable(error: impl std::fmt::Display) -> ExtractError {
-    let why: String = error.to_string().chars().take(200).collect();
-    ExtractError::Unreadable(KIND, why)
+    let message = error.to_string();
+    if message.contains("Cell limit exceeded") {
+        // calamine refuses sheets claiming more than 100 million cells.
+        return ExtractError::Unreadable(KIND, "a sheet claims more than 100 million cells".into());
+    }
+    ExtractError::Unreadable(KIND, message.chars().take(200).collect())
 }
 
 fn count(n: usize) -> u32 {

@@ -187,9 +187,10 @@ fn cases() -> Vec<Case> {
             file_name: "repeated.ods",
             bytes: zip_of(&[
                 ("mimetype", b"application/vnd.oasis.opendocument.spreadsheet"),
+                ("META-INF/manifest.xml", br#"<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#),
                 ("content.xml", br#"<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet><table:table table:name="Big"><table:table-row table:number-rows-repeated="1048576"><table:table-cell table:number-columns-repeated="16384" office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"#),
             ]),
-            expect: Expect::Survived,
+            expect: Expect::Failed("more than 100 million cells"),
         },
         Case {
             class: "PPTX zip bomb (200 MB slide)",
