@@ -153,12 +153,15 @@ pub fn installed_ocr_languages() -> &'static [String] {
 /// must be one of them.
 pub fn ocr_languages(raw: &str, installed: &[String]) -> Result<String, String> {
     use crate::ingest::ocr::{MAX_LANGUAGES, is_language_code};
+    if raw.chars().count() > 100 {
+        return Err("Ensure this field has no more than 100 characters.".into());
+    }
     let mut codes: Vec<String> = Vec::new();
     for code in raw
         .split(|c: char| c == '+' || c == ',' || c.is_whitespace())
         .filter(|code| !code.is_empty())
     {
-        let code = code.to_ascii_lowercase();
+        let code = code.to_owned();
         let shown: String = code.chars().take(20).collect();
         if !is_language_code(&code) {
             return Err(format!(

@@ -330,8 +330,8 @@ pub async fn search_documents(
     .await
 }
 
-/// The OCR languages this server offers, as (code, name), and whether OCR
-/// is installed at all.
+/// The OCR languages this server offers, as (code, name) by name, and
+/// whether OCR is installed at all.
 #[server(prefix = "/fn", endpoint = "ocr_choices")]
 pub async fn ocr_choices() -> Result<crate::model::OcrChoices, AppError> {
     use super::context::{require_user, respond};
@@ -339,12 +339,14 @@ pub async fn ocr_choices() -> Result<crate::model::OcrChoices, AppError> {
     respond(async move {
         require_user().await?;
         let installed = crate::assistants::installed_ocr_languages();
+        let mut languages: Vec<(String, String)> = installed
+            .iter()
+            .map(|code| (code.clone(), crate::model::language_name(code)))
+            .collect();
+        languages.sort_by(|a, b| a.1.cmp(&b.1));
         Ok(crate::model::OcrChoices {
             installed: !installed.is_empty(),
-            languages: installed
-                .iter()
-                .map(|code| (code.clone(), crate::model::language_name(code)))
-                .collect(),
+            languages,
         })
     })
     .await

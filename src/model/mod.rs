@@ -341,7 +341,7 @@ pub struct Feedback {
 pub struct OcrChoices {
     /// Whether OCR (Tesseract and pdftoppm) is installed at all.
     pub installed: bool,
-    /// (Tesseract's code, the language's name), by code.
+    /// (Tesseract's code, the language's name), by name.
     pub languages: Vec<(String, String)>,
 }
 

@@ -40,7 +40,7 @@ pub(super) fn DocumentsPanel(
     view! {
         <section id="documents" class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm" aria-labelledby="documents-heading">
             <h2 id="documents-heading" class="text-lg font-semibold text-slate-900">"Documents"</h2>
-            <p class="mt-1 text-sm text-slate-600">"The assistant answers from these. PDF, Word, plain text, Markdown, HTML and CSV; up to 50 MB each."</p>
+            <p class="mt-1 text-sm text-slate-600">"The assistant answers from these. PDF (scans too), Word, spreadsheets, PowerPoint, OpenDocument, e-books, RTF, e-mails with their attachments, plain text, Markdown, HTML and CSV; up to 50 MB each."</p>
             {upload_error.map(|message| view! {
                 <p role="alert" data-testid="upload-error" class="mt-4 rounded-lg border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-700">{message}</p>
             })}

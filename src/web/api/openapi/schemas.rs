@@ -121,6 +121,14 @@ pub struct NewAssistant {
     pub company_name: String,
     #[schema(max_length = 20000, pattern = "NOT_BLANK")]
     pub instructions: String,
+    /// The languages scanned pages are read in by OCR: Tesseract's codes
+    /// joined by `+` (`eng`, `eng+deu`), each installed on the server.
+    #[schema(
+        required = false,
+        max_length = 100,
+        pattern = r"^\s*[a-z]{3}(_[a-z]{2,8})?([\s,+]+[a-z]{3}(_[a-z]{2,8})?){0,4}\s*$"
+    )]
+    pub ocr_languages: String,
 }
 
 /// `POST /api/v1/assistants/` as multipart: the fields, and documents.
@@ -132,6 +140,14 @@ pub struct NewAssistantUpload {
     pub company_name: String,
     #[schema(max_length = 20000, pattern = "NOT_BLANK")]
     pub instructions: String,
+    /// The languages scanned pages are read in by OCR: Tesseract's codes
+    /// joined by `+` (`eng`, `eng+deu`), each installed on the server.
+    #[schema(
+        required = false,
+        max_length = 100,
+        pattern = r"^\s*[a-z]{3}(_[a-z]{2,8})?([\s,+]+[a-z]{3}(_[a-z]{2,8})?){0,4}\s*$"
+    )]
+    pub ocr_languages: String,
     /// Documents to add: PDF, Word (.docx), spreadsheets (.xlsx, .xls, .ods), PowerPoint (.pptx), OpenDocument text (.odt), e-books (.epub), rich text (.rtf), e-mails (.eml, their attachments added as documents of their own), plain text, Markdown, HTML or CSV.
     #[schema(required = false)]
     pub files: Vec<UploadFile>,
@@ -151,6 +167,14 @@ pub struct AssistantReplacement {
     pub company_name: String,
     #[schema(max_length = 20000, pattern = "NOT_BLANK")]
     pub instructions: String,
+    /// The languages scanned pages are read in by OCR: Tesseract's codes
+    /// joined by `+` (`eng`, `eng+deu`), each installed on the server.
+    #[schema(
+        required = false,
+        max_length = 100,
+        pattern = r"^\s*[a-z]{3}(_[a-z]{2,8})?([\s,+]+[a-z]{3}(_[a-z]{2,8})?){0,4}\s*$"
+    )]
+    pub ocr_languages: String,
 }
 
 /// `PUT /api/v1/assistants/{id}/` as multipart: the fields, and documents
@@ -165,6 +189,14 @@ pub struct AssistantReplacementUpload {
     pub company_name: String,
     #[schema(max_length = 20000, pattern = "NOT_BLANK")]
     pub instructions: String,
+    /// The languages scanned pages are read in by OCR: Tesseract's codes
+    /// joined by `+` (`eng`, `eng+deu`), each installed on the server.
+    #[schema(
+        required = false,
+        max_length = 100,
+        pattern = r"^\s*[a-z]{3}(_[a-z]{2,8})?([\s,+]+[a-z]{3}(_[a-z]{2,8})?){0,4}\s*$"
+    )]
+    pub ocr_languages: String,
     #[schema(required = false)]
     pub files: Vec<UploadFile>,
 }
@@ -182,6 +214,14 @@ pub struct AssistantChanges {
     pub company_name: String,
     #[schema(required = false, max_length = 20000, pattern = "NOT_BLANK")]
     pub instructions: String,
+    /// The languages scanned pages are read in by OCR: Tesseract's codes
+    /// joined by `+` (`eng`, `eng+deu`), each installed on the server.
+    #[schema(
+        required = false,
+        max_length = 100,
+        pattern = r"^\s*[a-z]{3}(_[a-z]{2,8})?([\s,+]+[a-z]{3}(_[a-z]{2,8})?){0,4}\s*$"
+    )]
+    pub ocr_languages: String,
 }
 
 /// `PATCH /api/v1/assistants/{id}/` as multipart.
@@ -195,6 +235,14 @@ pub struct AssistantChangesUpload {
     pub company_name: String,
     #[schema(required = false, max_length = 20000, pattern = "NOT_BLANK")]
     pub instructions: String,
+    /// The languages scanned pages are read in by OCR: Tesseract's codes
+    /// joined by `+` (`eng`, `eng+deu`), each installed on the server.
+    #[schema(
+        required = false,
+        max_length = 100,
+        pattern = r"^\s*[a-z]{3}(_[a-z]{2,8})?([\s,+]+[a-z]{3}(_[a-z]{2,8})?){0,4}\s*$"
+    )]
+    pub ocr_languages: String,
     #[schema(required = false)]
     pub files: Vec<UploadFile>,
 }
