@@ -323,8 +323,12 @@ mod tests {
         let installed = ["deu".to_owned(), "eng".to_owned(), "fra".to_owned()];
         assert_eq!(ocr_languages("eng", &installed).unwrap(), "eng");
         assert_eq!(
-            ocr_languages(" ENG, deu+eng ", &installed).unwrap(),
+            ocr_languages(" eng, deu+eng ", &installed).unwrap(),
             "eng+deu"
+        );
+        assert!(
+            ocr_languages("ENG", &installed).is_err(),
+            "codes are lower case"
         );
         assert_eq!(
             ocr_languages("spa", &installed).unwrap_err(),

@@ -98,7 +98,7 @@ pub fn detect(bytes: &[u8], file_name: &str, declared: Option<&str>) -> Option<F
     if bytes.starts_with(b"{\\rtf") {
         return Some(Format::Rtf);
     }
-    if super::email::looks_like_email(bytes) {
+    if looks_like_email(bytes) {
         return Some(Format::Eml);
     }
     let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).ok()?;
@@ -134,6 +134,33 @@ pub fn detect(bytes: &[u8], file_name: &str, declared: Option<&str>) -> Option<F
     Some(Format::Text)
 }
 
+/// Whether `bytes` start like an e-mail: a block of headers with a sender
+/// and a subject, message id or MIME version, before the first blank line.
+pub fn looks_like_email(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(16 * 1024)];
+    let head = String::from_utf8_lossy(head);
+    let mut names = Vec::new();
+    for line in head.lines() {
+        if line.trim().is_empty() {
+            break;
+        }
+        if line.starts_with([' ', '\t']) {
+            continue; // a folded header
+        }
+        let Some((name, _)) = line.split_once(':') else {
+            return false;
+        };
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            return false;
+        }
+        names.push(name.to_ascii_lowercase());
+    }
+    names.iter().any(|n| n == "from")
+        && names
+            .iter()
+            .any(|n| n == "subject" || n == "message-id" || n == "mime-version")
+}
+
 /// The start of an OLE compound file (.xls, and .doc and .ppt too).
 const OLE_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
 
@@ -149,7 +176,7 @@ fn package_format(bytes: &[u8]) -> Option<Format> {
     if has("xl/workbook.xml") {
         return Some(Format::Xlsx);
     }
-    if has(super::slides::PRESENTATION_PART) {
+    if has("ppt/presentation.xml") {
         return Some(Format::Pptx);
     }
     let mut declared = String::new();
@@ -251,6 +278,18 @@ mod tests {
         );
         assert_eq!(detect(b"caf\xe9", "latin1.txt", None), None);
         assert_eq!(detect(b"a\0b", "nul.txt", None), None);
+    }
+
+    #[test]
+    fn text_that_is_not_an_email_is_not_taken_for_one() {
+        assert!(looks_like_email(b"From: a@b.c\r\nSubject: Q3\r\n\r\nBody"));
+        assert!(!looks_like_email(
+            b"From: here to there, a story.\n\nIt was late."
+        ));
+        assert!(!looks_like_email(b"# Notes\nFrom: x\nSubject: y\n"));
+        assert!(looks_like_email(
+            b"Received: by x\r\n\tfolded\r\nFrom: a@b.c\r\nMessage-ID: <1@b.c>\r\n\r\nBody"
+        ));
     }
 
     #[test]

@@ -17,33 +17,6 @@ pub struct Attachment {
     pub bytes: Vec<u8>,
 }
 
-/// Whether `bytes` start like an e-mail: a block of headers with a sender
-/// and a subject, message id or MIME version, before the first blank line.
-pub fn looks_like_email(bytes: &[u8]) -> bool {
-    let head = &bytes[..bytes.len().min(16 * 1024)];
-    let head = String::from_utf8_lossy(head);
-    let mut names = Vec::new();
-    for line in head.lines() {
-        if line.trim().is_empty() {
-            break;
-        }
-        if line.starts_with([' ', '\t']) {
-            continue; // a folded header
-        }
-        let Some((name, _)) = line.split_once(':') else {
-            return false;
-        };
-        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-            return false;
-        }
-        names.push(name.to_ascii_lowercase());
-    }
-    names.iter().any(|n| n == "from")
-        && names
-            .iter()
-            .any(|n| n == "subject" || n == "message-id" || n == "mime-version")
-}
-
 /// The message's page, and its attachments (at most [`MAX_ATTACHMENTS`]).
 pub fn read_email(bytes: &[u8]) -> Result<(Vec<Page>, Vec<Attachment>), ExtractError> {
     let message = MessageParser::default()
@@ -76,7 +49,7 @@ pub fn read_email(bytes: &[u8]) -> Result<(Vec<Page>, Vec<Attachment>), ExtractE
         Some(text) if !text.trim().is_empty() => blocks.extend(paragraphs(&text)),
         _ => {
             if let Some(html) = message.body_html(0) {
-                blocks.extend(super::extract::html_blocks(&html)?);
+                blocks.extend(super::html::html_blocks(&html)?);
             }
         }
     }
@@ -156,7 +129,6 @@ mod tests {
 
     #[test]
     fn the_message_is_a_page_and_attachments_come_back() {
-        assert!(looks_like_email(EMAIL.as_bytes()));
         let (pages, attachments) = read_email(EMAIL.as_bytes()).unwrap();
         assert_eq!(pages[0].blocks[0], Block::Heading("Q3 figures".into()));
         assert_eq!(
@@ -175,16 +147,5 @@ mod tests {
                 bytes: b"quarter,revenue\nQ3,120\n".to_vec()
             }]
         );
-    }
-
-    #[test]
-    fn text_that_is_not_an_email_is_not_taken_for_one() {
-        assert!(!looks_like_email(
-            b"From: here to there, a story.\n\nIt was late."
-        ));
-        assert!(!looks_like_email(b"# Notes\nFrom: x\nSubject: y\n"));
-        assert!(looks_like_email(
-            b"Received: by x\r\n\tfolded\r\nFrom: a@b.c\r\nMessage-ID: <1@b.c>\r\n\r\nBody"
-        ));
     }
 }

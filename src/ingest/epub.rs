@@ -4,8 +4,9 @@
 
 use std::sync::atomic::Ordering;
 
-use super::extract::{Progress, html_blocks};
+use super::html::html_blocks;
 use super::package::{Package, parse, resolve};
+use super::page::Progress;
 use super::page::{Block, ExtractError, Page};
 
 /// What it is, as said to its owner.

@@ -1,30 +1,17 @@
 //! Text out of a document, as pages of blocks (headings and paragraphs).
 //! Formats without pages give one page numbered `None`.
 
-use scraper::{ElementRef, Html, Selector};
-
 use std::io::Cursor;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::Ordering;
 
 use oxidize_pdf::parser::{PdfDocument, PdfReader};
 
 use super::detect::Format;
-use super::markup::nests_too_deeply;
 use super::page::normalize;
-pub use super::page::{Block, ExtractError, MAX_NESTING, MAX_TEXT_BYTES, Page};
+pub use super::page::{Block, ExtractError, MAX_NESTING, MAX_TEXT_BYTES, Page, Progress};
 
 /// A heading longer than this is cut there; the rest is read as a paragraph.
 pub const MAX_HEADING_CHARS: usize = 300;
-
-/// How far extraction has got, shared with whoever shows progress.
-#[derive(Debug, Default)]
-pub struct Progress {
-    pub pages_done: AtomicU32,
-    pub pages_total: AtomicU32,
-    /// Scanned pages to read by OCR, and those read so far.
-    pub ocr_total: AtomicU32,
-    pub ocr_done: AtomicU32,
-}
 
 /// Reads the text of a document, reporting progress page by page.
 pub fn extract(
@@ -52,7 +39,7 @@ pub fn extract(
         other => {
             let blocks = match other {
                 Format::Markdown => paragraphs(utf8(bytes)?, true),
-                Format::Html => html_blocks(utf8(bytes)?)?,
+                Format::Html => super::html::html_blocks(utf8(bytes)?)?,
                 Format::Csv => csv_blocks(utf8(bytes)?)?,
                 _ => paragraphs(utf8(bytes)?, false),
             };
@@ -247,61 +234,6 @@ fn paragraphs(text: &str, markdown: bool) -> Vec<Block> {
     blocks
 }
 
-/// The blocks of an HTML page: headings, paragraphs, list items, table
-/// rows on one line.
-pub(super) fn html_blocks(text: &str) -> Result<Vec<Block>, ExtractError> {
-    // The HTML parser and the walk below take time in the square of the
-    // depth: deeper documents are refused before either runs.
-    if nests_too_deeply(text, true) {
-        return Err(ExtractError::TooDeep);
-    }
-    let document = Html::parse_document(text);
-    let Ok(selector) = Selector::parse(
-        "h1, h2, h3, h4, h5, h6, p, li, tr, pre, blockquote, dt, dd, caption, figcaption",
-    ) else {
-        return Ok(Vec::new());
-    };
-    let mut blocks = Vec::new();
-    for element in document.select(&selector) {
-        // The outermost block only: a <p> inside an <li> is part of the <li>.
-        if element
-            .ancestors()
-            .filter_map(ElementRef::wrap)
-            .any(|a| selector.matches(&a))
-        {
-            continue;
-        }
-        let name = element.value().name();
-        let content = if name == "tr" {
-            element
-                .children()
-                .filter_map(ElementRef::wrap)
-                .map(|cell| normalize(&cell.text().collect::<String>()))
-                .filter(|cell| !cell.is_empty())
-                .collect::<Vec<_>>()
-                .join(" | ")
-        } else {
-            normalize(&element.text().collect::<String>())
-        };
-        if content.is_empty() {
-            continue;
-        }
-        if name.len() == 2 && name.starts_with('h') {
-            blocks.push(Block::Heading(content));
-        } else {
-            blocks.push(Block::Paragraph(content));
-        }
-    }
-    if blocks.is_empty() {
-        // No block elements: take the body's text as it is.
-        let body = normalize(&document.root_element().text().collect::<String>());
-        if !body.is_empty() {
-            blocks.push(Block::Paragraph(body));
-        }
-    }
-    Ok(blocks)
-}
-
 fn csv_blocks(text: &str) -> Result<Vec<Block>, ExtractError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -390,6 +322,7 @@ mod tests {
 
 #[cfg(test)]
 mod bounds_tests {
+    use super::super::markup::nests_too_deeply;
     use super::*;
 
     #[test]

@@ -216,3 +216,36 @@ pub fn pptx_with_slide_xml(shapes_xml: &str) -> Vec<u8> {
         ("ppt/slides/slide1.xml", slide.as_bytes()),
     ])
 }
+
+/// An OpenDocument spreadsheet (.ods) of named sheets, each a list of rows
+/// (numbers stored as numbers).
+pub fn ods(sheets: &[(&str, &[&[&str]])]) -> Vec<u8> {
+    let mut tables = String::new();
+    for (name, rows) in sheets {
+        tables.push_str(&format!(r#"<table:table table:name="{name}">"#));
+        for row in *rows {
+            tables.push_str("<table:table-row>");
+            for value in *row {
+                if value.parse::<f64>().is_ok() {
+                    tables.push_str(&format!(
+                        r#"<table:table-cell office:value-type="float" office:value="{value}"><text:p>{value}</text:p></table:table-cell>"#
+                    ));
+                } else {
+                    tables.push_str(&format!(
+                        r#"<table:table-cell office:value-type="string"><text:p>{value}</text:p></table:table-cell>"#
+                    ));
+                }
+            }
+            tables.push_str("</table:table-row>");
+        }
+        tables.push_str("</table:table>");
+    }
+    let content = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet>{tables}</office:spreadsheet></office:body></office:document-content>"#
+    );
+    zip_of(&[
+        ("mimetype", b"application/vnd.oasis.opendocument.spreadsheet"),
+        ("META-INF/manifest.xml", br#"<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#),
+        ("content.xml", content.as_bytes()),
+    ])
+}

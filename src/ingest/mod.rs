@@ -12,6 +12,7 @@ pub mod epub;
 pub mod extract;
 #[cfg(test)]
 pub mod fixtures;
+pub mod html;
 pub mod markup;
 pub mod metadata;
 pub mod ocr;

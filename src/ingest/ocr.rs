@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use super::extract::Progress;
+use super::page::Progress;
 use super::page::{Block, Page};
 
 /// A page with fewer letters and digits than this in its text layer is

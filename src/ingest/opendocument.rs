@@ -8,8 +8,8 @@ use std::sync::atomic::Ordering;
 
 use roxmltree::Node;
 
-use super::extract::Progress;
 use super::package::{Package, parse};
+use super::page::Progress;
 use super::page::{Block, ExtractError, Page, normalize, normalize_lines, pages_between_breaks};
 
 /// What it is, as said to its owner.

@@ -1,6 +1,18 @@
 //! What every reader of a document gives: pages of blocks, or why it
 //! could not, and the bounds a document must stay within.
 
+use std::sync::atomic::AtomicU32;
+
+/// How far extraction has got, shared with whoever shows progress.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub pages_done: AtomicU32,
+    pub pages_total: AtomicU32,
+    /// Scanned pages to read by OCR, and those read so far.
+    pub ocr_total: AtomicU32,
+    pub ocr_done: AtomicU32,
+}
+
 /// A piece of a page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Block {

@@ -11,8 +11,8 @@ use std::sync::atomic::Ordering;
 use calamine::{Data, DataRef, Reader, Xlsx};
 
 use super::detect::Format;
-use super::extract::Progress;
 use super::package::Package;
+use super::page::Progress;
 use super::page::{Block, ExtractError, MAX_TEXT_BYTES, Page};
 
 /// What it is, as said to its owner.

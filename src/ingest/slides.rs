@@ -7,8 +7,8 @@ use std::sync::atomic::Ordering;
 
 use roxmltree::Node;
 
-use super::extract::Progress;
 use super::package::{Package, parse, resolve};
+use super::page::Progress;
 use super::page::{Block, ExtractError, Page, normalize, normalize_lines};
 
 /// What it is, as said to its owner.

@@ -13,7 +13,7 @@ use aiconvokit::ingest::extract::Progress;
 use aiconvokit::ingest::ocr::{OcrTools, character_accuracy};
 use aiconvokit::ingest::sandbox::{Sandbox, ToRead};
 
-use crate::files::{epub, odt, pptx, xlsx, zip_of};
+use crate::files::{epub, ods, odt, pptx, xlsx, zip_of};
 use crate::helpers::{TestApp, spawn_app, status_and_json};
 
 /// Creates an assistant with these files: (status, body).
@@ -245,6 +245,82 @@ async fn spreadsheets_presentations_odt_and_epub_are_read_and_found() {
     let found = search(&app, &token, id, "How long is parental leave?").await;
     assert_eq!(found[0].0, "handbook.epub", "{found:?}");
     assert!(found[0].2.contains("twenty weeks"), "{found:?}");
+}
+
+#[tokio::test]
+async fn old_excel_files_and_opendocument_spreadsheets_are_read_sheet_by_sheet() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token("ada").await;
+    // Written by Python's xlwt (Excel 97-2003, BIFF8): a Headcount sheet
+    // (Team, People, Budget: Sales 12 1.5, Research 30 4.25) and an
+    // Offices sheet (City, Opened: Marseille 2019).
+    let xls = include_bytes!("../data/staff.xls").to_vec();
+    let budget = ods(&[
+        (
+            "Plan",
+            &[&["Quarter", "Spend"], &["Q1", "40"], &["Q2", "55"]],
+        ),
+        ("Notes", &[&["Owner"], &["Grace Hopper"]]),
+    ]);
+    let (status, created) = create_with(
+        &app,
+        &token,
+        vec![("staff.xls", xls), ("budget.ods", budget)],
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(
+        created["documents"][0]["content_type"],
+        "application/vnd.ms-excel"
+    );
+    assert_eq!(
+        created["documents"][1]["content_type"],
+        "application/vnd.oasis.opendocument.spreadsheet"
+    );
+    let id = created["id"].as_i64().expect("id");
+    let url = created["absolute_url"].as_str().expect("url").to_owned();
+    let assistant = settled(&app, &token, &url, Duration::from_secs(60)).await;
+    assert_eq!(
+        by_name(&assistant, "staff.xls")["status"],
+        "ready",
+        "{assistant}"
+    );
+    assert_eq!(by_name(&assistant, "staff.xls")["pages"], 2);
+    assert_eq!(
+        by_name(&assistant, "budget.ods")["status"],
+        "ready",
+        "{assistant}"
+    );
+    assert_eq!(by_name(&assistant, "budget.ods")["pages"], 2);
+
+    let found = search(&app, &token, id, "Research team people budget").await;
+    let (document, page, text) = &found[0];
+    assert_eq!(
+        (document.as_str(), *page),
+        ("staff.xls", Some(1)),
+        "{found:?}"
+    );
+    assert!(
+        text.contains("Team: Research | People: 30 | Budget: 4.25"),
+        "{text}"
+    );
+    let found = search(&app, &token, id, "When was the Marseille office opened?").await;
+    assert_eq!(
+        (found[0].0.as_str(), found[0].1),
+        ("staff.xls", Some(2)),
+        "{found:?}"
+    );
+    assert!(
+        found[0].2.contains("City: Marseille | Opened: 2019"),
+        "{found:?}"
+    );
+    let found = search(&app, &token, id, "Q2 spend").await;
+    assert_eq!(
+        (found[0].0.as_str(), found[0].1),
+        ("budget.ods", Some(1)),
+        "{found:?}"
+    );
+    assert!(found[0].2.contains("Quarter: Q2 | Spend: 55"), "{found:?}");
 }
 
 /// An e-mail with a body, a CSV attachment and a picture.
