@@ -157,10 +157,14 @@ pub fn ocr_languages(raw: &str, installed: &[String]) -> Result<String, String> 
         return Err("Ensure this field has no more than 100 characters.".into());
     }
     let mut codes: Vec<String> = Vec::new();
-    for code in raw
-        .split(|c: char| c == '+' || c == ',' || c.is_whitespace())
+    let typed: Vec<&str> = raw
+        .split(['+', ',', ' ', '\t', '\n', '\r'])
         .filter(|code| !code.is_empty())
-    {
+        .collect();
+    if typed.len() > MAX_LANGUAGES {
+        return Err(format!("Choose at most {MAX_LANGUAGES} languages."));
+    }
+    for code in typed {
         let code = code.to_owned();
         let shown: String = code.chars().take(20).collect();
         if !is_language_code(&code) {

@@ -126,7 +126,7 @@ pub struct NewAssistant {
     #[schema(
         required = false,
         max_length = 100,
-        pattern = r"^\s*[a-z]{3}(_[a-z]{2,8})?([\s,+]+[a-z]{3}(_[a-z]{2,8})?){0,4}\s*$"
+        pattern = r"^[ \t\n\r,+]*[a-z]{3}(_[a-z]{2,8})?([ \t\n\r,+]+[a-z]{3}(_[a-z]{2,8})?){0,4}[ \t\n\r,+]*$"
     )]
     pub ocr_languages: String,
 }
@@ -145,7 +145,7 @@ pub struct NewAssistantUpload {
     #[schema(
         required = false,
         max_length = 100,
-        pattern = r"^\s*[a-z]{3}(_[a-z]{2,8})?([\s,+]+[a-z]{3}(_[a-z]{2,8})?){0,4}\s*$"
+        pattern = r"^[ \t\n\r,+]*[a-z]{3}(_[a-z]{2,8})?([ \t\n\r,+]+[a-z]{3}(_[a-z]{2,8})?){0,4}[ \t\n\r,+]*$"
     )]
     pub ocr_languages: String,
     /// Documents to add: PDF, Word (.docx), spreadsheets (.xlsx, .xls, .ods), PowerPoint (.pptx), OpenDocument text (.odt), e-books (.epub), rich text (.rtf), e-mails (.eml, their attachments added as documents of their own), plain text, Markdown, HTML or CSV.
@@ -172,7 +172,7 @@ pub struct AssistantReplacement {
     #[schema(
         required = false,
         max_length = 100,
-        pattern = r"^\s*[a-z]{3}(_[a-z]{2,8})?([\s,+]+[a-z]{3}(_[a-z]{2,8})?){0,4}\s*$"
+        pattern = r"^[ \t\n\r,+]*[a-z]{3}(_[a-z]{2,8})?([ \t\n\r,+]+[a-z]{3}(_[a-z]{2,8})?){0,4}[ \t\n\r,+]*$"
     )]
     pub ocr_languages: String,
 }
@@ -194,7 +194,7 @@ pub struct AssistantReplacementUpload {
     #[schema(
         required = false,
         max_length = 100,
-        pattern = r"^\s*[a-z]{3}(_[a-z]{2,8})?([\s,+]+[a-z]{3}(_[a-z]{2,8})?){0,4}\s*$"
+        pattern = r"^[ \t\n\r,+]*[a-z]{3}(_[a-z]{2,8})?([ \t\n\r,+]+[a-z]{3}(_[a-z]{2,8})?){0,4}[ \t\n\r,+]*$"
     )]
     pub ocr_languages: String,
     #[schema(required = false)]
@@ -219,7 +219,7 @@ pub struct AssistantChanges {
     #[schema(
         required = false,
         max_length = 100,
-        pattern = r"^\s*[a-z]{3}(_[a-z]{2,8})?([\s,+]+[a-z]{3}(_[a-z]{2,8})?){0,4}\s*$"
+        pattern = r"^[ \t\n\r,+]*[a-z]{3}(_[a-z]{2,8})?([ \t\n\r,+]+[a-z]{3}(_[a-z]{2,8})?){0,4}[ \t\n\r,+]*$"
     )]
     pub ocr_languages: String,
 }
@@ -240,7 +240,7 @@ pub struct AssistantChangesUpload {
     #[schema(
         required = false,
         max_length = 100,
-        pattern = r"^\s*[a-z]{3}(_[a-z]{2,8})?([\s,+]+[a-z]{3}(_[a-z]{2,8})?){0,4}\s*$"
+        pattern = r"^[ \t\n\r,+]*[a-z]{3}(_[a-z]{2,8})?([ \t\n\r,+]+[a-z]{3}(_[a-z]{2,8})?){0,4}[ \t\n\r,+]*$"
     )]
     pub ocr_languages: String,
     #[schema(required = false)]
