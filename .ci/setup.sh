@@ -176,3 +176,18 @@ stop_s3_server() {
     wait "$MOTO_PID" 2>/dev/null || true
   fi
 }
+
+# A real SMTP server for the invitation e-mail tests: aiosmtpd from PyPI, in
+# target/smtp-venv. Exports AICONVOKIT_TEST_SMTP_PYTHON (its Python); the
+# tests start it on free ports themselves.
+AIOSMTPD_VERSION=1.4.6
+setup_smtp_sink() {
+  local venv=$PWD/target/smtp-venv
+  if ! "$venv/bin/python" -c "import aiosmtpd" 2>/dev/null ||
+    ! "$venv/bin/pip" show aiosmtpd 2>/dev/null | grep -q "^Version: $AIOSMTPD_VERSION$"; then
+    log "installing aiosmtpd $AIOSMTPD_VERSION (an SMTP server for the tests) from PyPI"
+    python3.11 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "aiosmtpd==$AIOSMTPD_VERSION"
+  fi
+  export AICONVOKIT_TEST_SMTP_PYTHON="$venv/bin/python"
+}

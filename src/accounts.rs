@@ -285,9 +285,12 @@ pub async fn change_password(
         .ok_or_else(|| anyhow::anyhow!("the user was deleted meanwhile").into())
 }
 
-/// Deletes an account with everything it owns (API keys, assistants,
-/// documents and their stored files, passages, chats, widgets) once the
-/// password is confirmed.
+/// Deletes an account once the password is confirmed, with its personal
+/// workspace and everything in it (assistants, documents and their stored
+/// files, passages, chats, widgets), its API keys, and the shared
+/// workspaces it is the only member of. Refused while it is the only owner
+/// of a shared workspace that has other members: that workspace's
+/// assistants must not leave with it.
 pub async fn delete_account(
     db: &Db,
     files: &FileStore,
@@ -306,8 +309,42 @@ pub async fn delete_account(
         push(&mut errors, "password", message);
         return Err(AccountError::Invalid(errors));
     }
-    let stored = db.files_of_user(user.id).await?;
-    let assistants = db.assistants_of(user.id).await?;
+    let only_owned = db.workspaces_only_owned_by(user.id).await?;
+    if let Some((_, name, _)) = only_owned.iter().find(|(_, _, others)| *others > 0) {
+        let mut errors = FieldErrors::new();
+        push(
+            &mut errors,
+            crate::model::NON_FIELD_ERRORS,
+            format!(
+                "You are the only owner of the workspace \u{201c}{name}\u{201d}: make another \
+                 member an owner, or delete the workspace, first."
+            ),
+        );
+        return Err(AccountError::Invalid(errors));
+    }
+    let stores = crate::workspaces::Stores {
+        files,
+        semantic,
+        known_keys,
+    };
+    for (workspace_id, _, _) in only_owned {
+        crate::workspaces::delete_with_files(db, &stores, workspace_id)
+            .await
+            .map_err(|error| anyhow::anyhow!("deleting a workspace of the account: {error}"))?;
+    }
+    let personal = db
+        .memberships_of(user.id)
+        .await?
+        .into_iter()
+        .find(|row| row.personal_of == Some(user.id))
+        .map(|row| row.workspace_id);
+    let (stored, assistants) = match personal {
+        Some(id) => (
+            db.files_of_workspace(id).await?,
+            db.assistants_of(id).await?,
+        ),
+        None => Default::default(),
+    };
     db.delete_user(user.id).await?;
     known_keys.forget_all();
     for sha256 in stored {

@@ -11,9 +11,9 @@ use crate::components::layout::NavBar;
 use crate::components::live::BusyForms;
 use crate::functions::accounts::{LogOut, current_user};
 use crate::pages::{
-    AccountPage, AnalyticsTab, AssistantWorkspace, ChatPage, ChatTab, DashboardPage, DocumentsTab,
-    EvaluateTab, LandingPage, LogInPage, NewAssistantPage, NotFoundPage, PublishTab, SettingsTab,
-    SignUpPage,
+    AccountPage, AnalyticsTab, AssistantWorkspace, AuditPage, ChatPage, ChatTab, DashboardPage,
+    DocumentsTab, EvaluateTab, InvitationPage, LandingPage, LogInPage, NewAssistantPage,
+    NotFoundPage, PublishTab, SettingsTab, SignUpPage, WorkspaceSettingsPage,
 };
 
 /// The document around the app, rendered on the server.
@@ -84,7 +84,15 @@ fn Layout() -> impl IntoView {
         move || (location.pathname.get(), log_out.version().get()),
         |_| current_user(),
     );
-    provide_context(Auth { user, log_out });
+    let workspaces = Resource::new(
+        move || (location.pathname.get(), log_out.version().get()),
+        |_| crate::functions::workspaces::list_workspaces(),
+    );
+    provide_context(Auth {
+        user,
+        workspaces,
+        log_out,
+    });
 
     view! {
         <a href="#main" class="sr-only focus:not-sr-only focus:absolute focus:left-4 focus:top-4 focus:z-50 focus:rounded-md focus:bg-white focus:px-4 focus:py-2 focus:shadow">
@@ -99,6 +107,9 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("login") view=LogInPage ssr=SsrMode::Async />
                 <Route path=path!("dashboard") view=DashboardPage ssr=SsrMode::Async />
                 <Route path=path!("account") view=AccountPage ssr=SsrMode::Async />
+                <Route path=path!("workspace") view=WorkspaceSettingsPage ssr=SsrMode::Async />
+                <Route path=path!("workspace/audit") view=AuditPage ssr=SsrMode::Async />
+                <Route path=path!("invitations/:token") view=InvitationPage ssr=SsrMode::Async />
                 <Route path=path!("assistants/new") view=NewAssistantPage ssr=SsrMode::Async />
                 <Route path=path!("assistants/:id/chats/:chat_id") view=ChatPage ssr=SsrMode::Async />
                 <ParentRoute path=path!("assistants/:id") view=AssistantWorkspace ssr=SsrMode::Async>

@@ -220,22 +220,23 @@ pub fn new_public_id() -> String {
     format!("asst_{random}")
 }
 
-/// A user's assistants with their documents, newest first, as the API and
-/// the dashboard list them: two queries, however many assistants, or none
-/// when nothing was committed since the user's last list (SQLite only).
-pub async fn views_of_user(
+/// A workspace's assistants with their documents, newest first, as the
+/// API and the dashboard list them: two queries, however many assistants,
+/// or none when nothing was committed since the workspace's last list
+/// (SQLite only).
+pub async fn views_of_workspace(
     db: &Db,
     semantic: Option<&Semantic>,
     lists: &AssistantLists,
-    user_id: i64,
+    workspace_id: i64,
 ) -> sqlx::Result<Arc<[AssistantView]>> {
-    let read_at = match lists.get(&user_id) {
+    let read_at = match lists.get(&workspace_id) {
         Ok(views) => return Ok(views),
         Err(read_at) => read_at,
     };
     let (rows, mut documents) = tokio::try_join!(
-        db.assistants_of(user_id),
-        crate::documents::views_of_user(db, semantic, user_id),
+        db.assistants_of(workspace_id),
+        crate::documents::views_of_workspace(db, semantic, workspace_id),
     )?;
     let views: Arc<[AssistantView]> = rows
         .into_iter()
@@ -244,22 +245,22 @@ pub async fn views_of_user(
             to_view(row, own)
         })
         .collect();
-    lists.keep(user_id, read_at, Arc::clone(&views));
+    lists.keep(workspace_id, read_at, Arc::clone(&views));
     Ok(views)
 }
 
-/// Deletes one of the user's assistants with its documents, their stored
-/// files (when no other document uses them), passages, vectors and chats;
-/// false when the user has no such assistant.
+/// Deletes one of a workspace's assistants with its documents, their
+/// stored files (when no other document uses them), passages, vectors and
+/// chats; false when the workspace has no such assistant.
 pub async fn delete(
     db: &Db,
     files: &FileStore,
     semantic: Option<&Semantic>,
-    user_id: i64,
+    workspace_id: i64,
     id: i64,
 ) -> sqlx::Result<bool> {
     let stored = db.documents_of(id).await?;
-    if !db.delete_assistant(user_id, id).await? {
+    if !db.delete_assistant(workspace_id, id).await? {
         return Ok(false);
     }
     for document in stored {

@@ -176,6 +176,14 @@ pub struct Config {
     #[command(flatten)]
     pub model: ModelConfig,
 
+    /// Outgoing e-mail (invitations).
+    #[command(flatten)]
+    pub mail: crate::mail::MailConfig,
+
+    /// Days the audit log keeps an entry.
+    #[arg(long, env = "AICONVOKIT_AUDIT_RETENTION_DAYS", default_value_t = 365, value_parser = clap::value_parser!(u32).range(1..=36500))]
+    pub audit_retention_days: u32,
+
     /// Sentence-embedding model for semantic search: a folder holding a
     /// sentence-transformers model (`config.json`, `tokenizer.json`,
     /// `model.safetensors`), `openai:<model>` for the configured
@@ -238,6 +246,8 @@ impl Config {
             fetch_interval_ms: 1000,
             fetch_timeout_secs: 20,
             fetch_max_mb: 5,
+            mail: crate::mail::MailConfig::default(),
+            audit_retention_days: 365,
             model: ModelConfig::default(),
             embedding_model: Some("none".into()),
         }

@@ -114,19 +114,19 @@ pub async fn views_of(
         .collect())
 }
 
-/// The documents of every assistant of a user as views, by assistant id,
-/// oldest first: one query for all of them, however many assistants.
-pub async fn views_of_user(
+/// The documents of every assistant of a workspace as views, by assistant
+/// id, oldest first: one query for all of them, however many assistants.
+pub async fn views_of_workspace(
     db: &Db,
     semantic: Option<&Semantic>,
-    user_id: i64,
+    workspace_id: i64,
 ) -> sqlx::Result<HashMap<i64, Vec<DocumentView>>> {
     let (rows, pages, progress) = tokio::try_join!(
-        db.documents_of_user(user_id),
-        db.web_pages_of_user(user_id),
+        db.documents_of_workspace(workspace_id),
+        db.web_pages_of_workspace(workspace_id),
         async {
             match semantic {
-                Some(_) => Ok(Some(db.semantic_progress_of_user(user_id).await?)),
+                Some(_) => Ok(Some(db.semantic_progress_of_workspace(workspace_id).await?)),
                 None => Ok(None),
             }
         }

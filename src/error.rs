@@ -32,6 +32,10 @@ pub enum AppError {
     /// The thing does not exist, or belongs to someone else.
     #[error("Not found.")]
     NotFound,
+    /// The person's role in the workspace does not allow this; the
+    /// sentence says which role and what.
+    #[error("{0}")]
+    Forbidden(String),
     /// Something failed on the server; details are in its log.
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
@@ -101,6 +105,7 @@ impl AppError {
         match self {
             Self::Invalid { .. } | Self::Transport(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }

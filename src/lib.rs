@@ -41,6 +41,8 @@ pub mod lease;
 #[cfg(feature = "ssr")]
 pub mod llm;
 #[cfg(feature = "ssr")]
+pub mod mail;
+#[cfg(feature = "ssr")]
 pub mod ratelimit;
 #[cfg(feature = "ssr")]
 pub mod search;
@@ -54,6 +56,8 @@ pub mod web;
 pub mod web_sources;
 #[cfg(feature = "ssr")]
 pub mod widget;
+#[cfg(feature = "ssr")]
+pub mod workspaces;
 
 /// The browser entry point: the page is server-rendered HTML, and the
 /// islands in it (`#[island]` components) come alive one by one right after

@@ -59,6 +59,8 @@ pub enum StartError {
     Storage(#[from] crate::ingest::storage::StoreError),
     #[error("the web pages' HTTP client: {0}")]
     Fetcher(#[from] reqwest::Error),
+    #[error("e-mail (--smtp-url / AICONVOKIT_SMTP_URL, --smtp-from): {0}")]
+    Mail(#[from] crate::mail::MailError),
 }
 
 /// Connects the database and builds the whole app.
@@ -132,6 +134,11 @@ pub async fn build_app(
         fetcher: crate::web_sources::fetch::Fetcher::new(config.fetch_settings())?,
     };
     crate::web_sources::sync::start(syncer, web_syncs.clone()).await?;
+    let mailer = crate::mail::Mailer::from_config(&config.mail)?;
+    if mailer.is_some() {
+        tracing::info!("invitations are e-mailed through the configured SMTP server");
+    }
+    tokio::spawn(prune_audit_log(db.clone(), config.audit_retention_days));
     let known_keys = Arc::new(crate::auth::known_keys::KnownKeys::new(db.is_sqlite()));
     let assistant_lists = Arc::new(crate::db::commits::SinceLastCommit::new(db.is_sqlite()));
     let state = AppState {
@@ -148,8 +155,23 @@ pub async fn build_app(
         known_keys,
         assistant_lists,
         semantic,
+        mailer,
     };
     Ok((router(state.clone(), sessions), state))
+}
+
+/// Deletes audit log entries older than `days`, at start and then hourly
+/// (on several servers each does it; deleting twice is harmless).
+async fn prune_audit_log(db: Db, days: u32) {
+    let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        every_hour.tick().await;
+        match crate::workspaces::audit::prune(&db, days, chrono::Utc::now()).await {
+            Ok(0) => {}
+            Ok(deleted) => tracing::info!(deleted, days, "old audit log entries deleted"),
+            Err(error) => tracing::warn!(%error, "cannot prune the audit log"),
+        }
+    }
 }
 
 /// Loads the embedding model the configuration names, if any.
@@ -204,6 +226,10 @@ fn router(state: AppState, sessions: SessionStorage) -> AppService {
         .route(
             "/assistants/{id}/export",
             axum::routing::get(crate::web::export::export_from_dashboard),
+        )
+        .route(
+            "/workspace/audit.csv",
+            axum::routing::get(crate::web::dashboard::audit_csv),
         )
         .route(
             "/assistants/{id}/evaluate/questions.csv",
@@ -265,7 +291,7 @@ fn route_list() -> Vec<AxumRouteListing> {
 }
 
 /// Pages that need an account.
-const ACCOUNT_PAGES: [&str; 3] = ["/dashboard", "/account", "/assistants"];
+const ACCOUNT_PAGES: [&str; 4] = ["/dashboard", "/account", "/assistants", "/workspace"];
 /// Pages that make no sense once signed in.
 const GUEST_PAGES: [&str; 2] = ["/login", "/signup"];
 

@@ -32,11 +32,13 @@ pub struct AppState {
     pub limits: Arc<crate::ratelimit::Limits>,
     /// API keys seen recently (kept only where this server is the only one).
     pub known_keys: Arc<crate::auth::known_keys::KnownKeys>,
-    /// Each user's assistants as last listed, until the next commit (kept
+    /// Each workspace's assistants as last listed, until the next commit (kept
     /// only where this server is the only one).
     pub assistant_lists: Arc<crate::assistants::AssistantLists>,
     /// Semantic search, when an embedding model is loaded.
     pub semantic: Option<Arc<crate::search::semantic::Semantic>>,
+    /// Sends invitations, when the operator set up SMTP.
+    pub mailer: Option<crate::mail::Mailer>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

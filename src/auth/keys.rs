@@ -139,11 +139,12 @@ pub fn check_name(name: &str) -> Result<&str, String> {
     Ok(name)
 }
 
-/// Makes a key for `user_id` with `grant`: the stored row and the key
-/// itself, which is shown once and never stored.
+/// Makes a key for `user_id` acting in `workspace_id` with `grant`: the
+/// stored row and the key itself, which is shown once and never stored.
 pub async fn make(
     db: &Db,
     user_id: i64,
+    workspace_id: i64,
     name: &str,
     grant: &Grant,
 ) -> sqlx::Result<(ApiTokenRow, String)> {
@@ -151,6 +152,7 @@ pub async fn make(
     let row = db
         .insert_api_token(NewApiToken {
             user_id,
+            workspace_id,
             name,
             prefix: &token.prefix,
             token_hash: &token.hash,

@@ -16,13 +16,21 @@ use chrono::{DateTime, Utc};
 const CAPACITY: usize = 10_000;
 
 use super::scope::{Grant, Scope, assistants_from_column};
-use crate::db::api_tokens::ApiTokenRow;
+use crate::db::api_tokens::ActiveKeyRow;
+use crate::model::workspaces::Role;
 
 /// What a request needs of its key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KnownKey {
     pub token_id: i64,
+    /// Its maker, who acts through it.
     pub user_id: i64,
+    pub username: String,
+    /// The key's visible prefix, to name it in the audit log.
+    pub prefix: String,
+    pub workspace_id: i64,
+    /// The maker's role in the workspace when the key was looked up.
+    pub role: Role,
     pub last_used_at: Option<DateTime<Utc>>,
     /// What it may do.
     pub grant: Grant,
@@ -31,10 +39,15 @@ pub struct KnownKey {
 impl KnownKey {
     /// A stored key as requests need it. An unknown scope in the database
     /// (written by a newer version) grants reads only.
-    pub fn from_row(row: &ApiTokenRow) -> Self {
+    pub fn from_row(active: &ActiveKeyRow) -> Self {
+        let row = &active.token;
         Self {
             token_id: row.id,
             user_id: row.user_id,
+            username: active.username.clone(),
+            prefix: row.prefix.clone(),
+            workspace_id: row.workspace_id,
+            role: Role::parse(&active.role).unwrap_or(Role::Viewer),
             last_used_at: row.last_used_at,
             grant: Grant {
                 scope: Scope::parse(&row.scope).unwrap_or(Scope::Read),
@@ -109,8 +122,9 @@ impl KnownKeys {
         memory.keys.insert(token_hash.to_owned(), key);
     }
 
-    /// Forgets every key: called whenever a key or a user is deleted, so a
-    /// revoked key is refused from the next request on.
+    /// Forgets every key: called whenever a key, a user or a membership is
+    /// deleted or a role changes, so a revoked key is refused (and a
+    /// changed role applies) from the next request on.
     pub fn forget_all(&self) {
         let mut memory = self.write();
         memory.generation += 1;
@@ -126,6 +140,10 @@ mod tests {
         KnownKey {
             token_id,
             user_id: 7,
+            username: "ada".into(),
+            prefix: "abc123".into(),
+            workspace_id: 7,
+            role: Role::Owner,
             last_used_at: None,
             grant: Grant::default(),
         }

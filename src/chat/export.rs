@@ -237,7 +237,8 @@ pub fn defuse(cell: String) -> String {
     }
 }
 
-fn csv_line(cells: impl Iterator<Item = String>) -> String {
+/// One CSV line (CRLF-terminated) of `cells`.
+pub fn csv_line(cells: impl Iterator<Item = String>) -> String {
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());

@@ -9,7 +9,9 @@ use crate::model::ApiKeyView;
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ApiTokenRow {
     pub id: i64,
+    /// Who made it: it acts with their role in its workspace.
     pub user_id: i64,
+    pub workspace_id: i64,
     pub name: String,
     pub prefix: String,
     pub created_at: DateTime<Utc>,
@@ -25,6 +27,7 @@ pub struct ApiTokenRow {
 #[derive(Debug, Clone)]
 pub struct NewApiToken<'a> {
     pub user_id: i64,
+    pub workspace_id: i64,
     pub name: &'a str,
     pub prefix: &'a str,
     pub token_hash: &'a str,
@@ -48,12 +51,42 @@ impl ApiTokenRow {
                 .map(|ids| serde_json::from_str(&ids).unwrap_or_default()),
             expired: self.expires_at.is_some_and(|at| at <= Utc::now()),
             expires_at: self.expires_at,
+            made_by: None,
         }
     }
 }
 
-const COLUMNS: &str =
-    "id, user_id, name, prefix, created_at, last_used_at, scope, assistant_ids, expires_at";
+impl ListedKeyRow {
+    /// What the dashboard shows of a key, with its maker.
+    pub fn into_view(self) -> ApiKeyView {
+        ApiKeyView {
+            made_by: Some(self.made_by),
+            ..self.token.into_view()
+        }
+    }
+}
+
+const COLUMNS: &str = "id, user_id, workspace_id, name, prefix, created_at, last_used_at, scope, \
+     assistant_ids, expires_at";
+
+/// A key that can be used: its row and its maker's role in its workspace
+/// now.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ActiveKeyRow {
+    #[sqlx(flatten)]
+    pub token: ApiTokenRow,
+    pub role: String,
+    /// The maker's username.
+    pub username: String,
+}
+
+/// A key as a workspace's list shows it, with its maker's name.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ListedKeyRow {
+    #[sqlx(flatten)]
+    pub token: ApiTokenRow,
+    pub made_by: String,
+}
 
 /// How stale `last_used_at` may get before a use writes it again; keeps a
 /// busy key from turning every request into a write.
@@ -71,8 +104,8 @@ impl Db {
     /// Stores a new key by its hash.
     pub async fn insert_api_token(&self, token: NewApiToken<'_>) -> sqlx::Result<ApiTokenRow> {
         let sql = format!(
-            "INSERT INTO api_tokens (user_id, name, prefix, token_hash, created_at, scope, assistant_ids, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {COLUMNS}"
+            "INSERT INTO api_tokens (user_id, workspace_id, name, prefix, token_hash, created_at, scope, assistant_ids, expires_at) \
+             VALUES ($1, $9, $2, $3, $4, $5, $6, $7, $8) RETURNING {COLUMNS}"
         );
         on_pool!(self, |pool| sqlx::query_as(&sql)
             .bind(token.user_id)
@@ -83,13 +116,20 @@ impl Db {
             .bind(token.scope)
             .bind(token.assistant_ids.as_deref())
             .bind(token.expires_at)
+            .bind(token.workspace_id)
             .fetch_one(pool)
             .await)
     }
 
-    /// The key with this hash, if it exists.
-    pub async fn api_token_by_hash(&self, token_hash: &str) -> sqlx::Result<Option<ApiTokenRow>> {
-        let sql = format!("SELECT {COLUMNS} FROM api_tokens WHERE token_hash = $1");
+    /// The key with this hash, if it exists and its maker is still a
+    /// member of its workspace, with the maker's role there.
+    pub async fn api_token_by_hash(&self, token_hash: &str) -> sqlx::Result<Option<ActiveKeyRow>> {
+        let sql = format!(
+            "SELECT {}, m.role, u.username FROM api_tokens t JOIN workspace_members m \
+             ON m.workspace_id = t.workspace_id AND m.user_id = t.user_id \
+             JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
+            prefixed("t")
+        );
         on_pool!(self, |pool| sqlx::query_as(&sql)
             .bind(token_hash)
             .fetch_optional(pool)
@@ -110,26 +150,51 @@ impl Db {
         Ok(())
     }
 
-    /// A user's keys, newest first.
-    pub async fn api_tokens_of(&self, user_id: i64) -> sqlx::Result<Vec<ApiTokenRow>> {
+    /// A workspace's keys, newest first: all of them, or those `maker`
+    /// made.
+    pub async fn api_tokens_of(
+        &self,
+        workspace_id: i64,
+        maker: Option<i64>,
+    ) -> sqlx::Result<Vec<ListedKeyRow>> {
         let sql = format!(
-            "SELECT {COLUMNS} FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id DESC"
+            "SELECT {}, u.username AS made_by FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.workspace_id = $1 AND ($2 IS NULL OR t.user_id = $2) \
+             ORDER BY t.created_at DESC, t.id DESC",
+            prefixed("t")
         );
         on_pool!(self, |pool| sqlx::query_as(&sql)
-            .bind(user_id)
+            .bind(workspace_id)
+            .bind(maker)
             .fetch_all(pool)
             .await)
     }
 
-    /// Deletes one of a user's keys; false when the user has no such key.
-    pub async fn delete_api_token(&self, user_id: i64, id: i64) -> sqlx::Result<bool> {
-        let sql = "DELETE FROM api_tokens WHERE id = $1 AND user_id = $2";
+    /// Deletes one of a workspace's keys (only one `maker` made, when
+    /// given); false when there is no such key.
+    pub async fn delete_api_token(
+        &self,
+        workspace_id: i64,
+        maker: Option<i64>,
+        id: i64,
+    ) -> sqlx::Result<bool> {
+        let sql = "DELETE FROM api_tokens WHERE id = $1 AND workspace_id = $2 AND ($3 IS NULL OR user_id = $3)";
         let result = on_pool!(self, |pool| sqlx::query(sql)
             .bind(id)
-            .bind(user_id)
+            .bind(workspace_id)
+            .bind(maker)
             .execute(pool)
             .await
             .map(|r| r.rows_affected()))?;
         Ok(result > 0)
     }
+}
+
+/// The columns with a table alias, for queries that join.
+fn prefixed(alias: &str) -> String {
+    COLUMNS
+        .split(',')
+        .map(|column| format!("{alias}.{}", column.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

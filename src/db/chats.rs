@@ -8,7 +8,7 @@ use super::{Db, on_pool};
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ChatRow {
     pub id: i64,
-    pub user_id: i64,
+    pub workspace_id: i64,
     pub assistant_id: i64,
     pub thread_id: String,
     pub origin: String,
@@ -64,25 +64,25 @@ pub struct AnswerSettings {
 }
 
 pub(crate) const CHAT_COLUMNS: &str =
-    "id, user_id, assistant_id, thread_id, origin, site_origin, created_at, updated_at";
+    "id, workspace_id, assistant_id, thread_id, origin, site_origin, created_at, updated_at";
 const MESSAGE_COLUMNS: &str = "id, chat_id, input, output, sources, status, error, created_at, answered_at, \
      covered, model, first_word_ms, rating, feedback_comment, feedback_at";
 
 impl Db {
-    /// Starts a chat of `user_id` with one of their assistants.
+    /// Starts a chat of `workspace_id` with one of their assistants.
     pub async fn insert_chat(
         &self,
-        user_id: i64,
+        workspace_id: i64,
         assistant_id: i64,
         thread_id: &str,
         origin: &str,
     ) -> sqlx::Result<ChatRow> {
         let sql = format!(
-            "INSERT INTO chats (user_id, assistant_id, thread_id, origin, created_at, updated_at) \
+            "INSERT INTO chats (workspace_id, assistant_id, thread_id, origin, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $5) RETURNING {CHAT_COLUMNS}"
         );
         on_pool!(self, |pool| sqlx::query_as(&sql)
-            .bind(user_id)
+            .bind(workspace_id)
             .bind(assistant_id)
             .bind(thread_id)
             .bind(origin)
@@ -92,11 +92,11 @@ impl Db {
     }
 
     /// The user's chat with this id, if it is theirs.
-    pub async fn chat_of(&self, user_id: i64, id: i64) -> sqlx::Result<Option<ChatRow>> {
-        let sql = format!("SELECT {CHAT_COLUMNS} FROM chats WHERE id = $1 AND user_id = $2");
+    pub async fn chat_of(&self, workspace_id: i64, id: i64) -> sqlx::Result<Option<ChatRow>> {
+        let sql = format!("SELECT {CHAT_COLUMNS} FROM chats WHERE id = $1 AND workspace_id = $2");
         on_pool!(self, |pool| sqlx::query_as(&sql)
             .bind(id)
-            .bind(user_id)
+            .bind(workspace_id)
             .fetch_optional(pool)
             .await)
     }
@@ -105,7 +105,7 @@ impl Db {
     /// assistants in `assistant_ids` when it is given.
     pub async fn chats_of(
         &self,
-        user_id: i64,
+        workspace_id: i64,
         assistant_ids: Option<&[i64]>,
         limit: i64,
         offset: i64,
@@ -120,11 +120,11 @@ impl Db {
             }
         };
         let sql = format!(
-            "SELECT {CHAT_COLUMNS} FROM chats WHERE user_id = $1{among} \
+            "SELECT {CHAT_COLUMNS} FROM chats WHERE workspace_id = $1{among} \
              ORDER BY updated_at DESC, id DESC LIMIT $2 OFFSET $3"
         );
         on_pool!(self, |pool| sqlx::query_as(&sql)
-            .bind(user_id)
+            .bind(workspace_id)
             .bind(limit)
             .bind(offset)
             .fetch_all(pool)
@@ -132,12 +132,12 @@ impl Db {
     }
 
     /// Deletes the user's chat with its messages; false when there was none.
-    pub async fn delete_chat(&self, user_id: i64, id: i64) -> sqlx::Result<bool> {
+    pub async fn delete_chat(&self, workspace_id: i64, id: i64) -> sqlx::Result<bool> {
         let result = on_pool!(self, |pool| sqlx::query(
-            "DELETE FROM chats WHERE id = $1 AND user_id = $2"
+            "DELETE FROM chats WHERE id = $1 AND workspace_id = $2"
         )
         .bind(id)
-        .bind(user_id)
+        .bind(workspace_id)
         .execute(pool)
         .await
         .map(|done| done.rows_affected()))?;
@@ -350,14 +350,14 @@ impl Db {
     /// not theirs.
     pub async fn update_answer_settings(
         &self,
-        user_id: i64,
+        workspace_id: i64,
         assistant_id: i64,
         settings: &AnswerSettings,
     ) -> sqlx::Result<bool> {
         let done = on_pool!(self, |pool| {
             sqlx::query(
             "UPDATE assistants SET grounded = $1, refusal = $2, chat_model = $3, temperature = $4, updated_at = $5 \
-             WHERE id = $6 AND user_id = $7"
+             WHERE id = $6 AND workspace_id = $7"
         )
         .bind(settings.grounded)
         .bind(&settings.refusal)
@@ -365,7 +365,7 @@ impl Db {
         .bind(settings.temperature)
         .bind(Utc::now())
         .bind(assistant_id)
-        .bind(user_id)
+        .bind(workspace_id)
         .execute(pool)
         .await
         .map(|done| done.rows_affected())
@@ -479,7 +479,7 @@ impl Db {
     /// The questions asked of each of the user's assistants since `since`.
     pub async fn recent_questions(
         &self,
-        user_id: i64,
+        workspace_id: i64,
         since: DateTime<Utc>,
     ) -> sqlx::Result<Vec<RecentQuestions>> {
         let sql = "SELECT c.assistant_id, COUNT(*) AS questions, \
@@ -487,9 +487,9 @@ impl Db {
                    SUM(CASE WHEN m.rating = 'up' THEN 1 ELSE 0 END) AS up, \
                    SUM(CASE WHEN m.rating = 'down' THEN 1 ELSE 0 END) AS down \
                    FROM messages m JOIN chats c ON c.id = m.chat_id \
-                   WHERE c.user_id = $1 AND m.created_at >= $2 GROUP BY c.assistant_id";
+                   WHERE c.workspace_id = $1 AND m.created_at >= $2 GROUP BY c.assistant_id";
         on_pool!(self, |pool| sqlx::query_as(sql)
-            .bind(user_id)
+            .bind(workspace_id)
             .bind(since)
             .fetch_all(pool)
             .await)

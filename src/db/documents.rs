@@ -150,14 +150,17 @@ impl Db {
             .await)
     }
 
-    /// The documents of all of a user's assistants, oldest first.
-    pub async fn documents_of_user(&self, user_id: i64) -> sqlx::Result<Vec<DocumentRow>> {
+    /// The documents of all of a workspace's assistants, oldest first.
+    pub async fn documents_of_workspace(
+        &self,
+        workspace_id: i64,
+    ) -> sqlx::Result<Vec<DocumentRow>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM documents WHERE assistant_id IN \
-             (SELECT id FROM assistants WHERE user_id = $1) ORDER BY id"
+             (SELECT id FROM assistants WHERE workspace_id = $1) ORDER BY id"
         );
         on_pool!(self, |pool| sqlx::query_as(&sql)
-            .bind(user_id)
+            .bind(workspace_id)
             .fetch_all(pool)
             .await)
     }

@@ -285,12 +285,12 @@ impl Db {
             .await)
     }
 
-    /// How many runs of the user's assistants are waiting or running.
-    pub async fn eval_runs_in_progress_of_user(&self, user_id: i64) -> sqlx::Result<i64> {
+    /// How many runs of a workspace's assistants are waiting or running.
+    pub async fn eval_runs_in_progress_of_workspace(&self, workspace_id: i64) -> sqlx::Result<i64> {
         let sql = "SELECT COUNT(*) FROM eval_runs r JOIN assistants a ON a.id = r.assistant_id \
-                   WHERE a.user_id = $1 AND r.status IN ('pending', 'running')";
+                   WHERE a.workspace_id = $1 AND r.status IN ('pending', 'running')";
         on_pool!(self, |pool| sqlx::query_scalar(sql)
-            .bind(user_id)
+            .bind(workspace_id)
             .fetch_one(pool)
             .await)
     }

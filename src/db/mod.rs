@@ -5,6 +5,7 @@
 
 pub mod api_tokens;
 pub mod assistants;
+pub mod audit;
 pub mod bm25;
 pub mod chats;
 pub mod commits;
@@ -15,6 +16,7 @@ pub mod users;
 pub mod vectors;
 pub mod web_sources;
 pub mod widgets;
+pub mod workspaces;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -57,13 +59,16 @@ pub enum ConnectError {
     Open(#[from] sqlx::Error),
     #[error("cannot apply database migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("after the migrations, {0} rows of the database refer to rows that do not exist")]
+    ForeignKeys(usize),
 }
 
 impl Db {
     /// Opens (creating if needed) the database at `url` and applies migrations.
     pub async fn connect(url: &str) -> Result<Self, ConnectError> {
         let db = if url.starts_with("sqlite:") {
-            Self::Sqlite(open_sqlite(url).await?)
+            // Migrated before the pool opens, on a connection of its own.
+            return Ok(Self::Sqlite(open_sqlite(url).await?));
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = PgPoolOptions::new()
                 .max_connections(20)
@@ -92,11 +97,35 @@ impl Db {
         matches!(self, Self::Sqlite(_))
     }
 
+    /// Applies PostgreSQL's migrations, each in a transaction.
     async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
         match self {
-            Self::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await,
+            Self::Sqlite(_) => Ok(()),
             Self::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await,
         }
+    }
+
+    /// Applies SQLite's migrations with foreign keys off, as SQLite asks of
+    /// a migration that rebuilds a table (dropping the old table would
+    /// otherwise delete every row that refers to it), on a connection of
+    /// their own; then checks every foreign key.
+    async fn migrate_sqlite(options: &SqliteConnectOptions) -> Result<(), ConnectError> {
+        use sqlx::Connection;
+        let mut connection =
+            sqlx::SqliteConnection::connect_with(&options.clone().foreign_keys(false)).await?;
+        fts5::register_on(&mut connection).await?;
+        sqlx::migrate!("migrations/sqlite")
+            .run(&mut connection)
+            .await?;
+        let broken = sqlx::query("PRAGMA foreign_key_check")
+            .fetch_all(&mut connection)
+            .await?
+            .len();
+        connection.close().await?;
+        if broken > 0 {
+            return Err(ConnectError::ForeignKeys(broken));
+        }
+        Ok(())
     }
 
     /// Waits for the connections in use to be returned, then closes them all.
@@ -155,6 +184,7 @@ async fn open_sqlite(url: &str) -> Result<SqlitePool, ConnectError> {
             source,
         })?;
     }
+    Db::migrate_sqlite(&options).await?;
     Ok(SqlitePoolOptions::new()
         .max_connections(8)
         // Connections live as long as the pool: `commits` marks them.

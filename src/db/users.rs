@@ -40,24 +40,46 @@ impl UserRow {
 const COLUMNS: &str = "id, username, email, password_hash, created_at";
 
 impl Db {
-    /// Inserts a user; fails with a unique violation when the username or
-    /// email is taken (compared without regard to case).
+    /// Inserts a user with their personal workspace (in which they are the
+    /// owner); fails with a unique violation when the username or email is
+    /// taken (compared without regard to case).
     pub async fn insert_user(
         &self,
         username: &str,
         email: &str,
         password_hash: &str,
     ) -> sqlx::Result<UserRow> {
-        let sql = format!(
+        let insert = format!(
             "INSERT INTO users (username, email, password_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING {COLUMNS}"
         );
-        on_pool!(self, |pool| sqlx::query_as(&sql)
-            .bind(username)
-            .bind(email)
-            .bind(password_hash)
-            .bind(Utc::now())
-            .fetch_one(pool)
-            .await)
+        let workspace = "INSERT INTO workspaces (name, personal_of, created_at) \
+                         VALUES ('Personal', $1, $2) RETURNING id";
+        let owner = "INSERT INTO workspace_members (workspace_id, user_id, role, created_at) \
+                     VALUES ($1, $2, 'owner', $3)";
+        let now = Utc::now();
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let user: UserRow = sqlx::query_as(&insert)
+                .bind(username)
+                .bind(email)
+                .bind(password_hash)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+            let workspace_id: i64 = sqlx::query_scalar(workspace)
+                .bind(user.id)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+            sqlx::query(owner)
+                .bind(workspace_id)
+                .bind(user.id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(user)
+        })
     }
 
     /// The user with this id.
@@ -113,18 +135,10 @@ impl Db {
             .await)
     }
 
-    /// The stored files (by content hash) of every document the user owns.
-    pub async fn files_of_user(&self, user_id: i64) -> sqlx::Result<Vec<String>> {
-        let sql = "SELECT DISTINCT d.sha256 FROM documents d \
-                   JOIN assistants a ON a.id = d.assistant_id WHERE a.user_id = $1";
-        on_pool!(self, |pool| sqlx::query_scalar(sql)
-            .bind(user_id)
-            .fetch_all(pool)
-            .await)
-    }
-
-    /// Deletes a user with everything they own (keys, assistants, documents,
-    /// passages, chats, widgets); false when there was no such user.
+    /// Deletes a user with their personal workspace and everything in it
+    /// (assistants, documents, passages, chats, widgets) and their keys;
+    /// their memberships of shared workspaces end. False when there was no
+    /// such user.
     pub async fn delete_user(&self, user_id: i64) -> sqlx::Result<bool> {
         let sql = "DELETE FROM users WHERE id = $1";
         let deleted = on_pool!(self, |pool| sqlx::query(sql)

@@ -142,14 +142,14 @@ impl Db {
         })
     }
 
-    /// Semantic indexing progress of each document of a user's assistants.
-    pub async fn semantic_progress_of_user(
+    /// Semantic indexing progress of each document of a workspace's assistants.
+    pub async fn semantic_progress_of_workspace(
         &self,
-        user_id: i64,
+        workspace_id: i64,
     ) -> sqlx::Result<Vec<SemanticProgress>> {
         self.semantic_progress_where(
-            "c.assistant_id IN (SELECT id FROM assistants WHERE user_id = $1)",
-            user_id,
+            "c.assistant_id IN (SELECT id FROM assistants WHERE workspace_id = $1)",
+            workspace_id,
         )
         .await
     }

@@ -290,14 +290,14 @@ impl Db {
             .await)
     }
 
-    /// The pages of all of a user's sources that have a document.
-    pub async fn web_pages_of_user(&self, user_id: i64) -> sqlx::Result<Vec<WebPageRow>> {
+    /// The pages of all of a workspace's sources that have a document.
+    pub async fn web_pages_of_workspace(&self, workspace_id: i64) -> sqlx::Result<Vec<WebPageRow>> {
         let sql = format!(
             "SELECT {PAGE_COLUMNS} FROM web_pages WHERE document_id IS NOT NULL AND source_id IN \
-             (SELECT id FROM web_sources WHERE assistant_id IN (SELECT id FROM assistants WHERE user_id = $1))"
+             (SELECT id FROM web_sources WHERE assistant_id IN (SELECT id FROM assistants WHERE workspace_id = $1))"
         );
         on_pool!(self, |pool| sqlx::query_as(&sql)
-            .bind(user_id)
+            .bind(workspace_id)
             .fetch_all(pool)
             .await)
     }

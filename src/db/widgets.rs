@@ -76,8 +76,8 @@ pub struct Visitor<'a> {
 /// A question asked through a widget, as its limits count it.
 #[derive(Debug, Clone)]
 pub struct WidgetQuestion<'a> {
-    /// The assistant's owner, who owns the visitor's chat.
-    pub owner_id: i64,
+    /// The assistant's workspace, which holds the visitor's chat.
+    pub workspace_id: i64,
     pub assistant_id: i64,
     pub visitor: &'a Visitor<'a>,
     /// The thread id of the visitor's chat if this question starts it.
@@ -119,11 +119,15 @@ impl Db {
     /// assistant is not theirs.
     pub async fn widget_of(
         &self,
-        user_id: i64,
+        workspace_id: i64,
         assistant_id: i64,
         new_key: &str,
     ) -> sqlx::Result<Option<WidgetRow>> {
-        if self.assistant_of(user_id, assistant_id).await?.is_none() {
+        if self
+            .assistant_of(workspace_id, assistant_id)
+            .await?
+            .is_none()
+        {
             return Ok(None);
         }
         on_pool!(self, |pool| sqlx::query(
@@ -148,13 +152,13 @@ impl Db {
     /// theirs.
     pub async fn save_widget(
         &self,
-        user_id: i64,
+        workspace_id: i64,
         assistant_id: i64,
         settings: &WidgetSettings,
         new_key: &str,
     ) -> sqlx::Result<Option<WidgetRow>> {
         if self
-            .widget_of(user_id, assistant_id, new_key)
+            .widget_of(workspace_id, assistant_id, new_key)
             .await?
             .is_none()
         {
@@ -188,12 +192,12 @@ impl Db {
     /// working.
     pub async fn rotate_widget_key(
         &self,
-        user_id: i64,
+        workspace_id: i64,
         assistant_id: i64,
         new_key: &str,
     ) -> sqlx::Result<Option<WidgetRow>> {
         if self
-            .widget_of(user_id, assistant_id, new_key)
+            .widget_of(workspace_id, assistant_id, new_key)
             .await?
             .is_none()
         {
@@ -282,7 +286,7 @@ impl Db {
             super::chats::CHAT_COLUMNS
         );
         let insert_chat = format!(
-            "INSERT INTO chats (user_id, assistant_id, thread_id, origin, visitor_session, visitor_ip_hash, site_origin, created_at, updated_at) \
+            "INSERT INTO chats (workspace_id, assistant_id, thread_id, origin, visitor_session, visitor_ip_hash, site_origin, created_at, updated_at) \
              VALUES ($1, $2, $3, 'widget', $4, $5, $6, $7, $7) RETURNING {}",
             super::chats::CHAT_COLUMNS
         );
@@ -346,7 +350,7 @@ impl Db {
                 Some(chat) => chat,
                 None => {
                     sqlx::query_as(&insert_chat)
-                        .bind(question.owner_id)
+                        .bind(question.workspace_id)
                         .bind(question.assistant_id)
                         .bind(question.thread_id)
                         .bind(visitor.session)

@@ -548,12 +548,12 @@ pub enum StartError {
 }
 
 /// Starts a run of the assistant's questions, or gives the run already
-/// waiting or running (one at a time): `(run, started)`. `user_id` owns
-/// the assistant.
+/// waiting or running (one at a time): `(run, started)`. The assistant
+/// belongs to `workspace_id`.
 pub async fn start(
     db: &Db,
     queue: &crate::ingest::worker::JobQueue,
-    user_id: i64,
+    workspace_id: i64,
     assistant_id: i64,
 ) -> Result<(EvalRun, bool), StartError> {
     if let Some(run) = db.eval_run_in_progress(assistant_id).await? {
@@ -562,7 +562,7 @@ pub async fn start(
     if db.eval_questions(assistant_id).await?.is_empty() {
         return Err(StartError::NoQuestions);
     }
-    if db.eval_runs_in_progress_of_user(user_id).await? >= MAX_RUNS_IN_PROGRESS {
+    if db.eval_runs_in_progress_of_workspace(workspace_id).await? >= MAX_RUNS_IN_PROGRESS {
         return Err(StartError::TooMany);
     }
     loop {

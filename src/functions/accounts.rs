@@ -14,9 +14,12 @@ pub async fn sign_up(
     password_confirm: String,
     next: Option<String>,
 ) -> Result<UserView, AppError> {
-    use super::context::{account_error, auth_session, internal, redirect, respond, state};
+    use super::context::{
+        account_error, auth_session, client_ip, internal, redirect, respond, state,
+    };
     use crate::accounts;
     use crate::auth::session::sign_in;
+    use crate::workspaces::audit::{self, Actor};
 
     respond(async move {
         let typed = [("username", username.as_str()), ("email", email.as_str())];
@@ -47,6 +50,8 @@ pub async fn sign_up(
             .map_err(|error| account_error(error).with_values(typed))?;
         let mut auth = auth_session().await?;
         sign_in(&mut auth, &user).await.map_err(internal)?;
+        let actor = Actor::person(user.id, &user.username, client_ip());
+        audit::record_sign_in(&state().db, &actor, "new account").await;
         redirect(&super::safe_next(next.as_deref()));
         Ok(user.into_view())
     })
@@ -60,10 +65,13 @@ pub async fn log_in(
     password: String,
     next: Option<String>,
 ) -> Result<UserView, AppError> {
-    use super::context::{auth_session, internal, login_error, redirect, respond};
+    use super::context::{
+        auth_session, client_ip, internal, login_error, redirect, respond, state,
+    };
     use crate::accounts::BAD_CREDENTIALS;
     use crate::auth::session::{Credentials, sign_in};
     use crate::model::NON_FIELD_ERRORS;
+    use crate::workspaces::audit::{self, Actor};
 
     respond(async move {
         let username = username.trim().to_owned();
@@ -78,6 +86,8 @@ pub async fn log_in(
                 .with_values([("username", username.as_str())]));
         };
         sign_in(&mut auth, &user).await.map_err(internal)?;
+        let actor = Actor::person(user.id, &user.username, client_ip());
+        audit::record_sign_in(&state().db, &actor, "password").await;
         redirect(&super::safe_next(next.as_deref()));
         Ok(user.into_view())
     })

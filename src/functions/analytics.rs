@@ -1,6 +1,8 @@
 //! An assistant's figures for its Analytics page, with the chart drawn on
 //! the server.
 
+#[cfg(feature = "ssr")]
+use crate::model::workspaces::Permission;
 use leptos::prelude::*;
 
 use crate::error::AppError;
@@ -10,12 +12,12 @@ use crate::model::analytics::{AnalyticsPage, WeekFigures};
 /// (7, 30 or 90; anything else is 30).
 #[server(prefix = "/fn", endpoint = "assistant_analytics")]
 pub async fn assistant_analytics(assistant_id: i64, days: u32) -> Result<AnalyticsPage, AppError> {
-    use super::context::{found, internal, require_user, respond, state};
+    use super::context::{found, internal, require, respond, state};
 
     respond(async move {
-        let user = require_user().await?;
+        let member = require(Permission::Read).await?;
         let db = state().db;
-        let assistant = found(db.assistant_of(user.id, assistant_id).await)?;
+        let assistant = found(db.assistant_of(member.workspace_id, assistant_id).await)?;
         let days = crate::analytics::period(Some(&days.to_string())).unwrap_or(30);
         let today = chrono::Utc::now().date_naive();
         let analytics = crate::analytics::of_assistant(&db, assistant.id, today, days)
@@ -34,14 +36,14 @@ pub async fn assistant_analytics(assistant_id: i64, days: u32) -> Result<Analyti
 /// was asked anything.
 #[server(prefix = "/fn", endpoint = "assistants_week")]
 pub async fn assistants_week() -> Result<Vec<WeekFigures>, AppError> {
-    use super::context::{internal, require_user, respond, state};
+    use super::context::{internal, require, respond, state};
 
     respond(async move {
-        let user = require_user().await?;
+        let member = require(Permission::Read).await?;
         let since = chrono::Utc::now() - chrono::Duration::days(7);
         let rows = state()
             .db
-            .recent_questions(user.id, since)
+            .recent_questions(member.workspace_id, since)
             .await
             .map_err(internal)?;
         Ok(rows

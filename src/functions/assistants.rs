@@ -1,5 +1,7 @@
 //! The dashboard's assistants: list, create, show, edit, delete.
 
+#[cfg(feature = "ssr")]
+use crate::model::workspaces::Permission;
 use leptos::prelude::*;
 
 use crate::error::AppError;
@@ -37,17 +39,17 @@ fn checked_fields(
 /// The signed-in user's assistants, newest first.
 #[server(prefix = "/fn", endpoint = "list_assistants")]
 pub async fn list_assistants() -> Result<Vec<AssistantView>, AppError> {
-    use super::context::{internal, require_user, respond, state};
+    use super::context::{internal, require, respond, state};
 
     respond(async move {
-        let user = require_user().await?;
+        let member = require(Permission::Read).await?;
         let views = {
             let state = state();
-            crate::assistants::views_of_user(
+            crate::assistants::views_of_workspace(
                 &state.db,
                 state.semantic.as_deref(),
                 &state.assistant_lists,
-                user.id,
+                member.workspace_id,
             )
             .await
         }
@@ -60,13 +62,13 @@ pub async fn list_assistants() -> Result<Vec<AssistantView>, AppError> {
 /// One of the signed-in user's assistants.
 #[server(prefix = "/fn", endpoint = "get_assistant")]
 pub async fn get_assistant(id: i64) -> Result<AssistantView, AppError> {
-    use super::context::{internal, require_user, respond, state};
+    use super::context::{internal, require, respond, state};
 
     respond(async move {
-        let user = require_user().await?;
+        let member = require(Permission::Read).await?;
         let db = state().db;
         let row = db
-            .assistant_of(user.id, id)
+            .assistant_of(member.workspace_id, id)
             .await
             .map_err(internal)?
             .ok_or(AppError::NotFound)?;
@@ -92,16 +94,19 @@ pub async fn create_assistant(
 ) -> Result<AssistantView, AppError> {
     use crate::assistants::{self, Change};
     use crate::functions::assistants::checked_fields;
-    use crate::functions::context::{internal, require_user, respond, state};
+    use crate::functions::context::{internal, record, require, respond, state};
+    use crate::workspaces::audit::{Event, named};
 
     respond(async move {
-        let user = require_user().await?;
+        let member = require(Permission::Edit).await?;
         let fields = checked_fields(Change::Create, &name, &company_name, &instructions, None)?;
         let row = state()
             .db
-            .insert_assistant(user.id, &assistants::new_public_id(), &fields)
+            .insert_assistant(member.workspace_id, &assistants::new_public_id(), &fields)
             .await
             .map_err(internal)?;
+        let target = named(&row.name, row.id);
+        record(&member, Event::new("assistant.created", &target)).await;
         if !uploads_follow {
             leptos_axum::redirect(&format!("/assistants/{}/documents", row.id));
         }
@@ -120,13 +125,14 @@ pub async fn update_assistant(
 ) -> Result<AssistantView, AppError> {
     use crate::assistants::{self, Change};
     use crate::functions::assistants::checked_fields;
-    use crate::functions::context::{internal, require_user, respond, state};
+    use crate::functions::context::{internal, record, require, respond, state};
+    use crate::workspaces::audit::{Event, named};
 
     respond(async move {
-        let user = require_user().await?;
+        let member = require(Permission::Edit).await?;
         let current = state()
             .db
-            .assistant_of(user.id, id)
+            .assistant_of(member.workspace_id, id)
             .await
             .map_err(internal)?
             .ok_or(AppError::NotFound)?;
@@ -139,10 +145,15 @@ pub async fn update_assistant(
         )?;
         let row = state()
             .db
-            .update_assistant(user.id, id, &fields)
+            .update_assistant(member.workspace_id, id, &fields)
             .await
             .map_err(internal)?
             .ok_or(AppError::NotFound)?;
+        record(
+            &member,
+            Event::new("assistant.changed", &named(&row.name, row.id)),
+        )
+        .await;
         let documents = {
             let state = state();
             crate::documents::views_of(&state.db, state.semantic.as_deref(), row.id).await
@@ -157,17 +168,19 @@ pub async fn update_assistant(
 /// Deletes an assistant with everything it owns, then goes to the dashboard.
 #[server(prefix = "/fn", endpoint = "delete_assistant")]
 pub async fn delete_assistant(id: i64) -> Result<(), AppError> {
-    use super::context::{internal, require_user, respond, state};
+    use super::context::{found, internal, record, require, respond, state};
+    use crate::workspaces::audit::{Event, named};
 
     respond(async move {
-        let user = require_user().await?;
+        let member = require(Permission::Edit).await?;
+        let assistant = found(state().db.assistant_of(member.workspace_id, id).await)?;
         if !{
             let state = state();
             crate::assistants::delete(
                 &state.db,
                 &state.files,
                 state.semantic.as_deref(),
-                user.id,
+                member.workspace_id,
                 id,
             )
             .await
@@ -176,6 +189,8 @@ pub async fn delete_assistant(id: i64) -> Result<(), AppError> {
         {
             return Err(AppError::NotFound);
         }
+        let target = named(&assistant.name, assistant.id);
+        record(&member, Event::new("assistant.deleted", &target)).await;
         leptos_axum::redirect("/dashboard");
         Ok(())
     })
@@ -185,10 +200,11 @@ pub async fn delete_assistant(id: i64) -> Result<(), AppError> {
 /// Deletes one document of one of the signed-in user's assistants.
 #[server(prefix = "/fn", endpoint = "delete_document")]
 pub async fn delete_document(assistant_id: i64, id: i64) -> Result<(), AppError> {
-    use crate::functions::context::{internal, owned_document, respond, state};
+    use crate::functions::context::{internal, owned_document, record, respond, state};
+    use crate::workspaces::audit::{Event, named};
 
     respond(async move {
-        let document = owned_document(assistant_id, id).await?;
+        let (member, document) = owned_document(Permission::Edit, assistant_id, id).await?;
         let state = state();
         if !crate::documents::delete_document(&state.db, &state.files, &document)
             .await
@@ -196,6 +212,8 @@ pub async fn delete_document(assistant_id: i64, id: i64) -> Result<(), AppError>
         {
             return Err(AppError::NotFound);
         }
+        let target = named(&document.name, document.id);
+        record(&member, Event::new("document.removed", &target)).await;
         Ok(())
     })
     .await
@@ -217,7 +235,7 @@ pub async fn correct_document(
     use crate::model::NON_FIELD_ERRORS;
 
     respond(async move {
-        let document = owned_document(assistant_id, id).await?;
+        let (_, document) = owned_document(Permission::Edit, assistant_id, id).await?;
         let state = state();
         // The document's id goes back with what was typed, so that a form
         // posted without script opens the right editor with its errors.
@@ -258,13 +276,13 @@ pub async fn correct_document(
 pub async fn list_documents(
     assistant_id: i64,
 ) -> Result<Vec<crate::model::DocumentView>, AppError> {
-    use crate::functions::context::{internal, require_user, respond, state};
+    use crate::functions::context::{internal, require, respond, state};
 
     respond(async move {
-        let user = require_user().await?;
+        let member = require(Permission::Read).await?;
         let db = state().db;
         let assistant = db
-            .assistant_of(user.id, assistant_id)
+            .assistant_of(member.workspace_id, assistant_id)
             .await
             .map_err(internal)?
             .ok_or(AppError::NotFound)?;
@@ -284,15 +302,15 @@ pub async fn search_documents(
     q: String,
     explain: bool,
 ) -> Result<Vec<crate::model::SearchHit>, AppError> {
-    use crate::functions::context::{internal, require_user, respond, state};
+    use crate::functions::context::{internal, require, respond, state};
     use crate::search::{self, query};
 
     respond(async move {
-        let user = require_user().await?;
+        let member = require(Permission::Read).await?;
         let state = state();
         let db = state.db;
         let assistant = db
-            .assistant_of(user.id, assistant_id)
+            .assistant_of(member.workspace_id, assistant_id)
             .await
             .map_err(internal)?
             .ok_or(AppError::NotFound)?;
@@ -334,10 +352,10 @@ pub async fn search_documents(
 /// whether OCR is installed at all.
 #[server(prefix = "/fn", endpoint = "ocr_choices")]
 pub async fn ocr_choices() -> Result<crate::model::OcrChoices, AppError> {
-    use super::context::{require_user, respond};
+    use super::context::{require, respond};
 
     respond(async move {
-        require_user().await?;
+        require(Permission::Read).await?;
         let installed = crate::assistants::installed_ocr_languages();
         let mut languages: Vec<(String, String)> = installed
             .iter()
@@ -360,13 +378,13 @@ pub async fn save_ocr_languages(
     #[server(default)] languages: Vec<String>,
 ) -> Result<(), AppError> {
     use crate::assistants::{self, AssistantInput, Change};
-    use crate::functions::context::{back_saying_saved, internal, require_user, respond, state};
+    use crate::functions::context::{back_saying_saved, internal, require, respond, state};
 
     respond(async move {
-        let user = require_user().await?;
+        let member = require(Permission::Edit).await?;
         let db = state().db;
         let current = db
-            .assistant_of(user.id, assistant_id)
+            .assistant_of(member.workspace_id, assistant_id)
             .await
             .map_err(internal)?
             .ok_or(AppError::NotFound)?;
@@ -380,7 +398,7 @@ pub async fn save_ocr_languages(
                 values: Default::default(),
             },
         )?;
-        db.update_assistant(user.id, current.id, &fields)
+        db.update_assistant(member.workspace_id, current.id, &fields)
             .await
             .map_err(internal)?
             .ok_or(AppError::NotFound)?;

@@ -2,6 +2,8 @@
 //! chats, delete one. Questions are asked through the streaming endpoint
 //! `POST /chats/{id}/messages`.
 
+#[cfg(feature = "ssr")]
+use crate::model::workspaces::Permission;
 use leptos::prelude::*;
 
 use crate::error::AppError;
@@ -14,13 +16,13 @@ const MESSAGES_SHOWN: i64 = 500;
 /// The chats of one of the signed-in user's assistants, latest first.
 #[server(prefix = "/fn", endpoint = "list_chats")]
 pub async fn list_chats(assistant_id: i64) -> Result<Vec<ChatView>, AppError> {
-    use super::context::{internal, require_user, respond, state};
+    use super::context::{internal, require, respond, state};
 
     respond(async move {
-        let user = require_user().await?;
+        let member = require(Permission::Read).await?;
         let db = state().db;
         let chats = db
-            .chats_of(user.id, Some(&[assistant_id]), 50, 0)
+            .chats_of(member.workspace_id, Some(&[assistant_id]), 50, 0)
             .await
             .map_err(internal)?;
         let ids: Vec<i64> = chats.iter().map(|chat| chat.id).collect();
@@ -43,18 +45,23 @@ pub async fn list_chats(assistant_id: i64) -> Result<Vec<ChatView>, AppError> {
 /// Starts a chat with one of the signed-in user's assistants and opens it.
 #[server(prefix = "/fn", endpoint = "start_chat")]
 pub async fn start_chat(assistant_id: i64) -> Result<i64, AppError> {
-    use super::context::{internal, require_user, respond, state};
+    use super::context::{internal, require, respond, state};
 
     respond(async move {
-        let user = require_user().await?;
+        let member = require(Permission::Ask).await?;
         let db = state().db;
         let assistant = db
-            .assistant_of(user.id, assistant_id)
+            .assistant_of(member.workspace_id, assistant_id)
             .await
             .map_err(internal)?
             .ok_or(AppError::NotFound)?;
         let chat = db
-            .insert_chat(user.id, assistant.id, &crate::chat::new_thread_id(), "app")
+            .insert_chat(
+                member.workspace_id,
+                assistant.id,
+                &crate::chat::new_thread_id(),
+                "app",
+            )
             .await
             .map_err(internal)?;
         leptos_axum::redirect(&format!("/assistants/{}/chats/{}", assistant.id, chat.id));
@@ -66,12 +73,12 @@ pub async fn start_chat(assistant_id: i64) -> Result<i64, AppError> {
 /// One of the signed-in user's chats, without its messages.
 #[server(prefix = "/fn", endpoint = "chat_summary")]
 pub async fn chat_summary(chat_id: i64) -> Result<ChatView, AppError> {
-    use super::context::{found, internal, require_user, respond, state};
+    use super::context::{found, internal, require, respond, state};
 
     respond(async move {
-        let user = require_user().await?;
+        let member = require(Permission::Read).await?;
         let db = state().db;
-        let chat = found(db.chat_of(user.id, chat_id).await)?;
+        let chat = found(db.chat_of(member.workspace_id, chat_id).await)?;
         let first = db.messages_of(chat.id, 1, 0).await.map_err(internal)?;
         Ok(chat_view(chat, first.into_iter().next().map(|m| m.input)))
     })
@@ -96,13 +103,13 @@ fn chat_view(chat: crate::db::chats::ChatRow, title: Option<String>) -> ChatView
 /// The messages of one of the signed-in user's chats, oldest first.
 #[server(prefix = "/fn", endpoint = "chat_messages")]
 pub async fn chat_messages(chat_id: i64) -> Result<Vec<MessageView>, AppError> {
-    use super::context::{internal, require_user, respond, state};
+    use super::context::{internal, require, respond, state};
 
     respond(async move {
-        let user = require_user().await?;
+        let member = require(Permission::Read).await?;
         let db = state().db;
         let chat = db
-            .chat_of(user.id, chat_id)
+            .chat_of(member.workspace_id, chat_id)
             .await
             .map_err(internal)?
             .ok_or(AppError::NotFound)?;
@@ -144,13 +151,13 @@ pub async fn rate_answer(
     rating: Option<String>,
     comment: Option<String>,
 ) -> Result<Option<crate::model::Feedback>, AppError> {
-    use super::context::{found, internal, require_user, respond, state};
+    use super::context::{found, internal, require, respond, state};
     use crate::chat::feedback::{self, FeedbackError};
 
     respond(async move {
-        let user = require_user().await?;
+        let member = require(Permission::Ask).await?;
         let db = state().db;
-        let chat = found(db.chat_of(user.id, chat_id).await)?;
+        let chat = found(db.chat_of(member.workspace_id, chat_id).await)?;
         if chat.origin == "widget" {
             return Err(AppError::field(
                 "rating",
@@ -177,13 +184,13 @@ pub async fn rate_answer(
 /// Deletes one of the signed-in user's chats.
 #[server(prefix = "/fn", endpoint = "delete_chat")]
 pub async fn delete_chat(chat_id: i64) -> Result<(), AppError> {
-    use super::context::{internal, require_user, respond, state};
+    use super::context::{internal, require, respond, state};
 
     respond(async move {
-        let user = require_user().await?;
+        let member = require(Permission::Edit).await?;
         if state()
             .db
-            .delete_chat(user.id, chat_id)
+            .delete_chat(member.workspace_id, chat_id)
             .await
             .map_err(internal)?
         {
@@ -199,14 +206,14 @@ pub async fn delete_chat(chat_id: i64) -> Result<(), AppError> {
 /// How one of the signed-in user's assistants answers.
 #[server(prefix = "/fn", endpoint = "answer_settings")]
 pub async fn answer_settings(assistant_id: i64) -> Result<AnswerSettingsView, AppError> {
-    use super::context::{internal, require_user, respond, state};
+    use super::context::{internal, require, respond, state};
 
     respond(async move {
-        let user = require_user().await?;
+        let member = require(Permission::Read).await?;
         let state = state();
         let assistant = state
             .db
-            .assistant_of(user.id, assistant_id)
+            .assistant_of(member.workspace_id, assistant_id)
             .await
             .map_err(internal)?
             .ok_or(AppError::NotFound)?;
@@ -238,10 +245,10 @@ pub async fn save_answer_settings(
     chat_model: String,
     temperature: String,
 ) -> Result<(), AppError> {
-    use super::context::{internal, require_user, respond, state};
+    use super::context::{internal, require, respond, state};
 
     respond(async move {
-        let user = require_user().await?;
+        let member = require(Permission::Edit).await?;
         let invalid = |field: &str, message: &str| {
             AppError::field(field, message).with_values([
                 ("refusal", refusal.as_str()),
@@ -275,7 +282,7 @@ pub async fn save_answer_settings(
         };
         if state()
             .db
-            .update_answer_settings(user.id, assistant_id, &settings)
+            .update_answer_settings(member.workspace_id, assistant_id, &settings)
             .await
             .map_err(internal)?
         {

@@ -2,6 +2,8 @@
 //! editing and removing test questions, and starting a run. (CSV in and
 //! out are plain form posts and downloads in `web/dashboard.rs`.)
 
+#[cfg(feature = "ssr")]
+use crate::model::workspaces::Permission;
 use leptos::prelude::*;
 
 use crate::error::AppError;
@@ -30,13 +32,13 @@ fn eval_error(error: crate::evaluation::EvalError, typed: &[(&str, &str)]) -> Ap
 /// Everything the Evaluate tab of one of the signed-in user's assistants shows.
 #[server(prefix = "/fn", endpoint = "evaluation_of")]
 pub async fn evaluation_of(assistant_id: i64) -> Result<EvaluationPage, AppError> {
-    use super::context::{found, internal, require_user, respond, state};
+    use super::context::{found, internal, require, respond, state};
 
     respond(async move {
-        let user = require_user().await?;
+        let member = require(Permission::Read).await?;
         let state = state();
         let db = &state.db;
-        let assistant = found(db.assistant_of(user.id, assistant_id).await)?;
+        let assistant = found(db.assistant_of(member.workspace_id, assistant_id).await)?;
         let questions = crate::evaluation::questions(db, assistant.id)
             .await
             .map_err(internal)?;
@@ -77,12 +79,12 @@ pub async fn save_eval_question(
     #[server(default)] pages: String,
     #[server(default)] phrases: String,
 ) -> Result<(), AppError> {
-    use super::context::{found, require_user, respond, state};
+    use super::context::{found, require, respond, state};
 
     respond(async move {
-        let user = require_user().await?;
+        let member = require(Permission::Edit).await?;
         let db = state().db;
-        let assistant = found(db.assistant_of(user.id, assistant_id).await)?;
+        let assistant = found(db.assistant_of(member.workspace_id, assistant_id).await)?;
         let typed = [
             ("question", question.as_str()),
             ("document", document.as_str()),
@@ -115,12 +117,12 @@ pub async fn save_eval_question(
 /// Removes a test question.
 #[server(prefix = "/fn", endpoint = "delete_eval_question")]
 pub async fn delete_eval_question(assistant_id: i64, question_id: i64) -> Result<(), AppError> {
-    use super::context::{found, require_user, respond, state};
+    use super::context::{found, require, respond, state};
 
     respond(async move {
-        let user = require_user().await?;
+        let member = require(Permission::Edit).await?;
         let db = state().db;
-        let assistant = found(db.assistant_of(user.id, assistant_id).await)?;
+        let assistant = found(db.assistant_of(member.workspace_id, assistant_id).await)?;
         crate::evaluation::remove(&db, assistant.id, question_id)
             .await
             .map_err(|e| eval_error(e, &[]))?;
@@ -133,13 +135,25 @@ pub async fn delete_eval_question(assistant_id: i64, question_id: i64) -> Result
 /// Starts a run of the evaluation (or leaves the one waiting or running).
 #[server(prefix = "/fn", endpoint = "start_eval_run")]
 pub async fn start_eval_run(assistant_id: i64) -> Result<(), AppError> {
-    use super::context::{found, internal, require_user, respond, state};
+    use super::context::{found, internal, require, respond, state};
 
     respond(async move {
-        let user = require_user().await?;
+        let member = require(Permission::Edit).await?;
         let state = state();
-        let assistant = found(state.db.assistant_of(user.id, assistant_id).await)?;
-        match crate::evaluation::start(&state.db, &state.evaluations, user.id, assistant.id).await {
+        let assistant = found(
+            state
+                .db
+                .assistant_of(member.workspace_id, assistant_id)
+                .await,
+        )?;
+        match crate::evaluation::start(
+            &state.db,
+            &state.evaluations,
+            member.workspace_id,
+            assistant.id,
+        )
+        .await
+        {
             Ok(_) => {}
             Err(
                 error @ (crate::evaluation::StartError::NoQuestions

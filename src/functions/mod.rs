@@ -9,6 +9,7 @@ pub mod chats;
 pub mod evaluation;
 pub mod web_sources;
 pub mod widget;
+pub mod workspaces;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod context {
@@ -21,7 +22,10 @@ pub(crate) mod context {
     use crate::auth::AuthSession;
     use crate::db::users::UserRow;
     use crate::error::AppError;
+    use crate::model::workspaces::Permission;
     use crate::state::AppState;
+    use crate::workspaces::audit::{self, Actor, Event};
+    use crate::workspaces::{Member, WorkspaceError};
 
     /// The application state.
     pub fn state() -> AppState {
@@ -43,23 +47,67 @@ pub(crate) mod context {
         auth_session().await?.user.ok_or(AppError::Unauthorized)
     }
 
-    /// A document of one of the signed-in user's assistants, or `NotFound`
-    /// (someone else's is not found either).
+    /// The signed-in person in the workspace they work in now:
+    /// `Unauthorized` when signed out, `Forbidden` (403) when their role
+    /// there does not allow `permission`.
+    pub async fn require(permission: Permission) -> Result<Member, AppError> {
+        let user = require_user().await?;
+        let member = crate::workspaces::current(&state().db, user.id, &user.username)
+            .await
+            .map_err(workspace_error)?;
+        member
+            .permit(permission)
+            .map_err(|refused| AppError::Forbidden(refused.0))?;
+        Ok(member)
+    }
+
+    /// A workspace rule's refusal as the UI's error.
+    pub fn workspace_error(error: WorkspaceError) -> AppError {
+        match error {
+            WorkspaceError::Forbidden(refused) => AppError::Forbidden(refused.0),
+            WorkspaceError::Invalid(fields) => AppError::Invalid {
+                fields,
+                values: Default::default(),
+            },
+            WorkspaceError::NotFound => AppError::NotFound,
+            WorkspaceError::Internal(cause) => internal(cause),
+        }
+    }
+
+    /// Records `event` by `member` in their workspace.
+    pub async fn record(member: &Member, event: Event<'_>) {
+        let actor = Actor::person(member.user_id, &member.username, client_ip());
+        audit::record(&state().db, member.workspace_id, &actor, event).await;
+    }
+
+    /// The address the request came from (the last `X-Forwarded-For`
+    /// entry behind a trusted proxy), for the audit log.
+    pub fn client_ip() -> Option<String> {
+        let parts = use_context::<Parts>()?;
+        crate::web::input::client_address(&parts, state().config.trust_proxy)
+    }
+
+    /// A document of one of the assistants of the workspace the person
+    /// works in, when their role allows `permission`; `NotFound` otherwise
+    /// (another workspace's is not found either).
     pub async fn owned_document(
+        permission: Permission,
         assistant_id: i64,
         id: i64,
-    ) -> Result<crate::db::documents::DocumentRow, AppError> {
-        let user = require_user().await?;
+    ) -> Result<(Member, crate::db::documents::DocumentRow), AppError> {
+        let member = require(permission).await?;
         let db = state().db;
         let assistant = db
-            .assistant_of(user.id, assistant_id)
+            .assistant_of(member.workspace_id, assistant_id)
             .await
             .map_err(internal)?
             .ok_or(AppError::NotFound)?;
-        db.document_of(assistant.id, id)
+        let document = db
+            .document_of(assistant.id, id)
             .await
             .map_err(internal)?
-            .ok_or(AppError::NotFound)
+            .ok_or(AppError::NotFound)?;
+        Ok((member, document))
     }
 
     /// True when the request is a plain HTML form post (no JavaScript): the

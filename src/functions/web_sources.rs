@@ -1,5 +1,7 @@
 //! An assistant's web sources on the dashboard: list, add, sync now, remove.
 
+#[cfg(feature = "ssr")]
+use crate::model::workspaces::Permission;
 use leptos::prelude::*;
 
 use crate::error::AppError;
@@ -8,12 +10,12 @@ use crate::model::web_sources::WebSourceView;
 /// The web sources of one of the signed-in user's assistants.
 #[server(prefix = "/fn", endpoint = "list_web_sources")]
 pub async fn list_web_sources(assistant_id: i64) -> Result<Vec<WebSourceView>, AppError> {
-    use super::context::{found, internal, require_user, respond, state};
+    use super::context::{found, internal, require, respond, state};
 
     respond(async move {
-        let user = require_user().await?;
+        let member = require(Permission::Read).await?;
         let db = state().db;
-        let assistant = found(db.assistant_of(user.id, assistant_id).await)?;
+        let assistant = found(db.assistant_of(member.workspace_id, assistant_id).await)?;
         crate::web_sources::views_of(&db, assistant.id)
             .await
             .map_err(internal)
@@ -30,13 +32,18 @@ pub async fn add_web_source(
     #[server(default)] kind: String,
     #[server(default)] schedule: String,
 ) -> Result<(), AppError> {
-    use super::context::{back_saying_saved, found, internal, require_user, respond, state};
+    use super::context::{back_saying_saved, found, internal, require, respond, state};
     use crate::web_sources::{Draft, SourceError};
 
     respond(async move {
-        let user = require_user().await?;
+        let member = require(Permission::Edit).await?;
         let state = state();
-        let assistant = found(state.db.assistant_of(user.id, assistant_id).await)?;
+        let assistant = found(
+            state
+                .db
+                .assistant_of(member.workspace_id, assistant_id)
+                .await,
+        )?;
         let typed = [
             ("url", url.as_str()),
             ("kind", kind.as_str()),
@@ -82,11 +89,11 @@ async fn owned_source(
     assistant_id: i64,
     id: i64,
 ) -> Result<crate::db::web_sources::WebSourceRow, AppError> {
-    use super::context::{found, require_user, state};
+    use super::context::{found, require, state};
 
-    let user = require_user().await?;
+    let member = require(Permission::Edit).await?;
     let db = state().db;
-    let assistant = found(db.assistant_of(user.id, assistant_id).await)?;
+    let assistant = found(db.assistant_of(member.workspace_id, assistant_id).await)?;
     found(db.web_source_of(assistant.id, id).await)
 }
 

@@ -5,6 +5,10 @@
 // them into code an item-level `allow` does not reach.
 #![allow(clippy::too_many_arguments)]
 
+#[cfg(feature = "ssr")]
+use crate::model::workspaces::Permission;
+#[cfg(feature = "ssr")]
+use crate::workspaces::audit::Event;
 use leptos::prelude::*;
 
 use crate::error::AppError;
@@ -70,15 +74,15 @@ mod server {
 /// The widget of one of the signed-in user's assistants.
 #[server(prefix = "/fn", endpoint = "widget_settings")]
 pub async fn widget_settings(assistant_id: i64) -> Result<WidgetView, AppError> {
-    use super::context::{found, require_user, respond, state};
+    use super::context::{found, require, respond, state};
 
     respond(async move {
-        let user = require_user().await?;
+        let member = require(Permission::Read).await?;
         let state = state();
         let row = found(
             state
                 .db
-                .widget_of(user.id, assistant_id, &crate::widget::new_key())
+                .widget_of(member.workspace_id, assistant_id, &crate::widget::new_key())
                 .await,
         )?;
         Ok(server::view_of(&state, row))
@@ -106,11 +110,11 @@ pub async fn save_widget(
     #[server(default)] visitor_hourly_limit: String,
     #[server(default)] daily_limit: String,
 ) -> Result<WidgetView, AppError> {
-    use super::context::{found, require_user, respond, state};
+    use super::context::{found, require, respond, state};
     use crate::widget::{SettingsForm, validate_settings};
 
     respond(async move {
-        let user = require_user().await?;
+        let member = require(Permission::Edit).await?;
         let form = SettingsForm {
             enabled: enabled.is_some(),
             allowed_origins,
@@ -148,9 +152,24 @@ pub async fn save_widget(
         let row = found(
             state
                 .db
-                .save_widget(user.id, assistant_id, &settings, &crate::widget::new_key())
+                .save_widget(
+                    member.workspace_id,
+                    assistant_id,
+                    &settings,
+                    &crate::widget::new_key(),
+                )
                 .await,
         )?;
+        let detail = if settings.enabled {
+            "website chat on"
+        } else {
+            "website chat off"
+        };
+        super::context::record(
+            &member,
+            Event::new("publishing.changed", &format!("assistant #{assistant_id}")).with(detail),
+        )
+        .await;
         super::context::back_saying_saved("publishing");
         Ok(server::view_of(&state, row))
     })
@@ -161,17 +180,23 @@ pub async fn save_widget(
 /// replaced, and visitors' sessions under the old key end.
 #[server(prefix = "/fn", endpoint = "rotate_widget_key")]
 pub async fn rotate_widget_key(assistant_id: i64) -> Result<WidgetView, AppError> {
-    use super::context::{found, require_user, respond, state};
+    use super::context::{found, require, respond, state};
 
     respond(async move {
-        let user = require_user().await?;
+        let member = require(Permission::Edit).await?;
         let state = state();
         let row = found(
             state
                 .db
-                .rotate_widget_key(user.id, assistant_id, &crate::widget::new_key())
+                .rotate_widget_key(member.workspace_id, assistant_id, &crate::widget::new_key())
                 .await,
         )?;
+        super::context::record(
+            &member,
+            Event::new("publishing.changed", &format!("assistant #{assistant_id}"))
+                .with("website chat key replaced"),
+        )
+        .await;
         Ok(server::view_of(&state, row))
     })
     .await
@@ -182,15 +207,15 @@ pub async fn rotate_widget_key(assistant_id: i64) -> Result<WidgetView, AppError
 /// on or the dashboard's origin listed.
 #[server(prefix = "/fn", endpoint = "start_widget_preview")]
 pub async fn start_widget_preview(assistant_id: i64) -> Result<WidgetPreview, AppError> {
-    use super::context::{found, require_user, respond, state};
+    use super::context::{found, require, respond, state};
 
     respond(async move {
-        let user = require_user().await?;
+        let member = require(Permission::Ask).await?;
         let state = state();
         let row = found(
             state
                 .db
-                .widget_of(user.id, assistant_id, &crate::widget::new_key())
+                .widget_of(member.workspace_id, assistant_id, &crate::widget::new_key())
                 .await,
         )?;
         let origin =

@@ -3,6 +3,7 @@
 pub mod analytics;
 pub mod evaluation;
 pub mod web_sources;
+pub mod workspaces;
 
 use std::collections::BTreeMap;
 
@@ -43,6 +44,9 @@ pub struct ApiKeyView {
     /// Whether it has stopped working (judged on the server: the browser
     /// build has no clock).
     pub expired: bool,
+    /// Who made it, when the list holds other members' keys too.
+    #[serde(default)]
+    pub made_by: Option<String>,
 }
 
 /// A key just created: the only time the whole key is shown.
@@ -58,6 +62,20 @@ impl std::fmt::Debug for CreatedApiKey {
             .field("key", &self.key)
             .field("token", &"[redacted]")
             .finish()
+    }
+}
+
+/// The site's address for links it gives out (the widget's script,
+/// invitations): the configured public address, or the scheme and host the
+/// dashboard was visited at.
+pub fn site_address(public_url: Option<&str>, host: Option<&str>, https: bool) -> String {
+    match public_url.map(|url| url.trim().trim_end_matches('/')) {
+        Some(url) if !url.is_empty() => url.to_owned(),
+        _ => format!(
+            "{}://{}",
+            if https { "https" } else { "http" },
+            host.unwrap_or("localhost:3000")
+        ),
     }
 }
 

@@ -170,6 +170,9 @@ fn ApiKeys(data: ApiKeysData) -> impl IntoView {
                 <code class="rounded bg-slate-100 px-1 py-0.5 text-xs">"Authorization: Token <key>"</code>
                 ". A key that may do everything can act as you: give each use the least it needs (ask only, read only, some assistants, an end date), and revoke any you no longer use."
             </p>
+            <p class="mt-2 text-sm text-slate-600" data-testid="keys-workspace">
+                "Keys act in the workspace you work in now, with your role there; admins see and revoke every member's keys. Switch workspaces in the bar above."
+            </p>
             <Transition fallback=|| ()>
                 {move || {
                     let fresh = create.value().get().and_then(Result::ok).flatten();
@@ -330,7 +333,10 @@ fn KeyTable(
                             let expires = key.expires_at.map_or_else(|| "Never".to_owned(), format_time);
                             view! {
                                 <tr data-testid="api-key-row">
-                                    <td class="py-3 pr-4 font-medium text-slate-900">{key.name.clone()}</td>
+                                    <td class="py-3 pr-4 font-medium text-slate-900">
+                                        {key.name.clone()}
+                                        {key.made_by.clone().map(|by| view! { <span class="block text-xs font-normal text-slate-500" data-testid="api-key-maker">{format!("by {by}")}</span> })}
+                                    </td>
                                     <td class="py-3 pr-4"><code class="rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-700">{format!("{}…", key.prefix)}</code></td>
                                     <td class="py-3 pr-4 text-slate-700" data-testid="api-key-scope">{scope_words(&key.scope)}</td>
                                     <td class="py-3 pr-4 text-slate-700" data-testid="api-key-assistants">{reach(&key.assistant_ids)}</td>

@@ -36,6 +36,7 @@ pub fn DashboardPage() -> impl IntoView {
         <RequireUser render=move |user| {
             view! {
                 <PageHeader title=format!("Welcome, {}", user.username) subtitle="Your workspace for document assistants." />
+                <CurrentWorkspace />
                 <AssistantList assistants />
                 <div class="mt-10 grid gap-6 lg:grid-cols-2">
                     <Card title="Connect through the API" description="Every assistant can be used from your own code with an API key.">
@@ -60,5 +61,40 @@ pub fn DashboardPage() -> impl IntoView {
                 </div>
             }
         } />
+    }
+}
+
+/// Which workspace the dashboard shows, and what one's role there allows.
+#[component]
+pub fn CurrentWorkspace() -> impl IntoView {
+    let auth = expect_context::<crate::components::auth::Auth>();
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let current = auth
+                    .workspaces
+                    .await
+                    .ok()
+                    .and_then(|all| all.into_iter().find(|workspace| workspace.current));
+                current.map(|workspace| {
+                    let text = if workspace.personal {
+                        "Your personal workspace: only you see what is in it.".to_owned()
+                    } else {
+                        format!(
+                            "Workspace \u{201c}{}\u{201d}, shared with its members. Your role: {} \u{2014} {}.",
+                            workspace.name,
+                            workspace.role.label(),
+                            workspace.role.summary().to_lowercase()
+                        )
+                    };
+                    view! {
+                        <p class="-mt-4 mb-6 text-sm text-slate-600" data-testid="dashboard-workspace">
+                            {text}" "
+                            <a href="/workspace" class="font-medium text-indigo-600 hover:text-indigo-500">"Members and settings →"</a>
+                        </p>
+                    }
+                })
+            })}
+        </Transition>
     }
 }

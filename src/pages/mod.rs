@@ -6,6 +6,7 @@ mod auth;
 mod dashboard;
 mod landing;
 mod not_found;
+mod workspace;
 
 pub use account::AccountPage;
 pub use assistant::{
@@ -16,6 +17,7 @@ pub use auth::{LogInPage, SignUpPage};
 pub use dashboard::DashboardPage;
 pub use landing::LandingPage;
 pub use not_found::NotFoundPage;
+pub use workspace::{AuditPage, InvitationPage, WorkspaceSettingsPage};
 
 /// A timestamp as pages show it, e.g. `Nov 26, 2026 19:47 UTC`.
 pub fn format_time(time: chrono::DateTime<chrono::Utc>) -> String {

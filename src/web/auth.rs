@@ -15,17 +15,26 @@ use crate::auth::known_keys::KnownKey;
 use crate::auth::scope::{Action, Grant, Refusal};
 use crate::db::api_tokens;
 use crate::error::ApiError;
+use crate::model::workspaces::{Permission, Role, refusal};
 use crate::state::AppState;
+use crate::workspaces::audit::{self, Actor, Event};
+use crate::workspaces::{Member, WorkspaceError};
 
 /// The caller of an API endpoint, authenticated by an API key.
 #[derive(Debug, Clone)]
 pub struct ApiAuth {
-    /// The key's owner.
+    /// The key's maker, who acts through it.
     pub user_id: i64,
     /// The key that authenticated this request.
     pub token_id: i64,
+    /// The workspace the key acts in: every object it reaches is there.
+    pub workspace_id: i64,
+    /// Its maker's role in that workspace.
+    pub role: Role,
     /// What the key may do.
     pub grant: Grant,
+    /// Who this is, as the audit log names them.
+    pub actor: Actor,
 }
 
 const NO_CREDENTIALS: &str = "Authentication credentials were not provided.";
@@ -67,6 +76,43 @@ pub fn action_of(method: &Method, route: &str) -> Action {
         | ("POST" | "DELETE", "/api/v1/chat/{id}/messages/{message_id}/feedback") => Action::Ask,
         ("DELETE", "/api/v1/tokens") => Action::Read,
         _ => Action::Change,
+    }
+}
+
+/// The signed-in person in the workspace they work in now, when their role
+/// there allows `permission` (403 otherwise): for the dashboard's own
+/// routes that are not server functions.
+pub async fn acting_member(
+    state: &AppState,
+    user: &crate::db::users::UserRow,
+    permission: Permission,
+) -> Result<Member, ApiError> {
+    let member = crate::workspaces::current(&state.db, user.id, &user.username)
+        .await
+        .map_err(workspace_refusal)?;
+    member
+        .permit(permission)
+        .map_err(|refused| ApiError::Forbidden(refused.0))?;
+    Ok(member)
+}
+
+/// A workspace rule's refusal in the API's error shape.
+pub fn workspace_refusal(error: WorkspaceError) -> ApiError {
+    match error {
+        WorkspaceError::Forbidden(refused) => ApiError::Forbidden(refused.0),
+        WorkspaceError::Invalid(fields) => ApiError::Validation(fields),
+        WorkspaceError::NotFound => ApiError::NotFound,
+        WorkspaceError::Internal(cause) => ApiError::Internal(cause),
+    }
+}
+
+/// What a key's maker must be allowed to do for `action`: a change needs
+/// an editor (or more), reading and asking any member.
+pub fn permission_of(action: Action) -> Permission {
+    match action {
+        Action::Read => Permission::Read,
+        Action::Ask => Permission::Ask,
+        Action::Change => Permission::Edit,
     }
 }
 
@@ -116,10 +162,33 @@ impl ApiAuth {
             state.known_keys.remember(&token_hash, used, looked_up);
         }
         Ok(Self {
+            actor: Actor::key(known.user_id, &known.username, &known.prefix, None),
             user_id: known.user_id,
             token_id: known.token_id,
+            workspace_id: known.workspace_id,
+            role: known.role,
             grant: known.grant,
         })
+    }
+
+    /// 403 unless both the key's scope and its maker's role allow `action`.
+    pub fn permit_action(&self, action: Action) -> Result<(), ApiError> {
+        self.grant.permit(action)?;
+        self.permit(permission_of(action))
+    }
+
+    /// 403 unless the maker's role allows `permission`.
+    pub fn permit(&self, permission: Permission) -> Result<(), ApiError> {
+        if self.role.allows(permission) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(refusal(self.role, permission)))
+        }
+    }
+
+    /// Records `event` in the key's workspace.
+    pub async fn record(&self, state: &AppState, event: Event<'_>) {
+        audit::record(&state.db, self.workspace_id, &self.actor, event).await;
     }
 
     /// 403 unless the key may reach the assistant with this id.
@@ -142,8 +211,15 @@ impl FromRequestParts<AppState> for ApiAuth {
             .extensions
             .get::<MatchedPath>()
             .map_or_else(|| parts.uri.path(), MatchedPath::as_str);
-        auth.grant.permit(action_of(&parts.method, route))?;
-        Ok(auth)
+        auth.permit_action(action_of(&parts.method, route))?;
+        let ip = crate::web::input::client_address(parts, state.config.trust_proxy);
+        Ok(Self {
+            actor: Actor {
+                ip,
+                ..auth.actor.clone()
+            },
+            ..auth
+        })
     }
 }
 

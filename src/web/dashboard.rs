@@ -13,7 +13,10 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::web::input::Input;
 
+use crate::model::workspaces::Permission;
+use crate::web::auth::acting_member;
 use crate::web::security::is_cross_site;
+use crate::workspaces::audit::{self, Actor, Event, named};
 
 fn back_with_error(id: i64, message: &str) -> Response {
     let query = serde_urlencoded::to_string([("upload_error", message)]).unwrap_or_default();
@@ -58,7 +61,11 @@ pub async fn upload_from_dashboard(
         Ok(user) => user,
         Err(refused) => return *refused,
     };
-    let assistant = match state.db.assistant_of(user.id, id).await {
+    let member = match acting_member(&state, &user, Permission::Edit).await {
+        Ok(member) => member,
+        Err(refused) => return refused.into_response(),
+    };
+    let assistant = match state.db.assistant_of(member.workspace_id, id).await {
         Ok(Some(assistant)) => assistant,
         Ok(None) => return (axum::http::StatusCode::NOT_FOUND, "Not found.").into_response(),
         Err(error) => {
@@ -86,7 +93,16 @@ pub async fn upload_from_dashboard(
     )
     .await
     {
-        Ok(_) => Redirect::to(&format!("/assistants/{id}/documents")).into_response(),
+        Ok(added) => {
+            let actor = Actor::person(member.user_id, &member.username, None);
+            let detail = format!("in {}", named(&assistant.name, assistant.id));
+            for document in added {
+                let target = named(&document.name, document.id);
+                let event = Event::new("document.added", &target).with(&detail);
+                audit::record(&state.db, member.workspace_id, &actor, event).await;
+            }
+            Redirect::to(&format!("/assistants/{id}/documents")).into_response()
+        }
         Err(error @ (UploadError::Empty(_) | UploadError::Unsupported(_))) => {
             back_with_error(id, &error.to_string())
         }
@@ -124,9 +140,10 @@ pub async fn ask_from_dashboard(
         )
             .into_response());
     }
+    let member = acting_member(&state, &user, Permission::Ask).await?;
     let chat = state
         .db
-        .chat_of(user.id, id)
+        .chat_of(member.workspace_id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
     if chat.origin == "widget" {
@@ -137,7 +154,7 @@ pub async fn ask_from_dashboard(
     }
     let assistant = state
         .db
-        .assistant_of(user.id, chat.assistant_id)
+        .assistant_of(member.workspace_id, chat.assistant_id)
         .await?
         .ok_or(ApiError::NotFound)?;
     let input = form.input.trim().to_owned();
@@ -172,7 +189,11 @@ pub async fn eval_questions_csv(
         )))
         .into_response();
     };
-    let questions = match state.db.assistant_of(user.id, id).await {
+    let member = match acting_member(&state, &user, Permission::Read).await {
+        Ok(member) => member,
+        Err(refused) => return refused.into_response(),
+    };
+    let questions = match state.db.assistant_of(member.workspace_id, id).await {
         Ok(Some(assistant)) => crate::evaluation::questions(&state.db, assistant.id).await,
         Ok(None) => return (axum::http::StatusCode::NOT_FOUND, "Not found.").into_response(),
         Err(error) => Err(error),
@@ -205,7 +226,11 @@ pub async fn import_eval_questions(
         Err(refused) => return *refused,
     };
     let failed = |message: String| back_to_evaluate(id, &[("import_error", message)], "import");
-    let assistant = match state.db.assistant_of(user.id, id).await {
+    let member = match acting_member(&state, &user, Permission::Edit).await {
+        Ok(member) => member,
+        Err(refused) => return failed(refused.to_string()),
+    };
+    let assistant = match state.db.assistant_of(member.workspace_id, id).await {
         Ok(Some(assistant)) => assistant,
         Ok(None) => return (axum::http::StatusCode::NOT_FOUND, "Not found.").into_response(),
         Err(error) => {
@@ -244,4 +269,63 @@ pub async fn import_eval_questions(
             failed("Something went wrong on our side. Please try again.".into())
         }
     }
+}
+
+/// The audit log's filters, as the page's form sends them.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct AuditQuery {
+    action: Option<String>,
+    actor: Option<String>,
+    since: Option<String>,
+    until: Option<String>,
+}
+
+/// `GET /workspace/audit.csv`: the workspace's audit log, filtered, as a
+/// CSV download (admins). The export is itself recorded.
+pub async fn audit_csv(
+    auth: AuthSession,
+    State(state): State<AppState>,
+    query: Result<axum::extract::Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Some(user) = auth.user else {
+        return Redirect::to(&crate::functions::login_url("/workspace/audit")).into_response();
+    };
+    let axum::extract::Query(query) = query.unwrap_or_default();
+    let member = match acting_member(&state, &user, Permission::Administer).await {
+        Ok(member) => member,
+        Err(refused) => return refused.into_response(),
+    };
+    let filter = match audit::filter_of(
+        query.action.as_deref(),
+        query.actor.as_deref(),
+        query.since.as_deref(),
+        query.until.as_deref(),
+    ) {
+        Ok(filter) => filter,
+        Err(refused) => return crate::web::auth::workspace_refusal(refused).into_response(),
+    };
+    let events = match audit::list(&state.db, &member, &filter, audit::PAGE_MAX, 0).await {
+        Ok(events) => events,
+        Err(refused) => return crate::web::auth::workspace_refusal(refused).into_response(),
+    };
+    let actor = Actor::person(member.user_id, &member.username, None);
+    let detail = format!("{} entries", events.len());
+    let event = Event::new("audit.exported", &member.workspace_name).with(&detail);
+    audit::record(&state.db, member.workspace_id, &actor, event).await;
+    let name = format!("audit-{}.csv", chrono::Utc::now().format("%Y-%m-%d"));
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/csv; charset=utf-8".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (axum::http::header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        audit::csv(&events),
+    )
+        .into_response()
 }

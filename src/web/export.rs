@@ -14,7 +14,10 @@ use crate::chat::export::{self, ExportError, ExportFormat, ExportRange};
 use crate::db::Db;
 use crate::db::assistants::AssistantRow;
 use crate::error::ApiError;
+use crate::model::workspaces::Permission;
 use crate::state::AppState;
+use crate::web::auth::acting_member;
+use crate::workspaces::audit::{self, Actor, Event};
 
 /// Messages read per query while streaming.
 const PAGE: i64 = 500;
@@ -118,7 +121,11 @@ pub async fn export_from_dashboard(
     let Some(user) = auth.user else {
         return Redirect::to(&crate::functions::login_url(&back)).into_response();
     };
-    let assistant = match state.db.assistant_of(user.id, id).await {
+    let member = match acting_member(&state, &user, Permission::Read).await {
+        Ok(member) => member,
+        Err(refused) => return refused.into_response(),
+    };
+    let assistant = match state.db.assistant_of(member.workspace_id, id).await {
         Ok(Some(assistant)) => assistant,
         Ok(None) => return (StatusCode::NOT_FOUND, "Not found.").into_response(),
         Err(error) => {
@@ -137,7 +144,19 @@ pub async fn export_from_dashboard(
         from: given(query.from),
         to: given(query.to),
     };
-    match parse(&query) {
+    let parsed = parse(&query);
+    if parsed.is_ok() {
+        let target = crate::workspaces::audit::named(&assistant.name, assistant.id);
+        let actor = Actor::person(member.user_id, &member.username, None);
+        audit::record(
+            &state.db,
+            member.workspace_id,
+            &actor,
+            Event::new("conversations.exported", &target),
+        )
+        .await;
+    }
+    match parsed {
         Ok((format, range)) => download(state.db.clone(), &assistant, format, range),
         Err(error) => {
             let query = serde_urlencoded::to_string([("export_error", error.to_string())])

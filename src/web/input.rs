@@ -294,23 +294,30 @@ impl FromRequestParts<AppState> for ClientIp {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        if state.config.trust_proxy
-            && let Some(forwarded) = parts
-                .headers
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.rsplit(',').next())
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-        {
-            return Ok(Self(crate::widget::address_key(forwarded)));
-        }
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or_else(|| "unknown".to_owned(), |info| info.0.ip().to_string());
-        Ok(Self(crate::widget::address_key(&peer)))
+        let address =
+            client_address(parts, state.config.trust_proxy).unwrap_or_else(|| "unknown".to_owned());
+        Ok(Self(crate::widget::address_key(&address)))
     }
+}
+
+/// The client's address as it is: the peer, or with `trust_proxy` the
+/// last entry of `X-Forwarded-For` when there is one.
+pub fn client_address(parts: &Parts, trust_proxy: bool) -> Option<String> {
+    if trust_proxy
+        && let Some(forwarded) = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    {
+        return Some(forwarded.to_owned());
+    }
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip().to_string())
 }
 
 /// The longest question accepted, in characters.

@@ -187,8 +187,11 @@ impl Assistants {
         let reference = reference.trim();
         let db = &self.state.db;
         let found = match reference.parse::<i64>() {
-            Ok(id) => db.assistant_of(auth.user_id, id).await?,
-            Err(_) => db.assistant_by_public_id(auth.user_id, reference).await?,
+            Ok(id) => db.assistant_of(auth.workspace_id, id).await?,
+            Err(_) => {
+                db.assistant_by_public_id(auth.workspace_id, reference)
+                    .await?
+            }
         };
         // Another account's assistant is not found, as on every surface.
         let assistant = found.ok_or(ApiError::NotFound)?;
@@ -197,7 +200,7 @@ impl Assistants {
     }
 
     async fn search(&self, auth: &ApiAuth, args: SearchArgs) -> Result<CallToolResult, ApiError> {
-        auth.grant.permit(Action::Read)?;
+        auth.permit_action(Action::Read)?;
         let assistant = self.assistant(auth, &args.assistant).await?;
         let query = args.query.trim();
         if query.is_empty() || query.chars().count() > MAX_INPUT_CHARS {
@@ -244,7 +247,7 @@ impl Assistants {
     }
 
     async fn ask(&self, auth: &ApiAuth, args: AskArgs) -> Result<CallToolResult, ApiError> {
-        auth.grant.permit(Action::Ask)?;
+        auth.permit_action(Action::Ask)?;
         let assistant = self.assistant(auth, &args.assistant).await?;
         let question = args.question.trim();
         if question.is_empty() || question.chars().count() > MAX_INPUT_CHARS {
@@ -255,13 +258,18 @@ impl Assistants {
         let db = &self.state.db;
         let chat = match args.chat_id {
             Some(id) => db
-                .chat_of(auth.user_id, id)
+                .chat_of(auth.workspace_id, id)
                 .await?
                 .filter(|chat| chat.assistant_id == assistant.id)
                 .ok_or(ApiError::NotFound)?,
             None => {
-                db.insert_chat(auth.user_id, assistant.id, &chat::new_thread_id(), ORIGIN)
-                    .await?
+                db.insert_chat(
+                    auth.workspace_id,
+                    assistant.id,
+                    &chat::new_thread_id(),
+                    ORIGIN,
+                )
+                .await?
             }
         };
         let answered = chat::answer(
@@ -309,8 +317,12 @@ impl Assistants {
     ) -> Result<CallToolResult, ErrorData> {
         let auth = caller(&parts)?;
         let listed = async {
-            let assistants = self.state.db.assistants_of(auth.user_id).await?;
-            let documents = self.state.db.documents_of_user(auth.user_id).await?;
+            let assistants = self.state.db.assistants_of(auth.workspace_id).await?;
+            let documents = self
+                .state
+                .db
+                .documents_of_workspace(auth.workspace_id)
+                .await?;
             Ok::<_, ApiError>((assistants, documents))
         };
         let (assistants, documents) = match listed.await {
@@ -426,7 +438,7 @@ impl ServerHandler for Assistants {
         let documents = self
             .state
             .db
-            .documents_of_user(auth.user_id)
+            .documents_of_workspace(auth.workspace_id)
             .await
             .map_err(|_| ErrorData::internal_error("the documents cannot be read now", None))?;
         let resources = documents
@@ -455,7 +467,7 @@ impl ServerHandler for Assistants {
         let (assistant_id, document_id) = parse_document_uri(&request.uri).ok_or_else(not_found)?;
         let db = &self.state.db;
         let unavailable = |_| ErrorData::internal_error("the document cannot be read now", None);
-        db.assistant_of(auth.user_id, assistant_id)
+        db.assistant_of(auth.workspace_id, assistant_id)
             .await
             .map_err(unavailable)?
             .filter(|assistant| auth.grant.reaches(assistant.id))

@@ -545,7 +545,7 @@ async fn answer_visitor(
     };
     let thread_id = crate::chat::new_thread_id();
     let question_row = WidgetQuestion {
-        owner_id: admitted.assistant.user_id,
+        workspace_id: admitted.assistant.workspace_id,
         assistant_id: admitted.assistant.id,
         visitor: &visitor,
         thread_id: &thread_id,

@@ -44,14 +44,7 @@ fn random_alphanumeric(len: usize) -> String {
 /// Where `/embed.js` is reached: the configured public address, or the
 /// scheme and host the dashboard was visited at.
 pub fn script_url(public_url: Option<&str>, host: Option<&str>, https: bool) -> String {
-    let base = match public_url.map(|url| url.trim().trim_end_matches('/')) {
-        Some(url) if !url.is_empty() => url.to_owned(),
-        _ => format!(
-            "{}://{}",
-            if https { "https" } else { "http" },
-            host.unwrap_or("localhost:3000")
-        ),
-    };
+    let base = crate::model::site_address(public_url, host, https);
     format!("{base}/embed.js")
 }
 

@@ -354,6 +354,25 @@ pub async fn post_form(
         .expect("request")
 }
 
+/// Calls a dashboard server function from `browser` as the page's script
+/// does: the status and the JSON answer.
+pub async fn call_server_fn(
+    app: &TestApp,
+    browser: &Client,
+    name: &str,
+    fields: &[(&str, &str)],
+) -> (u16, Value) {
+    let response = browser
+        .post(app.url(&format!("/fn/{name}")))
+        .header("Accept", "application/json")
+        .header("Origin", app.url(""))
+        .form(fields)
+        .send()
+        .await
+        .expect("request");
+    status_and_json(response).await
+}
+
 /// Where a redirect sends the browser (its `Location`).
 pub fn location(response: &Response) -> String {
     response

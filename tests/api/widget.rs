@@ -45,16 +45,8 @@ pub(crate) async fn server_fn(
     name: &str,
     fields: &[(&str, String)],
 ) -> (u16, Value) {
-    let response = owner
-        .browser
-        .post(app.url(&format!("/fn/{name}")))
-        .header("Accept", "application/json")
-        .header("Origin", app.url(""))
-        .form(fields)
-        .send()
-        .await
-        .expect("request");
-    status_and_json(response).await
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    crate::helpers::call_server_fn(app, &owner.browser, name, &fields).await
 }
 
 /// Publishes the owner's assistant on `SITE` with these limits; gives the

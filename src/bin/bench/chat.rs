@@ -156,9 +156,15 @@ pub async fn server_added_latency(
         temperature: None,
     };
     let user_id = user["id"].as_i64().unwrap_or_default();
+    let workspace_id = state
+        .db
+        .current_membership(user_id)
+        .await?
+        .map(|row| row.workspace_id)
+        .unwrap_or_default();
     state
         .db
-        .update_answer_settings(user_id, assistant_id, &settings)
+        .update_answer_settings(workspace_id, assistant_id, &settings)
         .await?;
     let chat: Value = client
         .post(format!("{app}/api/v1/chat/"))

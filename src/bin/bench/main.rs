@@ -44,6 +44,7 @@ use aiconvokit::ingest::metadata::read_metadata;
 use aiconvokit::search;
 use aiconvokit::search::index::chunks_for_index;
 use aiconvokit::search::semantic::Semantic;
+use anyhow::Context as _;
 use clap::Parser;
 use recall::Split;
 use sets::{FilingQuestion, Question};
@@ -519,14 +520,19 @@ async fn run() -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| format!("sqlite://{}", temp.path().join("bench.db").display()));
     let db = Db::connect(&url).await?;
-    let user_id = db
+    let user = db
         .insert_user(
             &format!("bench{}", std::process::id()),
             "bench@example.com",
             "-",
         )
+        .await?;
+    // The bench's assistants live in the account's personal workspace.
+    let user_id = db
+        .current_membership(user.id)
         .await?
-        .id;
+        .context("the new account has no workspace")?
+        .workspace_id;
     let filings = ingest_filings(&args, &db, user_id, &questions, &modes).await?;
 
     // Semantic indexing of every passage, as the server does it in the

@@ -423,7 +423,12 @@ pub async fn create_chat_completion(
     let chat = if request.store.unwrap_or(true) {
         let chat = state
             .db
-            .insert_chat(auth.user_id, assistant.id, &chat::new_thread_id(), ORIGIN)
+            .insert_chat(
+                auth.workspace_id,
+                assistant.id,
+                &chat::new_thread_id(),
+                ORIGIN,
+            )
             .await
             .map_err(crate::error::ApiError::from)?;
         Some(chat)

@@ -222,7 +222,7 @@ pub async fn model_for(
 ) -> Result<AssistantRow, OpenAiError> {
     let assistant = state
         .db
-        .assistant_by_public_id(auth.user_id, model.trim())
+        .assistant_by_public_id(auth.workspace_id, model.trim())
         .await
         .map_err(ApiError::from)?
         .ok_or_else(|| OpenAiError::model_not_found(model))?;

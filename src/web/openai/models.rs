@@ -76,7 +76,7 @@ pub async fn list_models(
     let owner = owner_name(&state, auth.user_id).await?;
     let assistants = state
         .db
-        .assistants_of(auth.user_id)
+        .assistants_of(auth.workspace_id)
         .await
         .map_err(ApiError::from)?;
     let data = assistants

@@ -69,6 +69,11 @@ pub struct LogIn {
     /// A name for the key, shown on the account page (default `API`).
     #[schema(nullable = false, max_length = 100, pattern = "NOT_BLANK")]
     pub name: Option<String>,
+    /// The workspace (id) the key acts in, one the account is a member of;
+    /// absent: the account's personal workspace. The key acts with the
+    /// account's role there (a viewer's key reads and asks only).
+    #[schema(nullable = false, minimum = 1, example = 12)]
+    pub workspace: Option<i64>,
 }
 
 /// `POST /api/v1/tokens/` with a key and no credentials: a new key for the

@@ -23,6 +23,7 @@ use crate::web::api::openapi::schemas::{
 use crate::web::auth::ApiAuth;
 use crate::web::export::ExportQuery;
 use crate::web::input::Input;
+use crate::workspaces::audit::{self, Event};
 
 /// An id from the path; anything that is not one is a 404, as the
 /// original's integer routes answered.
@@ -60,7 +61,7 @@ pub(super) async fn owned(
     let id = parse_id(raw_id)?;
     let assistant = state
         .db
-        .assistant_of(auth.user_id, id)
+        .assistant_of(auth.workspace_id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
     auth.permit_assistant(assistant.id)?;
@@ -96,18 +97,18 @@ pub(super) fn check_files(input: &Input) -> Result<(), ApiError> {
 /// Stores and queues the files of a request for an assistant.
 pub(super) async fn add_files(
     state: &AppState,
-    assistant_id: i64,
+    auth: &ApiAuth,
+    assistant: &AssistantRow,
     input: Input,
 ) -> Result<(), ApiError> {
-    documents::add_files(
+    let added = documents::add_files(
         &state.db,
         &state.files,
         &state.jobs,
-        assistant_id,
+        assistant.id,
         input.files,
     )
     .await
-    .map(|_| ())
     .map_err(|error| match error {
         UploadError::Empty(_) => ApiError::field("files", error.to_string()),
         UploadError::Unsupported(name) => ApiError::UnsupportedFile {
@@ -116,7 +117,14 @@ pub(super) async fn add_files(
         },
         UploadError::Storage(cause) => ApiError::StorageUnavailable(cause),
         UploadError::Database(cause) => cause.into(),
-    })
+    })?;
+    for document in added {
+        let target = audit::named(&document.name, document.id);
+        let detail = format!("in {}", audit::named(&assistant.name, assistant.id));
+        auth.record(state, Event::new("document.added", &target).with(&detail))
+            .await;
+    }
+    Ok(())
 }
 
 /// The caller's assistants, newest first.
@@ -133,11 +141,11 @@ pub async fn list_assistants(
     State(state): State<AppState>,
     auth: ApiAuth,
 ) -> Result<Json<Arc<[AssistantView]>>, ApiError> {
-    let views = assistants::views_of_user(
+    let views = assistants::views_of_workspace(
         &state.db,
         state.semantic.as_deref(),
         &state.assistant_lists,
-        auth.user_id,
+        auth.workspace_id,
     )
     .await?;
     if auth.grant.reaches_all() {
@@ -204,13 +212,16 @@ pub async fn create_assistant(
     check_files(&input)?;
     let row = state
         .db
-        .insert_assistant(auth.user_id, &assistants::new_public_id(), &fields)
+        .insert_assistant(auth.workspace_id, &assistants::new_public_id(), &fields)
         .await?;
-    if let Err(error) = add_files(&state, row.id, input).await {
+    let target = audit::named(&row.name, row.id);
+    if let Err(error) = add_files(&state, &auth, &row, input).await {
         // Nothing half-made: an assistant whose files could not be stored is not kept.
-        state.db.delete_assistant(auth.user_id, row.id).await?;
+        state.db.delete_assistant(auth.workspace_id, row.id).await?;
         return Err(error);
     }
+    auth.record(&state, Event::new("assistant.created", &target))
+        .await;
     Ok((StatusCode::CREATED, Json(view(&state, row).await?)))
 }
 
@@ -257,12 +268,15 @@ async fn change_assistant(
     let fields =
         assistants::apply(change, &read, Some(&current.fields())).map_err(ApiError::Validation)?;
     check_files(&input)?;
-    add_files(state, current.id, input).await?;
+    add_files(state, auth, &current, input).await?;
     let row = state
         .db
-        .update_assistant(auth.user_id, current.id, &fields)
+        .update_assistant(auth.workspace_id, current.id, &fields)
         .await?
         .ok_or(ApiError::NotFound)?;
+    let target = audit::named(&row.name, row.id);
+    auth.record(state, Event::new("assistant.changed", &target))
+        .await;
     Ok(Json(view(state, row).await?))
 }
 
@@ -360,13 +374,16 @@ pub async fn delete_assistant(
         &state.db,
         &state.files,
         state.semantic.as_deref(),
-        auth.user_id,
+        auth.workspace_id,
         assistant.id,
     )
     .await?
     {
         return Err(ApiError::NotFound);
     }
+    let target = audit::named(&assistant.name, assistant.id);
+    auth.record(&state, Event::new("assistant.deleted", &target))
+        .await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -399,6 +416,9 @@ pub async fn export_conversations(
 ) -> Result<Response, ApiError> {
     let assistant = owned(&state, &auth, &id).await?;
     let (format, range) = crate::web::export::parse(&query)?;
+    let target = audit::named(&assistant.name, assistant.id);
+    auth.record(&state, Event::new("conversations.exported", &target))
+        .await;
     Ok(crate::web::export::download(
         state.db.clone(),
         &assistant,

@@ -180,7 +180,7 @@ async fn assistant_in_body(
         .map_err(|_| ApiError::field("assistant_id", "A valid integer is required."))?;
     let assistant = state
         .db
-        .assistant_of(auth.user_id, id)
+        .assistant_of(auth.workspace_id, id)
         .await?
         .ok_or_else(|| {
             ApiError::field(
@@ -198,7 +198,7 @@ async fn owned_chat(state: &AppState, auth: &ApiAuth, raw_id: &str) -> Result<Ch
     let id = parse_id(raw_id)?;
     let chat = state
         .db
-        .chat_of(auth.user_id, id)
+        .chat_of(auth.workspace_id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
     auth.permit_assistant(chat.assistant_id)?;
@@ -235,7 +235,12 @@ pub async fn create_chat(
     let assistant = assistant_in_body(&state, &auth, &input).await?;
     let chat = state
         .db
-        .insert_chat(auth.user_id, assistant.id, &chat::new_thread_id(), "api")
+        .insert_chat(
+            auth.workspace_id,
+            assistant.id,
+            &chat::new_thread_id(),
+            "api",
+        )
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -337,7 +342,7 @@ pub async fn list_chats(
     let (limit, offset) = query.page()?;
     let chats = state
         .db
-        .chats_of(auth.user_id, auth.assistant_ids(), limit, offset)
+        .chats_of(auth.workspace_id, auth.assistant_ids(), limit, offset)
         .await?;
     Ok(Json(chats.into_iter().map(summary).collect()))
 }
@@ -499,7 +504,7 @@ pub async fn delete_chat(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let chat = owned_chat(&state, &auth, &id).await?;
-    if state.db.delete_chat(auth.user_id, chat.id).await? {
+    if state.db.delete_chat(auth.workspace_id, chat.id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound)

@@ -18,6 +18,7 @@ use crate::state::AppState;
 use crate::web::api::openapi::schemas::{BadRequest, Detail, DocumentsUpload, MetadataUpdate};
 use crate::web::auth::ApiAuth;
 use crate::web::input::Input;
+use crate::workspaces::audit::{self, Event};
 
 async fn owned_document(
     state: &AppState,
@@ -91,7 +92,7 @@ pub async fn upload_documents(
         return Err(ApiError::field("files", "No file was submitted."));
     }
     check_files(&input)?;
-    add_files(&state, assistant.id, input).await?;
+    add_files(&state, &auth, &assistant, input).await?;
     Ok((
         StatusCode::CREATED,
         Json(documents::views_of(&state.db, state.semantic.as_deref(), assistant.id).await?),
@@ -245,6 +246,9 @@ pub async fn delete_document(
 ) -> Result<StatusCode, ApiError> {
     let document = owned_document(&state, &auth, &id, &doc_id).await?;
     if documents::delete_document(&state.db, &state.files, &document).await? {
+        let target = audit::named(&document.name, document.id);
+        auth.record(&state, Event::new("document.removed", &target))
+            .await;
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound)

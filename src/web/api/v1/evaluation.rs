@@ -397,7 +397,14 @@ pub async fn start_run(
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<EvalRun>), ApiError> {
     let assistant = owned(&state, &auth, &id).await?;
-    match evaluation::start(&state.db, &state.evaluations, auth.user_id, assistant.id).await {
+    match evaluation::start(
+        &state.db,
+        &state.evaluations,
+        auth.workspace_id,
+        assistant.id,
+    )
+    .await
+    {
         Ok((run, true)) => Ok((StatusCode::CREATED, Json(run))),
         Ok((run, false)) => Ok((StatusCode::OK, Json(run))),
         Err(error @ (StartError::NoQuestions | StartError::TooMany)) => {

@@ -19,6 +19,7 @@ use crate::state::AppState;
 use crate::web::api::openapi::schemas::{BadRequest, Detail, NewToken};
 use crate::web::auth::ApiAuth;
 use crate::web::input::Input;
+use crate::workspaces::audit::{self, Actor, Event};
 
 /// The name given to keys made through the API without one.
 const API_KEY_NAME: &str = "API";
@@ -81,11 +82,12 @@ fn key_request(input: &Input) -> Result<KeyRequest, ApiError> {
     })
 }
 
-/// Checks a key request for `user_id` and makes the key, within `limit`
-/// when it is made with a key.
+/// Checks a key request for `actor`, acting in `workspace_id`, and makes
+/// the key, within `limit` when it is made with a key.
 async fn make_key(
     state: &AppState,
-    user_id: i64,
+    actor: &Actor,
+    workspace_id: i64,
     input: &Input,
     limit: Option<&Grant>,
 ) -> Result<TokenCreated, ApiError> {
@@ -99,7 +101,7 @@ async fn make_key(
     };
     let owned: Vec<i64> = state
         .db
-        .assistants_of(user_id)
+        .assistants_of(workspace_id)
         .await?
         .iter()
         .map(|assistant| assistant.id)
@@ -108,7 +110,17 @@ async fn make_key(
     if let Some(limit) = limit {
         limit.permit_making(&grant)?;
     }
-    let (_, token) = keys::make(&state.db, user_id, &name, &grant).await?;
+    let user_id = actor.user_id.unwrap_or_default();
+    let (row, token) = keys::make(&state.db, user_id, workspace_id, &name, &grant).await?;
+    let target = format!("{} ({}…)", row.name, row.prefix);
+    let detail = format!("scope {}", grant.scope.as_str());
+    audit::record(
+        &state.db,
+        workspace_id,
+        actor,
+        Event::new("key.created", &target).with(&detail),
+    )
+    .await;
     Ok(TokenCreated {
         token,
         scope: grant.scope.as_str(),
@@ -186,7 +198,8 @@ impl IntoResponse for AttemptError {
 `scope`, `assistants` and `expires_at` make a key that may do less: `chat` reads, searches and asks, \
 `read` only reads; a key limited to assistants gets 403 for the others, and an expired key is refused like a revoked one. \
 Without `username` and `password`, a call made with a key (`Authorization: Token <key>`, full scope) makes a new key \
-for the same account, no wider than the calling key.",
+for the same account, no wider than the calling key. A key acts in one workspace: the account's personal one, or the \
+`workspace` named, with the account's role there; a role that may not do something gets 403.",
     security((), ("token" = [])),
     request_body(content(
         (NewToken = "application/json"),
@@ -198,7 +211,7 @@ for the same account, no wider than the calling key.",
             body = Detail, example = json!({"detail": "Invalid token."})),
         (status = 403, description = "Made with a key: the calling key's scope is not `full`, or the new key would be wider than it.",
             body = Detail, example = json!({"detail": "A key made with a key cannot do more than the key that makes it."})),
-        (status = 400, description = "A field is missing or sent twice, or the credentials are wrong.",
+        (status = 400, description = "A field is missing or sent twice, the credentials are wrong, or `workspace` is not one of the account's.",
             body = BadRequest,
             example = json!({"non_field_errors": ["Unable to log in with provided credentials."]})),
         (status = 503, description = "Every core is busy checking other passwords: try again after `Retry-After` seconds.",
@@ -218,7 +231,14 @@ pub async fn create_token(
         .any(|field| input.fields.contains_key(*field));
     if !has_credentials && headers.contains_key(header::AUTHORIZATION) {
         let auth = ApiAuth::from_headers(&state, &headers).await?;
-        let created = make_key(&state, auth.user_id, &input, Some(&auth.grant)).await?;
+        let created = make_key(
+            &state,
+            &auth.actor,
+            auth.workspace_id,
+            &input,
+            Some(&auth.grant),
+        )
+        .await?;
         return Ok(Json(created));
     }
     let [username, password] = input.texts(["username", "password"])?;
@@ -240,7 +260,36 @@ pub async fn create_token(
     };
     let user = verify_credentials(&state.db, credentials).await?;
     let user = user.ok_or_else(|| ApiError::non_field(BAD_CREDENTIALS))?;
-    Ok(Json(make_key(&state, user.id, &input, None).await?))
+    let workspace_id = key_workspace(&state, user.id, &input).await?;
+    let actor = Actor::person(user.id, &user.username, None);
+    Ok(Json(
+        make_key(&state, &actor, workspace_id, &input, None).await?,
+    ))
+}
+
+/// The workspace a key made by logging in acts in: the one named by the
+/// `workspace` field (an id; its member only), else the account's
+/// personal workspace, where the original API's assistants are.
+async fn key_workspace(state: &AppState, user_id: i64, input: &Input) -> Result<i64, ApiError> {
+    const NOT_MEMBER: &str = "You are not a member of a workspace with this id.";
+    let named = input
+        .text("workspace")
+        .map_err(|(field, message)| ApiError::field(&field, message))?;
+    let memberships = state.db.memberships_of(user_id).await?;
+    let chosen = match named.as_deref().map(str::trim) {
+        Some(id) => {
+            let id: i64 = id
+                .parse()
+                .map_err(|_| ApiError::field("workspace", "A valid integer is required."))?;
+            memberships.iter().find(|row| row.workspace_id == id)
+        }
+        None => memberships
+            .iter()
+            .find(|row| row.personal_of == Some(user_id)),
+    };
+    chosen
+        .map(|row| row.workspace_id)
+        .ok_or_else(|| ApiError::field("workspace", NOT_MEMBER))
 }
 
 /// Revokes the key this request was made with: 204.
@@ -259,9 +308,12 @@ pub async fn delete_token(
 ) -> Result<StatusCode, ApiError> {
     state
         .db
-        .delete_api_token(auth.user_id, auth.token_id)
+        .delete_api_token(auth.workspace_id, Some(auth.user_id), auth.token_id)
         .await?;
     state.known_keys.forget_all();
+    let target = format!("#{}", auth.token_id);
+    auth.record(&state, Event::new("key.revoked", &target))
+        .await;
     Ok(StatusCode::NO_CONTENT)
 }
 
