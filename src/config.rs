@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Parser, Subcommand};
 
 use crate::llm::ModelConfig;
+use crate::sso::SsoSettings;
 
 /// The `aiconvokit` command line.
 #[derive(Debug, Parser)]
@@ -107,7 +108,8 @@ pub struct Config {
     pub request_timeout_secs: u64,
 
     /// The site's public address, e.g. `https://chat.example.com`, used in
-    /// the widget snippet. Default: the address the dashboard is visited at.
+    /// the widget snippet and, with single sign-on, for the provider's
+    /// redirect URI. Default: the address the dashboard is visited at.
     #[arg(long, env = "AICONVOKIT_PUBLIC_URL")]
     pub public_url: Option<String>,
 
@@ -176,6 +178,10 @@ pub struct Config {
     #[command(flatten)]
     pub model: ModelConfig,
 
+    /// Single sign-on (OpenID Connect) and the password log-in.
+    #[command(flatten)]
+    pub sso: SsoSettings,
+
     /// Sentence-embedding model for semantic search: a folder holding a
     /// sentence-transformers model (`config.json`, `tokenizer.json`,
     /// `model.safetensors`), `openai:<model>` for the configured
@@ -239,6 +245,7 @@ impl Config {
             fetch_timeout_secs: 20,
             fetch_max_mb: 5,
             model: ModelConfig::default(),
+            sso: SsoSettings::default(),
             embedding_model: Some("none".into()),
         }
     }

@@ -59,6 +59,8 @@ pub enum StartError {
     Storage(#[from] crate::ingest::storage::StoreError),
     #[error("the web pages' HTTP client: {0}")]
     Fetcher(#[from] reqwest::Error),
+    #[error("single sign-on: {0}")]
+    Sso(#[from] crate::sso::ConfigError),
 }
 
 /// Connects the database and builds the whole app.
@@ -132,6 +134,12 @@ pub async fn build_app(
         fetcher: crate::web_sources::fetch::Fetcher::new(config.fetch_settings())?,
     };
     crate::web_sources::sync::start(syncer, web_syncs.clone()).await?;
+    let sso = crate::sso::Sso::from_settings(&config.sso, config.public_url.as_deref())?;
+    if let Some(sso) = &sso {
+        // The server starts even when the provider is down; the next
+        // sign-in tries again.
+        tokio::spawn(sso.clone().discover_in_background());
+    }
     let known_keys = Arc::new(crate::auth::known_keys::KnownKeys::new(db.is_sqlite()));
     let assistant_lists = Arc::new(crate::db::commits::SinceLastCommit::new(db.is_sqlite()));
     let state = AppState {
@@ -148,6 +156,7 @@ pub async fn build_app(
         known_keys,
         assistant_lists,
         semantic,
+        sso,
     };
     Ok((router(state.clone(), sessions), state))
 }
@@ -198,6 +207,8 @@ fn router(state: AppState, sessions: SessionStorage) -> AppService {
         .nest("/widget/v1", crate::web::widget::router())
         .route("/embed.js", axum::routing::get(crate::web::widget::script))
         .nest("/api/docs", crate::web::api::openapi::page::docs_router())
+        .route("/auth/oidc/start", axum::routing::get(crate::web::sso::start_sign_in))
+        .route(crate::sso::CALLBACK_PATH, axum::routing::get(crate::web::sso::finish_sign_in))
         .route("/healthz", axum::routing::get(crate::web::health::healthz))
         .route("/readyz", axum::routing::get(crate::web::health::readyz))
         .route("/assistants/{id}/documents", axum::routing::post(crate::web::dashboard::upload_from_dashboard))

@@ -37,6 +37,8 @@ pub struct AppState {
     pub assistant_lists: Arc<crate::assistants::AssistantLists>,
     /// Semantic search, when an embedding model is loaded.
     pub semantic: Option<Arc<crate::search::semantic::Semantic>>,
+    /// Single sign-on, when an OpenID Connect provider is configured.
+    pub sso: Option<Arc<crate::sso::Sso>>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
