@@ -31,6 +31,7 @@ mod scoped_keys;
 mod secrets;
 mod security;
 mod semantic;
+mod sso;
 mod startup;
 mod storage;
 mod tokens;
