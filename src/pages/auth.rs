@@ -70,9 +70,11 @@ fn SsoSignIn(name: String, next: String, password_login: bool) -> impl IntoView 
         "inline-flex w-full items-center justify-center gap-2 rounded-lg bg-indigo-600 px-4 py-2.5 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600"
     };
     view! {
-        <div class="mb-5">
-            <FormAlert messages=Signal::stored(problems) />
-        </div>
+        {(!problems.is_empty()).then(|| view! {
+            <div class="mb-5">
+                <FormAlert messages=Signal::stored(problems) />
+            </div>
+        })}
         <a href=href rel="external" class=class data-testid="sso-sign-in">
             <svg class="h-4 w-4" viewBox="0 0 20 20" fill="currentColor" aria-hidden="true">
                 <path fill-rule="evenodd" d="M8 7a5 5 0 1 1 3.61 4.804l-1.903 1.903A1 1 0 0 1 9 14H8v1a1 1 0 0 1-1 1H6v1a1 1 0 0 1-1 1H3a1 1 0 0 1-1-1v-2a1 1 0 0 1 .293-.707L8.196 8.39A5.002 5.002 0 0 1 8 7Zm5-3a.75.75 0 0 0 0 1.5A1.5 1.5 0 0 1 14.5 7 .75.75 0 0 0 16 7a3 3 0 0 0-3-3Z" clip-rule="evenodd" />
@@ -86,6 +88,27 @@ fn SsoSignIn(name: String, next: String, password_login: bool) -> impl IntoView 
                 <span class="h-px flex-1 bg-slate-200"></span>
             </div>
         })}
+    }
+}
+
+/// Where a password form sent anyway while password log-in is off says
+/// it was refused (there is no form to show it in).
+fn refused_form<T, I>(action: ServerAction<T>) -> impl IntoView
+where
+    T: leptos::server_fn::ServerFn<Error = crate::error::AppError, Output = I>
+        + Send
+        + Sync
+        + Clone
+        + 'static,
+    I: Send + Sync + Clone + 'static,
+{
+    let errors = general_errors(action);
+    view! {
+        <Show when=move || !errors.get().is_empty()>
+            <div class="mt-5">
+                <FormAlert messages=errors />
+            </div>
+        </Show>
     }
 }
 
@@ -165,7 +188,7 @@ pub fn SignUpPage() -> impl IntoView {
             </ActionForm>
                 })
             } else {
-                Either::Right(view! { <div class="mt-5"><FormAlert messages=general_errors(action) /></div> })
+                Either::Right(refused_form(action))
             }}
             <p class="mt-6 text-center text-sm text-slate-600">
                 "Already have an account? "
@@ -219,7 +242,7 @@ pub fn LogInPage() -> impl IntoView {
             </p>
                 })
             } else {
-                Either::Right(view! { <div class="mt-5"><FormAlert messages=general_errors(action) /></div> })
+                Either::Right(refused_form(action))
             }}
         </AuthCard>
     }
