@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Parser, Subcommand};
 
 use crate::llm::ModelConfig;
+use crate::sso::SsoSettings;
 
 /// The `aiconvokit` command line.
 #[derive(Debug, Parser)]
@@ -107,7 +108,8 @@ pub struct Config {
     pub request_timeout_secs: u64,
 
     /// The site's public address, e.g. `https://chat.example.com`, used in
-    /// the widget snippet. Default: the address the dashboard is visited at.
+    /// the widget snippet and, with single sign-on, for the provider's
+    /// redirect URI. Default: the address the dashboard is visited at.
     #[arg(long, env = "AICONVOKIT_PUBLIC_URL")]
     pub public_url: Option<String>,
 
@@ -184,6 +186,10 @@ pub struct Config {
     #[arg(long, env = "AICONVOKIT_AUDIT_RETENTION_DAYS", default_value_t = 365, value_parser = clap::value_parser!(u32).range(1..=36500))]
     pub audit_retention_days: u32,
 
+    /// Single sign-on (OpenID Connect) and the password log-in.
+    #[command(flatten)]
+    pub sso: SsoSettings,
+
     /// Sentence-embedding model for semantic search: a folder holding a
     /// sentence-transformers model (`config.json`, `tokenizer.json`,
     /// `model.safetensors`), `openai:<model>` for the configured
@@ -249,6 +255,7 @@ impl Config {
             mail: crate::mail::MailConfig::default(),
             audit_retention_days: 365,
             model: ModelConfig::default(),
+            sso: SsoSettings::default(),
             embedding_model: Some("none".into()),
         }
     }

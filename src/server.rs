@@ -61,6 +61,8 @@ pub enum StartError {
     Fetcher(#[from] reqwest::Error),
     #[error("e-mail (--smtp-url / AICONVOKIT_SMTP_URL, --smtp-from): {0}")]
     Mail(#[from] crate::mail::MailError),
+    #[error("single sign-on: {0}")]
+    Sso(#[from] crate::sso::ConfigError),
 }
 
 /// Connects the database and builds the whole app.
@@ -139,6 +141,12 @@ pub async fn build_app(
         tracing::info!("invitations are e-mailed through the configured SMTP server");
     }
     tokio::spawn(prune_audit_log(db.clone(), config.audit_retention_days));
+    let sso = crate::sso::Sso::from_settings(&config.sso, config.public_url.as_deref())?;
+    if let Some(sso) = &sso {
+        // The server starts even when the provider is down; the next
+        // sign-in tries again.
+        tokio::spawn(sso.clone().discover_in_background());
+    }
     let known_keys = Arc::new(crate::auth::known_keys::KnownKeys::new(db.is_sqlite()));
     let assistant_lists = Arc::new(crate::db::commits::SinceLastCommit::new(db.is_sqlite()));
     let state = AppState {
@@ -156,6 +164,7 @@ pub async fn build_app(
         assistant_lists,
         semantic,
         mailer,
+        sso,
     };
     Ok((router(state.clone(), sessions), state))
 }
@@ -220,6 +229,8 @@ fn router(state: AppState, sessions: SessionStorage) -> AppService {
         .nest("/widget/v1", crate::web::widget::router())
         .route("/embed.js", axum::routing::get(crate::web::widget::script))
         .nest("/api/docs", crate::web::api::openapi::page::docs_router())
+        .route("/auth/oidc/start", axum::routing::get(crate::web::sso::start_sign_in))
+        .route(crate::sso::CALLBACK_PATH, axum::routing::get(crate::web::sso::finish_sign_in))
         .route("/healthz", axum::routing::get(crate::web::health::healthz))
         .route("/readyz", axum::routing::get(crate::web::health::readyz))
         .route("/assistants/{id}/documents", axum::routing::post(crate::web::dashboard::upload_from_dashboard))

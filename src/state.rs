@@ -39,6 +39,8 @@ pub struct AppState {
     pub semantic: Option<Arc<crate::search::semantic::Semantic>>,
     /// Sends invitations, when the operator set up SMTP.
     pub mailer: Option<crate::mail::Mailer>,
+    /// Single sign-on, when an OpenID Connect provider is configured.
+    pub sso: Option<Arc<crate::sso::Sso>>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -60,6 +60,8 @@ export async function annualReportPdf(browser: import("@playwright/test").Browse
 
 /** The copy of the app that talks to the mock model (see playwright.config.ts). */
 export const modelURL = `http://127.0.0.1:${Number(process.env.E2E_PORT ?? 3100) + 1}`;
+/** The copy of the app that signs people in through the OpenID provider (end2end/oidc-provider.mjs) as "Test ID". */
+export const ssoURL = `http://127.0.0.1:${Number(process.env.E2E_PORT ?? 3100) + 2}`;
 
 /**
  * Creates an assistant through the form, with the three-page annual report

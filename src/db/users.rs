@@ -100,6 +100,15 @@ impl Db {
             .await)
     }
 
+    /// The user with this email address, compared without regard to case.
+    pub async fn user_by_email(&self, email: &str) -> sqlx::Result<Option<UserRow>> {
+        let sql = format!("SELECT {COLUMNS} FROM users WHERE lower(email) = lower($1)");
+        on_pool!(self, |pool| sqlx::query_as(&sql)
+            .bind(email)
+            .fetch_optional(pool)
+            .await)
+    }
+
     /// Whether a username is taken, compared without regard to case.
     pub async fn username_taken(&self, username: &str) -> sqlx::Result<bool> {
         let sql = "SELECT COUNT(*) FROM users WHERE lower(username) = lower($1)";

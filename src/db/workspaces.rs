@@ -297,7 +297,12 @@ impl Db {
     /// Makes `user_id` a member of an existing workspace with `role`,
     /// unless they already are one; false when there is no such workspace
     /// or they were a member.
-    pub async fn add_member(&self, workspace_id: i64, user_id: i64, role: &str) -> sqlx::Result<bool> {
+    pub async fn add_member(
+        &self,
+        workspace_id: i64,
+        user_id: i64,
+        role: &str,
+    ) -> sqlx::Result<bool> {
         let sql = "INSERT INTO workspace_members (workspace_id, user_id, role, created_at) \
                    SELECT id, $2, $3, $4 FROM workspaces WHERE id = $1 \
                    ON CONFLICT (workspace_id, user_id) DO NOTHING";

@@ -19,10 +19,14 @@ pub async fn sign_up(
     };
     use crate::accounts;
     use crate::auth::session::sign_in;
+    use crate::model::sign_in::PASSWORD_SIGNUP_OFF;
     use crate::workspaces::audit::{self, Actor};
 
     respond(async move {
         let typed = [("username", username.as_str()), ("email", email.as_str())];
+        if !state().config.sso.password_login {
+            return Err(password_login_off(PASSWORD_SIGNUP_OFF).with_values(typed));
+        }
         let db = state().db;
         let validated =
             accounts::check_new_user(&db, Some(&username), Some(&email), Some(&password))
@@ -71,10 +75,15 @@ pub async fn log_in(
     use crate::accounts::BAD_CREDENTIALS;
     use crate::auth::session::{Credentials, sign_in};
     use crate::model::NON_FIELD_ERRORS;
+    use crate::model::sign_in::PASSWORD_LOGIN_OFF;
     use crate::workspaces::audit::{self, Actor};
 
     respond(async move {
         let username = username.trim().to_owned();
+        if !state().config.sso.password_login {
+            return Err(password_login_off(PASSWORD_LOGIN_OFF)
+                .with_values([("username", username.as_str())]));
+        }
         let mut auth = auth_session().await?;
         let credentials = Credentials {
             username: username.clone(),
@@ -92,6 +101,19 @@ pub async fn log_in(
         Ok(user.into_view())
     })
     .await
+}
+
+/// The refusal of a form when the operator turned password log-in off:
+/// the message shown above the form, answered 403 when called from script
+/// (a plain form post is still sent back to its form).
+#[cfg(feature = "ssr")]
+fn password_login_off(message: &str) -> AppError {
+    if !super::context::is_plain_form_post()
+        && let Some(response) = use_context::<leptos_axum::ResponseOptions>()
+    {
+        response.set_status(axum::http::StatusCode::FORBIDDEN);
+    }
+    AppError::field(crate::model::NON_FIELD_ERRORS, message)
 }
 
 /// Ends the session and sends the browser to the landing page.

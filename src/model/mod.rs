@@ -2,6 +2,7 @@
 
 pub mod analytics;
 pub mod evaluation;
+pub mod sign_in;
 pub mod web_sources;
 pub mod workspaces;
 

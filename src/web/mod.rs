@@ -13,4 +13,5 @@ pub mod openai;
 pub mod ratelimit;
 pub mod security;
 pub mod sse;
+pub mod sso;
 pub mod widget;

@@ -38,6 +38,19 @@ pub async fn spawn_app_in(
     data_dir: tempfile::TempDir,
     adjust: impl FnOnce(&mut Config),
 ) -> TestApp {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    spawn_app_on(listener, data_dir, adjust).await
+}
+
+/// Starts the app on `listener`, whose address the configuration may
+/// already name (as its public URL).
+pub async fn spawn_app_on(
+    listener: tokio::net::TcpListener,
+    data_dir: tempfile::TempDir,
+    adjust: impl FnOnce(&mut Config),
+) -> TestApp {
     // The server's warnings and errors appear in a failing test's output.
     let _ = tracing_subscriber::fmt()
         .with_test_writer()
@@ -54,9 +67,6 @@ pub async fn spawn_app_in(
         .site_root(site_root.display().to_string())
         .build();
     let (service, _state) = build_app(config, leptos_options).await.expect("app starts");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
     let address = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(async move { serve(listener, service, std::time::Duration::from_secs(5)).await });
     TestApp::new(address, data_dir)

@@ -32,6 +32,7 @@ mod secrets;
 mod security;
 mod semantic;
 mod smtp;
+mod sso;
 mod startup;
 mod storage;
 mod tokens;

@@ -15,6 +15,7 @@ use crate::auth::scope::Grant;
 use crate::auth::session::{BackendError, Credentials, verify_credentials};
 use crate::error::ApiError;
 use crate::model::FieldErrors;
+use crate::model::sign_in::PASSWORD_LOGIN_OFF;
 use crate::state::AppState;
 use crate::web::api::openapi::schemas::{BadRequest, Detail, NewToken};
 use crate::web::auth::ApiAuth;
@@ -209,7 +210,8 @@ for the same account, no wider than the calling key. A key acts in one workspace
         (status = 200, description = "A new key.", body = TokenCreated),
         (status = 401, description = "Made with a key: the key is missing, unknown, revoked or expired.",
             body = Detail, example = json!({"detail": "Invalid token."})),
-        (status = 403, description = "Made with a key: the calling key's scope is not `full`, or the new key would be wider than it.",
+        (status = 403, description = "Made with a key: the calling key's scope is not `full`, or the new key would be wider than it. \
+With credentials: the operator turned password log-in off (`--password-login false`); sign in through single sign-on and make keys on the account page.",
             body = Detail, example = json!({"detail": "A key made with a key cannot do more than the key that makes it."})),
         (status = 400, description = "A field is missing or sent twice, the credentials are wrong, or `workspace` is not one of the account's.",
             body = BadRequest,
@@ -240,6 +242,9 @@ pub async fn create_token(
         )
         .await?;
         return Ok(Json(created));
+    }
+    if !state.config.sso.password_login {
+        return Err(ApiError::Forbidden(PASSWORD_LOGIN_OFF.to_owned()).into());
     }
     let [username, password] = input.texts(["username", "password"])?;
     let mut missing = FieldErrors::new();

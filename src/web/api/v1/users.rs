@@ -8,6 +8,7 @@ use super::tokens::AttemptError;
 use crate::accounts::{self, AccountError};
 use crate::error::ApiError;
 use crate::model::UserView;
+use crate::model::sign_in::PASSWORD_SIGNUP_OFF;
 use crate::state::AppState;
 use crate::web::api::openapi::schemas::{BadRequest, Detail, SignUp};
 use crate::web::input::Input;
@@ -30,6 +31,9 @@ use crate::web::input::Input;
         (status = 400, description = "A field is missing, invalid or sent twice, or the username or email is taken.",
             body = BadRequest,
             example = json!({"username": ["A user with that username already exists."]})),
+        (status = 403, description = "The operator turned password log-in off (`--password-login false`): accounts are made through single sign-on.",
+            body = Detail,
+            example = json!({"detail": "Sign-up with a username and password is turned off on this server. Use single sign-on."})),
         (status = 503, description = "Every core is busy checking other passwords: try again after `Retry-After` seconds.",
             body = Detail,
             headers(("Retry-After" = u64, description = "Seconds to wait before trying again.")),
@@ -40,6 +44,9 @@ pub async fn create_user(
     State(state): State<AppState>,
     input: Input,
 ) -> Result<(StatusCode, Json<UserView>), AttemptError> {
+    if !state.config.sso.password_login {
+        return Err(ApiError::Forbidden(PASSWORD_SIGNUP_OFF.to_owned()).into());
+    }
     input.refuse_duplicates()?;
     let [username, email, password] = input.texts(["username", "email", "password"])?;
     let new_user =
