@@ -697,3 +697,58 @@ async fn with_password_log_in_off_only_single_sign_on_signs_in() {
     sign_in(&app, &browser, "ada", "/dashboard").await;
     assert_eq!(signed_in_as(&app, &browser).await.as_deref(), Some("ada"));
 }
+
+#[tokio::test]
+async fn a_new_account_joins_the_operators_default_workspace_with_its_role() {
+    let (app, _provider) = spawn_with_sso(Setup {
+        adjust: |config| {
+            // The lead's personal workspace is 1; the team's, made next, 2.
+            config.sso.oidc_default_workspace = Some(2);
+            config.sso.oidc_default_role = aiconvokit::sso::settings::DefaultRole::Editor;
+        },
+        ..Setup::default()
+    })
+    .await;
+    let lead = app.browser();
+    let response = crate::helpers::sign_up(&app, &lead, "lead").await;
+    assert!(response.status().is_redirection());
+    let (status, team) =
+        crate::helpers::call_server_fn(&app, &lead, "create_workspace", &[("name", "Team")]).await;
+    assert_eq!((status, team), (200, json!(2)));
+
+    let browser = app.browser();
+    let response = browser
+        .get(app.url("/auth/oidc/start?next=/dashboard"))
+        .send()
+        .await
+        .expect("request");
+    let callback = through_provider(&app, &browser, location(&response), "ada").await;
+    let response = browser.get(&callback).send().await.expect("callback");
+    assert_eq!(location(&response), "/dashboard");
+    let (_, workspaces) =
+        crate::helpers::call_server_fn(&app, &browser, "list_workspaces", &[]).await;
+    let current = workspaces
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|w| w["current"] == true)
+        .expect("a current workspace")
+        .clone();
+    assert_eq!(current["name"], "Team", "{workspaces}");
+    assert_eq!(current["role"], "editor");
+    // The lead sees them join, and their sign-in.
+    let (_, events) = crate::helpers::call_server_fn(&app, &lead, "audit_log", &[]).await;
+    let actions: Vec<&str> = events
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert!(actions.contains(&"member.joined"), "{actions:?}");
+    let signed_in = events
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|e| e["action"] == "account.signed_in" && e["detail"] == "single sign-on");
+    assert!(signed_in.is_some(), "{events}");
+}
