@@ -31,7 +31,7 @@ test("an admin invites someone, who accepts in another browser and sees only tha
   await open(page, "/workspace");
   const invitee = uniqueName("member");
   await page.getByLabel("E-mail address").fill(`${invitee}@example.com`);
-  await page.getByLabel("Role").selectOption("editor");
+  await page.getByLabel("Role", { exact: true }).selectOption("editor");
   await page.getByRole("button", { name: "Invite", exact: true }).click();
   const link = page.getByTestId("invitation-link");
   await expect(link).toContainText("/invitations/");

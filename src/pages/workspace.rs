@@ -121,6 +121,7 @@ fn MembersCard(
                             .collect();
                         let current = member.role;
                         let user_id = member.user_id;
+                        let username = member.username.clone();
                         let you = member.you;
                         view! {
                             <li class="flex flex-wrap items-center justify-between gap-3 py-3" data-testid="member" data-username=member.username>
@@ -136,7 +137,7 @@ fn MembersCard(
                                         view! {
                                             <ActionForm action=change>
                                                 <input type="hidden" name="user_id" value=user_id />
-                                                <label class="sr-only" for=format!("role-{user_id}")>"Role"</label>
+                                                <label class="sr-only" for=format!("role-{user_id}")>{format!("Role of {username}")}</label>
                                                 <div class="flex items-center gap-2">
                                                     <select id=format!("role-{user_id}") name="role" class=SELECT data-testid="member-role">
                                                         {choices.iter().map(|role| view! {
@@ -445,7 +446,7 @@ fn AuditTable(events: Vec<AuditEventView>) -> impl IntoView {
                             <td class="px-4 py-2 text-slate-900">{event.actor.clone()}</td>
                             <td class="px-4 py-2"><code class="rounded bg-slate-100 px-1.5 py-0.5 text-xs">{event.action.clone()}</code></td>
                             <td class="px-4 py-2 text-slate-700">{event.target.clone()}</td>
-                            <td class="px-4 py-2 text-slate-500">{event.detail.clone()}{event.ip.clone().map(|ip| format!(" · {ip}"))}</td>
+                            <td class="px-4 py-2 text-slate-500">{[Some(event.detail.clone()), event.ip.clone()].into_iter().flatten().filter(|part| !part.is_empty()).collect::<Vec<_>>().join(" · ")}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>
